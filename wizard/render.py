@@ -1,0 +1,164 @@
+"""From a Plan to files: Jinja2 templates in, ``{relative_path: text}`` out. Touches no disk.
+
+Every string that came from a user reaches HCL through one filter, ``hcl_string`` (quotes,
+backslashes, control characters, and Terraform's ``${`` and ``%{`` template sequences are escaped),
+and every identifier through ``hcl_ident``, which refuses anything that is not a valid name. Rendered
+``.tf`` files are then laid out canonically by :func:`wizard.hclfmt.format_hcl`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from wizard.hclfmt import format_hcl
+from wizard.plan import MODULE_TITLES, Plan
+
+MODULE_FILES = ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md")
+STACK_FILES = ("versions.tf", "providers.tf", "main.tf", "variables.tf", "outputs.tf", "README.md")
+ANSWERS_FILE = "guardform.answers.yaml"
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+class RenderError(Exception):
+    """A template could not be rendered (a bug in guardform, or a value no filter accepts)."""
+
+
+def templates_dir() -> Path:
+    """The templates folder: inside the installed package, or at the top of a source checkout."""
+    packaged = Path(__file__).resolve().parent / "_templates"
+    if packaged.is_dir():
+        return packaged
+    source = Path(__file__).resolve().parent.parent / "templates"
+    if source.is_dir():
+        return source
+    raise RenderError(f"guardform's templates are missing (looked in {packaged} and {source})")
+
+
+# -- filters -------------------------------------------------------------------------------------
+
+
+def hcl_string(value: object) -> str:
+    """A double-quoted HCL string literal that parses back to exactly ``str(value)``."""
+    text = str(value)
+    out = ['"']
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch in "$%" and text.startswith("{", i + 1):
+            out.append(ch * 2 + "{")
+            i += 2
+            continue
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+        i += 1
+    out.append('"')
+    return "".join(out)
+
+
+def hcl_ident(value: object) -> str:
+    text = str(value)
+    if not _IDENT.match(text):
+        raise RenderError(f"{text!r} is not a valid Terraform identifier")
+    return text
+
+
+def hcl_value(value: Any) -> str:
+    """A Python value as a one-line HCL expression (strings escaped, lists and maps inline)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    if isinstance(value, str):
+        return hcl_string(value)
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        items = ", ".join(f"{_map_key(k)} = {hcl_value(v)}" for k, v in value.items())
+        return "{ " + items + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(hcl_value(v) for v in value) + "]"
+    raise RenderError(f"cannot write {type(value).__name__} as HCL")
+
+
+def _map_key(key: object) -> str:
+    text = str(key)
+    return text if _IDENT.match(text) else hcl_string(text)
+
+
+def hcl_key(key: object) -> str:
+    """An object key: bare when it is an identifier, quoted otherwise."""
+    return _map_key(key)
+
+
+def md_cell(value: object) -> str:
+    """Text safe inside a Markdown table cell."""
+    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def make_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(templates_dir())),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["hcl_string"] = hcl_string
+    env.filters["q"] = hcl_string
+    env.filters["hcl_ident"] = hcl_ident
+    env.filters["hcl"] = hcl_value
+    env.filters["hcl_key"] = hcl_key
+    env.filters["md"] = md_cell
+    env.globals["module_titles"] = MODULE_TITLES
+    return env
+
+
+# -- rendering -----------------------------------------------------------------------------------
+
+
+def render(plan: Plan, answers_yaml: str | None = None) -> dict[str, str]:
+    """Render the stack for a plan; returns relative posix paths mapped to file contents."""
+    env = make_environment()
+    files: dict[str, str] = {}
+    for name in STACK_FILES:
+        files[name] = _render_one(env, f"stack/{name}.j2", plan=plan, module="stack")
+    for module in plan.modules:
+        for name in MODULE_FILES:
+            files[f"modules/{module}/{name}"] = _render_one(env, f"{module}/{name}.j2", plan=plan, module=module)
+    if answers_yaml is not None:
+        files[ANSWERS_FILE] = answers_yaml
+    return dict(sorted(files.items()))
+
+
+def _render_one(env: Environment, template: str, **context: Any) -> str:
+    try:
+        text = env.get_template(template).render(**context)
+    except RenderError:
+        raise
+    except Exception as exc:  # jinja2 raises many types; name the template in every case
+        raise RenderError(f"{template}: {type(exc).__name__}: {exc}") from exc
+    if template.endswith(".tf.j2"):
+        return format_hcl(text)
+    return text.rstrip("\n") + "\n"
