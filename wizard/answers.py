@@ -597,6 +597,9 @@ def _yaml() -> Any:
 
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
+    yaml.representer.add_representer(
+        type(None), lambda representer, _: representer.represent_scalar("tag:yaml.org,2002:null", "null")
+    )
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096
     return yaml
@@ -704,6 +707,7 @@ def validate_answers(data: dict[str, Any], document: Any = None, source: str | N
         return Answers.model_validate(data)
     except ValidationError as exc:
         issues = [_issue_from_error(err, document) for err in exc.errors()]
+        issues.sort(key=lambda issue: issue.line or 0)
         raise AnswersError(_dedupe(issues), source) from None
 
 
@@ -732,6 +736,16 @@ def _issue_from_error(err: Any, document: Any) -> AnswerIssue:
         message = "unknown field" + _did_you_mean(loc)
     elif kind == "missing":
         message = "is required"
+    elif kind == "too_short":
+        message = "must list at least one value"
+    elif kind in ("int_parsing", "int_type", "int_from_float"):
+        message = f"must be a whole number, not {err.get('input')!r}"
+    elif kind in ("string_type",):
+        message = f"must be text, not {err.get('input')!r}"
+    elif kind in ("list_type",):
+        message = f"must be a list (e.g. [a, b]), not {err.get('input')!r}"
+    elif kind in ("model_type", "model_attributes_type", "dict_type"):
+        message = "must be a section of fields (a mapping), not " + repr(err.get("input"))
     elif kind in ("enum", "literal_error"):
         got = err.get("input")
         message = f"{got!r} is not allowed; {message[0].lower()}{message[1:]}" if got is not None else message
