@@ -171,8 +171,12 @@ def generate(answers_file: Path, out: Path, force: bool, check: bool, no_scan: b
         result = write_stack(files, target, __version__, digest, force=force)
     except DriftError as exc:
         _fail(exc.format(), EXIT_REFUSED)
-    except (OutputError, OSError) as exc:
-        _fail(f"guardform: could not write {target}: {exc}", EXIT_REFUSED if isinstance(exc, OutputError) else 1)
+    except OutputError as exc:
+        _fail(f"guardform: refused to write {target}: {exc}", EXIT_REFUSED)
+    except ValueError as exc:
+        _fail(f"guardform: internal error, a generated path is unsafe: {exc}", EXIT_USAGE)
+    for kept in result.kept_as_orig:
+        _progress(f"guardform: kept your edited {kept.removesuffix('.orig')} as {target / kept}")
 
     scan_report = None if no_scan else scan_files(files, str(checkov) if checkov else None)
     on = sum(1 for c in stack_plan.controls if c.enabled)
@@ -194,10 +198,11 @@ def generate(answers_file: Path, out: Path, force: bool, check: bool, no_scan: b
         click.echo(f"guardform {__version__}: {stack_plan.name} ({stack_plan.sensitivity} data) -> {target}")
         click.echo(f"  controls: {on} on, {len(stack_plan.controls) - on} off  (guardform explain --answers "
                    f"{answers_file} says why)")
-        click.echo(f"  files: {created} created, {updated} updated, {len(result.unchanged)} unchanged, "
-                   f"{len(result.removed)} removed")
-        for kept in result.kept_as_orig:
-            click.echo(f"  kept your edit as {target / kept}")
+        if result.changed:
+            click.echo(f"  files: {created} created, {updated} updated, {len(result.unchanged)} unchanged, "
+                       f"{len(result.removed)} removed")
+        else:
+            click.echo(f"  files: {target} is up to date; nothing written")
         if scan_report is not None:
             click.echo(format_report(scan_report, "text").rstrip())
         else:

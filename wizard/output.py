@@ -127,13 +127,11 @@ class DriftError(OutputError):
         """Human-readable refusal: the files, what to do, and (by default) the diffs."""
         width = max(len(p) for p in self.files)
         lines = [
-            f"guardform refused to write {self.out_dir}: {len(self.files)} file(s) changed "
-            "since guardform wrote them:",
+            f"guardform refused to write {self.out_dir}: {len(self.files)} file(s) changed since guardform wrote them:",
             *(f"  {i.path.ljust(width)}  {i.problem}" for i in self.items),
             "",
             "Generated files are overwritten on every regeneration: change the answers instead.",
-            "To regenerate anyway, run again with --force: each edited file is kept beside the new one "
-            "as FILE.orig.",
+            "To regenerate anyway, run again with --force: each edited file is kept beside the new one as FILE.orig.",
         ]
         text = "\n".join(lines) + "\n"
         if diffs:
@@ -216,9 +214,7 @@ class StaleReport:
         return {
             "out_dir": str(self.out_dir),
             "up_to_date": self.up_to_date,
-            "reasons": [
-                {"category": r.category, "message": r.message, "files": list(r.files)} for r in self.reasons
-            ],
+            "reasons": [{"category": r.category, "message": r.message, "files": list(r.files)} for r in self.reasons],
             "diffs": {p: self.diffs[p] for p in sorted(self.diffs)},
         }
 
@@ -430,12 +426,26 @@ class _Plan:
         )
 
 
+_SIBLING_RE = re.compile(r"\.guardform-(staging|old)-\d+$")
+
+
+@contextlib.contextmanager
+def _os_errors(what: str) -> Iterator[None]:
+    """Report filesystem failures as OutputError (ValueError and OutputError pass through)."""
+    try:
+        yield
+    except OSError as exc:
+        raise OutputError(f"cannot {what}: {exc}") from exc
+
+
 def _resolve_target(out_dir: str | os.PathLike[str]) -> Path:
     target = Path(os.path.abspath(os.fspath(out_dir)))
     if target.is_symlink():  # a symlinked stack folder: work on the real folder, keep the link
         target = target.resolve()
     if target.parent == target:
         raise OutputError(f"refusing to use {target} as an output folder")
+    if _SIBLING_RE.search(target.name):
+        raise OutputError(f"refusing to use {target}: its name is reserved for guardform's temporary folders")
     if target.exists() and not target.is_dir():
         raise OutputError(f"{target} exists and is not a folder")
     return target
@@ -448,6 +458,7 @@ def _make_plan(
     target = _resolve_target(out_dir)
     manifest: _Manifest | None = None
     old_bytes: bytes | None = None
+    manifest_blocked = False
     if not target.is_dir():
         problem = "folder absent"
     else:
@@ -456,6 +467,7 @@ def _make_plan(
             problem = "absent"
         elif disk.kind == "other":
             problem = f"{MANIFEST_NAME} {disk.problem}"
+            manifest_blocked = True
         else:
             old_bytes = disk.data
             try:
@@ -471,6 +483,8 @@ def _make_plan(
         manifest_bytes=_manifest_bytes(tool_version, answers_digest, new_files),
         old_manifest_bytes=old_bytes,
     )
+    if manifest_blocked:  # e.g. a folder named like the manifest: kept as .orig under force
+        plan.keep.append(MANIFEST_NAME)
     recorded = manifest.files if manifest else {}
     seen_blockers: set[str] = set()
 
@@ -536,7 +550,9 @@ def diff_stack(files: Mapping[str, str], out_dir: str | os.PathLike[str]) -> str
     would overwrite). Files guardform did not write and the manifest itself are not shown. Returns
     "" when regenerating would change no file. Writes nothing.
     """
-    plan = _make_plan(files, out_dir, "diff", "0" * 64)
+    _check_files(files)
+    with _os_errors(f"read {out_dir}"):
+        plan = _make_plan(files, out_dir, "diff", "0" * 64)
     return "".join(plan.diffs[p] for p in sorted(plan.diffs))
 
 
@@ -560,11 +576,14 @@ def check_stack(
     "out of date" (generated content differs although the folder matches its manifest).
     """
     answers_digest = _check_meta(tool_version, answers_digest)
-    plan = _make_plan(files, out_dir, tool_version, answers_digest)
+    _check_files(files)
+    with _os_errors(f"read {out_dir}"):
+        plan = _make_plan(files, out_dir, tool_version, answers_digest)
     reasons: list[StaleReason] = []
     if plan.manifest_problem == "folder absent":
         msg = f"{plan.target} does not exist"
-        left = _interrupted(plan.target)
+        with _os_errors(f"read {plan.target.parent}"):
+            left = _interrupted(plan.target)
         if left:
             msg += f" (an interrupted write left {left[0].name}; the next generate restores it)"
         reasons.append(StaleReason("missing", msg))
@@ -575,9 +594,7 @@ def check_stack(
     m = plan.manifest
     if m is not None:
         if m.answers_sha256 != answers_digest:
-            reasons.append(
-                StaleReason("stale answers", "the answers changed since this folder was generated")
-            )
+            reasons.append(StaleReason("stale answers", "the answers changed since this folder was generated"))
         if m.tool_version != tool_version:
             old, new = _version_key(m.tool_version), _version_key(tool_version)
             relation = " (an older guardform)" if old is not None and new is not None and new < old else ""
@@ -605,8 +622,10 @@ def check_stack(
             )
         )
     if not reasons and plan.old_manifest_bytes != plan.manifest_bytes:
-        # e.g. the manifest was reformatted by hand: regenerating would rewrite it
-        reasons.append(StaleReason("hand edit", f"{MANIFEST_NAME} differs", (MANIFEST_NAME,)))
+        # e.g. the manifest lists a file that is already gone, or was reformatted by hand
+        reasons.append(
+            StaleReason("out of date", f"{MANIFEST_NAME} differs from what guardform writes", (MANIFEST_NAME,))
+        )
     return StaleReport(plan.target, tuple(reasons), dict(sorted(plan.diffs.items())))
 
 
@@ -713,7 +732,7 @@ def recover(out_dir: str | os.PathLike[str]) -> bool:
     target = _resolve_target(out_dir)
     if not target.parent.is_dir():
         return False
-    with _locked(target.parent):
+    with _os_errors(f"recover {target}"), _locked(target.parent):
         return _recover_locked(target)
 
 
@@ -737,7 +756,6 @@ def _renameat2_exchange(a: Path, b: Path) -> bool:
 
 def _copy_tree(src: Path, dst: Path) -> None:
     """Recreate src at dst (which exists): hard links for files, symlinks as symlinks, never follow."""
-    dirs: list[tuple[Path, Path]] = [(src, dst)]
     with os.scandir(src) as it:
         entries = sorted(it, key=lambda e: e.name)
     for entry in entries:
@@ -750,7 +768,7 @@ def _copy_tree(src: Path, dst: Path) -> None:
         else:
             try:
                 os.link(s, d, follow_symlinks=False)
-            except OSError:
+            except OSError:  # no hard links here (filesystem, protected_hardlinks): copy
                 if not entry.is_file(follow_symlinks=False):
                     raise OutputError(f"cannot copy special file {s}") from None
                 shutil.copy2(s, d, follow_symlinks=False)
@@ -759,8 +777,13 @@ def _copy_tree(src: Path, dst: Path) -> None:
                     os.fsync(fd)
                 finally:
                     os.close(fd)
-    for s, d in dirs:
-        shutil.copystat(s, d, follow_symlinks=False)
+    shutil.copystat(src, dst, follow_symlinks=False)
+
+
+def _fsync_tree(root: Path) -> None:
+    """fsync every folder under root (bottom-up) so every entry of the new tree is durable."""
+    for dirpath, _dirs, _files in os.walk(root, topdown=False, followlinks=False):
+        _fsync_dir(Path(dirpath))
 
 
 def _safe_parent(root: Path, rel: str) -> Path:
@@ -778,9 +801,9 @@ def _safe_parent(root: Path, rel: str) -> Path:
     return cur
 
 
-def _write_file(root: Path, rel: str, data: bytes) -> Path:
+def _write_file(root: Path, rel: str, data: bytes) -> None:
     """Write a fresh inode at root/rel (never into an existing, possibly hard-linked, file)."""
-    parent = _safe_parent(root, rel)
+    _safe_parent(root, rel)
     path = root / rel
     mode = 0o666
     with contextlib.suppress(FileNotFoundError):
@@ -799,7 +822,6 @@ def _write_file(root: Path, rel: str, data: bytes) -> Path:
         os.close(fd)
     if mode != 0o666:
         os.chmod(path, mode)
-    return parent
 
 
 def _orig_name(root: Path, rel: str, taken: set[str]) -> str:
@@ -810,20 +832,15 @@ def _orig_name(root: Path, rel: str, taken: set[str]) -> str:
     return candidate
 
 
-def _prune_empty(root: Path, rel: str) -> set[Path]:
+def _prune_empty(root: Path, rel: str) -> None:
     """Remove folders left empty by removing rel, up to (not including) root."""
-    touched: set[Path] = set()
     parts = rel.split("/")[:-1]
     while parts:
-        d = root.joinpath(*parts)
         try:
-            os.rmdir(d)
-        except OSError:
-            touched.add(d)
-            break
+            os.rmdir(root.joinpath(*parts))
+        except OSError:  # not empty (user files, other generated files) or already gone
+            return
         parts.pop()
-    touched.add(root.joinpath(*parts) if parts else root)
-    return touched
 
 
 # --------------------------------------------------------------------------------------------------
@@ -849,7 +866,14 @@ def write_stack(
     answers_digest = _check_meta(tool_version, answers_digest)
     _check_files(files)  # ValueError before touching anything
     target = _resolve_target(out_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    with _os_errors(f"write {target}"):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return _write_locked(files, target, tool_version, answers_digest, force)
+
+
+def _write_locked(
+    files: Mapping[str, str], target: Path, tool_version: str, answers_digest: str, force: bool
+) -> WriteResult:
     with _locked(target.parent):
         _recover_locked(target)
         plan = _make_plan(files, target, tool_version, answers_digest)
@@ -880,61 +904,55 @@ def _stage_and_swap(plan: _Plan, target: Path) -> list[str]:
     crash = _Crash()
     staging = target.parent / f".{target.name}.guardform-staging-{os.getpid()}"
     os.mkdir(staging)
+    existed = target.is_dir()
     try:
-        existed = target.is_dir()
         if existed:
             _copy_tree(target, staging)
         crash.at("copied")
-        touched: set[Path] = {staging}
         taken = set(plan.new_files) | {MANIFEST_NAME}
         kept: list[str] = []
-        # 1. keep hand-edited files and anything in the way as .orig (force only; else plan.keep is
-        #    empty because write_stack refused). Shortest first so a blocking folder moves once.
+        # 1. keep hand-edited files and anything in the way as .orig (only reached with force: without
+        #    it write_stack refused). Shallowest first, so a blocking folder is moved once.
         for rel in sorted(set(plan.keep), key=lambda r: (r.count("/"), r)):
-            if not os.path.lexists(staging / rel):
-                continue
-            orig = _orig_name(staging, rel, taken)
-            os.rename(staging / rel, staging / orig)
-            kept.append(orig)
-            touched.add((staging / rel).parent)
-        # 2. remove generated files that are no longer generated (unedited ones; edited ones moved)
+            if os.path.lexists(staging / rel):
+                orig = _orig_name(staging, rel, taken)
+                os.rename(staging / rel, staging / orig)
+                kept.append(orig)
+        # 2. remove what guardform no longer generates (unedited files; edited ones were moved)
         for rel in plan.remove:
             with contextlib.suppress(FileNotFoundError):
                 (staging / rel).unlink()
-            touched |= _prune_empty(staging, rel)
+            _prune_empty(staging, rel)
         # 3. write new and changed files, then the manifest
         for rel in sorted(plan.create + plan.update):
-            touched.add(_write_file(staging, rel, plan.new_files[rel]))
+            _write_file(staging, rel, plan.new_files[rel])
             crash.wrote()
         _write_file(staging, MANIFEST_NAME, plan.manifest_bytes)
         crash.wrote()
-        for d in sorted(touched, key=lambda p: -len(p.parts)):
-            if d.is_dir():
-                _fsync_dir(d)
-        if not existed:
-            _fsync_dir(staging)
+        _fsync_tree(staging)
         _fsync_dir(target.parent)
         crash.at("staged")
     except BaseException:
         with contextlib.suppress(OSError):
             _remove_tree(staging)
         raise
-    # 4. swap
-    if existed and _renameat2_exchange(staging, target):
+    # 4. swap the complete new folder in
+    if not existed:
+        os.rename(staging, target)
         _fsync_dir(target.parent)
         crash.at("swapped")
-        _remove_tree(staging)  # now holds the old folder
-    elif existed:
+        return kept
+    if _renameat2_exchange(staging, target):
+        old = staging  # the exchange left the old folder under the staging name
+        _fsync_dir(target.parent)
+    else:
         old = target.parent / f".{target.name}.guardform-old-{os.getpid()}"
         os.rename(target, old)
         _fsync_dir(target.parent)
         crash.at("moved-old")
         os.rename(staging, target)
         _fsync_dir(target.parent)
-        crash.at("swapped")
+    crash.at("swapped")
+    with contextlib.suppress(OSError):  # a leftover is removed by the next write
         _remove_tree(old)
-    else:
-        os.rename(staging, target)
-        _fsync_dir(target.parent)
-        crash.at("swapped")
     return kept
