@@ -58,11 +58,15 @@ def build(loaded: LoadedAnswers) -> tuple[Plan, dict[str, str]]:
     """Plan and render: the pure middle of the pipeline."""
     from wizard.answers import dump_answers_yaml
     from wizard.plan import plan
-    from wizard.render import render
+    from wizard.render import RenderError, render
 
     stack_plan = plan(loaded.answers)
     answers_yaml = dump_answers_yaml(loaded.answers, loaded.document if loaded.format == "yaml" else None)
-    return stack_plan, render(stack_plan, answers_yaml)
+    try:
+        return stack_plan, render(stack_plan, answers_yaml)
+    except RenderError as exc:
+        _fail(f"guardform: could not render the stack; nothing was written. This is a bug in guardform "
+              f"{__version__}, please report it with your answers file.\n  {exc}")
 
 
 def checks_dir() -> Path:

@@ -1,0 +1,149 @@
+"""The command line as a user meets it: exit codes, messages, nothing written on error."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from wizard.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "internal-training.yaml"
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.output
+
+
+def test_generate_without_scan_writes_the_stack(tmp_path: Path) -> None:
+    code, out = run("generate", "--answers", str(EXAMPLE), "--out", str(tmp_path), "--no-scan")
+    assert code == 0, out
+    stack = tmp_path / "churn-model"
+    for name in ("main.tf", "providers.tf", "versions.tf", "README.md", "guardform.answers.yaml",
+                 ".guardform.manifest.json", "modules/kms/main.tf", "modules/s3/variables.tf"):
+        assert (stack / name).is_file(), name
+    assert "controls:" in out and "created" in out
+    manifest = json.loads((stack / ".guardform.manifest.json").read_text())
+    assert "main.tf" in manifest["files"]
+
+
+def test_same_answers_twice_give_byte_identical_trees(tmp_path: Path) -> None:
+    for out in ("a", "b"):
+        assert run("generate", "--answers", str(EXAMPLE), "--out", str(tmp_path / out), "--no-scan")[0] == 0
+    a, b = tmp_path / "a", tmp_path / "b"
+    files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert files_a == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    for rel in files_a:
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+    code, out = run("generate", "--answers", str(EXAMPLE), "--out", str(tmp_path / "a"), "--no-scan")
+    assert code == 0 and "up to date; nothing written" in out
+
+
+def test_hand_edit_is_refused_with_a_diff_then_forced(tmp_path: Path) -> None:
+    assert run("generate", "--answers", str(EXAMPLE), "--out", str(tmp_path), "--no-scan")[0] == 0
+    main = tmp_path / "churn-model" / "modules" / "s3" / "main.tf"
+    main.write_text(main.read_text() + "# my tweak\n")
+    code, out = run("generate", "--answers", str(EXAMPLE), "--out", str(tmp_path), "--no-scan")
+    assert code == 3
+    assert "modules/s3/main.tf" in out and "-# my tweak" in out
+    assert main.read_text().endswith("# my tweak\n")
+    code, out = run("generate", "--answers", str(EXAMPLE), "--out", str(tmp_path), "--no-scan", "--force")
+    assert code == 0, out
+    assert not main.read_text().endswith("# my tweak\n")
+    assert (main.parent / "main.tf.orig").read_text().endswith("# my tweak\n")
+
+
+def test_check_mode_reports_stale_answers_and_writes_nothing(tmp_path: Path) -> None:
+    code, out = run("generate", "--answers", str(EXAMPLE), "--out", str(tmp_path), "--check")
+    assert code == 3 and not (tmp_path / "churn-model").exists()
+    assert run("generate", "--answers", str(EXAMPLE), "--out", str(tmp_path), "--no-scan")[0] == 0
+    code, out = run("generate", "--answers", str(EXAMPLE), "--out", str(tmp_path), "--check")
+    assert code == 0, out
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(EXAMPLE.read_text().replace("availability_zones: 3", "availability_zones: 2"))
+    before = sorted((p, p.stat().st_mtime_ns) for p in (tmp_path / "churn-model").rglob("*"))
+    code, out = run("generate", "--answers", str(changed), "--out", str(tmp_path), "--check")
+    assert code == 3 and "stale answers" in out
+    assert sorted((p, p.stat().st_mtime_ns) for p in (tmp_path / "churn-model").rglob("*")) == before
+
+
+def test_editing_the_answers_copy_and_regenerating_from_it_is_not_drift(tmp_path: Path) -> None:
+    assert run("generate", "--answers", str(EXAMPLE), "--out", str(tmp_path), "--no-scan")[0] == 0
+    copy = tmp_path / "churn-model" / "guardform.answers.yaml"
+    copy.write_text(copy.read_text().replace("availability_zones: 3", "availability_zones: 2"))
+    code, out = run("generate", "--answers", str(copy), "--out", str(tmp_path), "--no-scan")
+    assert code == 0, out
+    assert "availability_zones: 2" in copy.read_text()
+
+
+def test_diff_shows_what_would_change(tmp_path: Path) -> None:
+    assert run("generate", "--answers", str(EXAMPLE), "--out", str(tmp_path), "--no-scan")[0] == 0
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(EXAMPLE.read_text().replace("ml-security@example.com", "soc@example.com"))
+    code, out = run("diff", "--answers", str(changed), "--out", str(tmp_path))
+    assert code == 0
+    assert "+" in out and "soc@example.com" in out
+
+
+def test_explain_lists_every_control_with_reasons() -> None:
+    code, out = run("explain", "--answers", str(ROOT / "examples" / "restricted-phi-bedrock.yaml"))
+    assert code == 0
+    assert "data is restricted" in out and "why:" in out
+    code, out = run("explain", "--answers", str(ROOT / "examples" / "restricted-phi-bedrock.yaml"), "--format",
+                    "json")
+    data = json.loads(out)
+    assert {c["id"] for c in data["controls"] if c["enabled"]} >= {"bedrock.guardrail_required", "s3.replication"}
+
+
+def test_schema_is_json() -> None:
+    code, out = run("schema")
+    assert code == 0 and json.loads(out)["title"] == "guardform answers"
+
+
+def test_no_command_without_a_terminal_prints_help() -> None:
+    code, out = run()
+    assert code == 0 and "generate" in out and "wizard" in out
+
+
+def test_force_and_check_together_is_usage_error(tmp_path: Path) -> None:
+    code, out = run("generate", "--answers", str(EXAMPLE), "--out", str(tmp_path), "--check", "--force")
+    assert code == 2 and "cannot be used together" in out
+
+
+def test_missing_answers_file_is_exit_2(tmp_path: Path) -> None:
+    code, out = run("generate", "--answers", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "o"))
+    assert code == 2 and "no such file" in out and not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_an_installed_wheel_finds_its_templates(tmp_path: Path) -> None:
+    """Build the wheel, install it (not editable) in a fresh venv, and generate from outside the source tree."""
+    wheel_dir = tmp_path / "wheel"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheel_dir), str(ROOT)],
+                   check=True)
+    wheel = next(wheel_dir.glob("guardform-*.whl"))
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)], check=True)
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    shutil.copy(EXAMPLE, work / "answers.yaml")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run([str(env_dir / "bin" / "guardform"), "generate", "--answers", "answers.yaml",
+                             "--out", "out", "--no-scan"], cwd=work, capture_output=True, text=True, env=env,
+                            check=False)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert (work / "out" / "churn-model" / "modules" / "kms" / "main.tf").is_file()
+    origin = subprocess.run([str(python), "-c", "import wizard.render as r; print(r.templates_dir())"],
+                            cwd=work, capture_output=True, text=True, check=True, env=env).stdout
+    assert "site-packages" in origin
