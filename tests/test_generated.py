@@ -144,7 +144,7 @@ def test_every_combination_renders_and_parses(tmp_path: Path) -> None:
             if rel.endswith(".tf"):
                 try:
                     parse_tf(text)
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     pytest.fail(f"{case_id}/{rel} does not parse: {exc}")
 
 

@@ -113,7 +113,7 @@ def test_every_rendered_tf_file_parses(example: Path) -> None:
     for path, text in tf.items():
         try:
             parse_tf(text)
-        except Exception as exc:  # noqa: BLE001 - report which file
+        except Exception as exc:
             pytest.fail(f"{example.name}: {path} does not parse: {exc}")
         assert text.endswith("\n") and not text.endswith("\n\n"), path
 

@@ -44,9 +44,7 @@ def _depth_change(text: str) -> int:
                 else:
                     depth += 1
             elif ch in ")]}":
-                if top == "interp" and ch == "}":
-                    stack.pop()
-                elif top == "interp-bracket":
+                if (top == "interp" and ch == "}") or top == "interp-bracket":
                     stack.pop()
                 else:
                     depth -= 1

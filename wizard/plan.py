@@ -860,8 +860,9 @@ def plan(answers: Answers) -> Plan:
             entities = dict(_GUARDRAIL_DEFAULT_ENTITIES)
         # Prompt attacks are filtered hardest; harmful-content filters get stricter with the data tier.
         strength = "HIGH" if restricted else "MEDIUM"
-        filters = (ContentFilter("PROMPT_ATTACK", "HIGH", "NONE"),) + tuple(
-            ContentFilter(t, strength, strength) for t in ("HATE", "INSULTS", "MISCONDUCT", "SEXUAL", "VIOLENCE")
+        filters = (
+            ContentFilter("PROMPT_ATTACK", "HIGH", "NONE"),
+            *(ContentFilter(t, strength, strength) for t in ("HATE", "INSULTS", "MISCONDUCT", "SEXUAL", "VIOLENCE")),
         )
         bedrock = BedrockPlan(
             models=tuple(workload.bedrock_models),
