@@ -885,7 +885,7 @@ def plan(answers: Answers) -> Plan:
                               f"on from confidential or with a data category; {tier_says}"), "bedrock",
         ("CKV_GF_6",))
     add("bedrock.invocation_logging", "Model invocation logging to a KMS-encrypted log group and bucket",
-        bedrock_logging, "bedrock chosen" if has_bedrock else "no bedrock workload", "bedrock", ("CKV_GF_7",))
+        bedrock_logging, "bedrock chosen" if has_bedrock else "no bedrock workload", "bedrock", ("CKV_GF_7", "CKV_GF_8"))
 
     # ---- SageMaker notebook ---------------------------------------------------------------------
     notebook: NotebookPlan | None = None
