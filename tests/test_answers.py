@@ -44,6 +44,7 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
     "empty.yaml": ("", "empty", None),
     "existing-one-subnet.yaml": ("network.private_subnet_ids", "at least two", 4),
     "existing-without-vpc.yaml": ("network.vpc_id", "required when mode is 'existing'", 4),
+    "global-profile.yaml": ("workload.bedrock_models", "global inference profile", 2),
     "missing-data.yaml": ("data", "is required", None),
     "missing-region.yaml": ("project.region", "is required", 1),
     "models-without-bedrock.yaml": ("workload.bedrock_models", "must be empty", 2),

@@ -20,8 +20,15 @@ EXAMPLE = ROOT / "examples" / "internal-training.yaml"
 
 
 def run(*args: str) -> tuple[int, str]:
+    """Exit code and everything printed (standard output and standard error)."""
     result = CliRunner().invoke(cli, list(args))
     return result.exit_code, result.output
+
+
+def run_stdout(*args: str) -> tuple[int, str]:
+    """Exit code and standard output alone (progress goes to standard error)."""
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout
 
 
 def test_generate_without_scan_writes_the_stack(tmp_path: Path) -> None:
@@ -98,14 +105,14 @@ def test_explain_lists_every_control_with_reasons() -> None:
     code, out = run("explain", "--answers", str(ROOT / "examples" / "restricted-phi-bedrock.yaml"))
     assert code == 0
     assert "data is restricted" in out and "why:" in out
-    code, out = run("explain", "--answers", str(ROOT / "examples" / "restricted-phi-bedrock.yaml"), "--format",
-                    "json")
+    code, out = run_stdout("explain", "--answers", str(ROOT / "examples" / "restricted-phi-bedrock.yaml"),
+                           "--format", "json")
     data = json.loads(out)
     assert {c["id"] for c in data["controls"] if c["enabled"]} >= {"bedrock.guardrail_required", "s3.replication"}
 
 
 def test_schema_is_json() -> None:
-    code, out = run("schema")
+    code, out = run_stdout("schema")
     assert code == 0 and json.loads(out)["title"] == "guardform answers"
 
 
@@ -147,3 +154,38 @@ def test_an_installed_wheel_finds_its_templates(tmp_path: Path) -> None:
     origin = subprocess.run([str(python), "-c", "import wizard.render as r; print(r.templates_dir())"],
                             cwd=work, capture_output=True, text=True, check=True, env=env).stdout
     assert "site-packages" in origin
+
+
+@pytest.mark.checkov
+@pytest.mark.parametrize("example", sorted((ROOT / "examples").glob("*.yaml")), ids=lambda p: p.stem)
+def test_generate_scans_every_example_clean(example: Path, tmp_path: Path) -> None:
+    code, out = run_stdout("generate", "--answers", str(example), "--out", str(tmp_path), "--format", "json")
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["scan"]["ok"] is True
+    summary = report["scan"]["summary"]
+    assert summary["failed"] == 0 and summary["parse_errors"] == 0 and summary["passed"] > 100
+    # Every inline skip checkov reports is one the plan lists (and so the README's table shows).
+    readme = (tmp_path / json.loads(out)["stack"].split("/")[-1] / "README.md").read_text()
+    for skipped in report["scan"]["skipped"]:
+        assert skipped["check_id"] in readme and skipped["skip_reason"]
+
+
+@pytest.mark.checkov
+def test_scan_of_hand_written_terraform_reports_findings(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "aws_sns_topic" "t" {\n  name = "t"\n}\n'
+                                      'resource "aws_vpc_endpoint" "e" {\n  vpc_id = "vpc-1"\n'
+                                      '  service_name = "com.amazonaws.us-east-1.s3"\n}\n')
+    code, out = run("scan", str(tmp_path))
+    assert code == 1
+    assert "CKV_GF_5" in out and "CKV_GF_1" in out and "CKV_GF_2" in out
+    code, out = run_stdout("scan", str(tmp_path), "--format", "sarif")
+    sarif = json.loads(out)
+    assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"]
+
+
+@pytest.mark.checkov
+def test_unparseable_terraform_fails_the_scan(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = \n')
+    code, out = run("scan", str(tmp_path))
+    assert code == 1 and "main.tf" in out

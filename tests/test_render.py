@@ -72,7 +72,7 @@ def test_identifiers_are_checked() -> None:
 
 def test_hcl_value_writes_python_values() -> None:
     assert hcl_value(["a", 1, True, None]) == '["a", 1, true, null]'
-    assert hcl_value({"Name": "x", "aws:tag": "${y}"}) == '{ Name = "x", "aws:tag" = "$${y}" }'
+    assert hcl_value({"Name": "x", "aws:tag": "${y}"}) == '{ Name = "x", "aws:tag" = "\\u0024{y}" }'
 
 
 def test_format_hcl_aligns_like_terraform_fmt() -> None:

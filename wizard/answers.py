@@ -290,6 +290,12 @@ class Workload(_Section):
     @classmethod
     def _models(cls, values: list[str]) -> list[str]:
         for value in values:
+            if value.startswith("global."):
+                raise ValueError(
+                    f"{value!r} is a global inference profile: it routes requests to any commercial region, which "
+                    "the region restriction guardform always applies would deny; use a geographic profile "
+                    "(us., eu., apac., ...) or a model id"
+                )
             if not _MODEL_ID_RE.match(value):
                 raise ValueError(
                     f"{value!r} is not a Bedrock model id (expected e.g. 'anthropic.claude-3-haiku-20240307-v1:0')"

@@ -780,7 +780,10 @@ def plan(answers: Answers) -> Plan:
             roles.append(RolePlan(
                 f"bedrock_{caller.value}", f"{name_prefix}-bedrock-{caller.value.replace('_', '-')}",
                 f"Bedrock invocation from {caller.value.replace('_', ' ')}", service,
-                "arn:aws:ecs:REGION:ACCOUNT:*" if caller is BedrockCaller.ecs_tasks else None, (), (), (), None,
+                "arn:aws:ecs:REGION:ACCOUNT:*" if caller is BedrockCaller.ecs_tasks else None, (), (), (),
+                # A Lambda function writes its own logs with its execution role; ECS tasks log through
+                # their task execution role and EC2 through the CloudWatch agent, not this role.
+                f"/aws/lambda/{name_prefix}" if caller is BedrockCaller.lambda_ else None,
                 False, False, True, False, caller is BedrockCaller.ec2))
     region_deny = True
     boundary = conf
@@ -885,7 +888,8 @@ def plan(answers: Answers) -> Plan:
                               f"on from confidential or with a data category; {tier_says}"), "bedrock",
         ("CKV_GF_6",))
     add("bedrock.invocation_logging", "Model invocation logging to a KMS-encrypted log group and bucket",
-        bedrock_logging, "bedrock chosen" if has_bedrock else "no bedrock workload", "bedrock", ("CKV_GF_7", "CKV_GF_8"))
+        bedrock_logging, "bedrock chosen" if has_bedrock else "no bedrock workload", "bedrock",
+        ("CKV_GF_7", "CKV_GF_8"))
 
     # ---- SageMaker notebook ---------------------------------------------------------------------
     notebook: NotebookPlan | None = None

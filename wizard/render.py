@@ -62,9 +62,10 @@ def hcl_string(value: object) -> str:
         elif ch == "\t":
             out.append("\\t")
         elif ch in "$%" and text.startswith("{", i + 1):
-            out.append(ch * 2 + "{")
-            i += 2
-            continue
+            # A literal "${" or "%{" must not start a template sequence. HCL's "$${" escape would do, but
+            # python-hcl2 cannot parse it without a closing brace, so the sign is written as a unicode
+            # escape, which every HCL parser decodes to a plain character.
+            out.append(f"\\u{ord(ch):04x}")
         elif ord(ch) < 0x20 or ord(ch) == 0x7F:
             out.append(f"\\u{ord(ch):04x}")
         else:
