@@ -1,0 +1,829 @@
+"""The Textual wizard (wizard/tui/), driven with Pilot as a user would: keyboard first, mouse where noted.
+
+Tests marked ``checkov`` render a full stack and run the real checkov; the others replace render and
+scan where they need a stack (the write is always the real, atomic ``write_stack``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Button, DataTable, Input, Static
+
+from wizard.answers import load_answers
+from wizard.scan import Finding, ScanReport
+from wizard.tui import form as F
+from wizard.tui.app import WizardApp
+from wizard.tui.pipeline import ANSWERS_FILE, Pipeline, answers_digest
+from wizard.tui.screens.dialogs import QuitScreen, SaveAsScreen
+from wizard.tui.widgets.fields import FormField
+from wizard.tui.widgets.toggles import CheckList, Choices
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+SIZE = (100, 30)
+
+
+# -- fakes and helpers -----------------------------------------------------------------------------
+
+
+def sync(fn: Any) -> Any:
+    """Run an async test with asyncio.run (no async pytest plugin is installed)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(fn(*args, **kwargs))
+
+    return wrapper
+
+
+FAKE_TF = 'resource "aws_s3_bucket" "this" {\n  bucket_prefix = "demo-"\n  force_destroy = false\n}\n'
+
+
+def fake_report() -> ScanReport:
+    failed = Finding("CKV_AWS_18", "Ensure the S3 bucket has access logging enabled", "failed",
+                     "module.s3.aws_s3_bucket.this", "modules/s3/main.tf", (1, 4), "https://example.com/ckv_aws_18")
+    skipped = Finding("CKV_AWS_144", "Ensure that S3 bucket has cross-region replication enabled", "skipped",
+                      "module.s3.aws_s3_bucket.this", "modules/s3/main.tf", (1, 4), None,
+                      "data residency: allowed_regions holds no second region")
+    passed = tuple(Finding(f"CKV_AWS_{n}", f"Passing check {n}", "passed", "module.s3.aws_s3_bucket.this",
+                           "modules/s3/main.tf", (1, 4)) for n in (19, 21, 53, 54, 55, 56))
+    return ScanReport("3.3.30", passed=passed, failed=(failed,), skipped=(skipped,), resource_count=1)
+
+
+class FakePipeline(Pipeline):
+    """Real plan and real (atomic) write; a small fixed stack instead of the templates; a fixed scan."""
+
+    def __init__(self, report: ScanReport | None = None, render_error: Exception | None = None,
+                 render_gate: threading.Event | None = None) -> None:
+        self.report = report or fake_report()
+        self.render_error = render_error
+        self.render_gate = render_gate
+        self.scanned: list[list[str]] = []
+        self.resolved = 0
+
+    def render(self, plan: Any, answers_yaml: str) -> dict[str, str]:
+        if self.render_gate is not None:
+            self.render_gate.wait(10)
+        if self.render_error is not None:
+            raise self.render_error
+        return {"README.md": f"# {plan.name}\n", "main.tf": 'module "s3" {\n  source = "./modules/s3"\n}\n',
+                "modules/s3/main.tf": FAKE_TF, ANSWERS_FILE: answers_yaml}
+
+    def prewarm(self, explicit: str | None, progress: Any) -> Any:
+        return None
+
+    def resolve_checkov(self, explicit: str | None, progress: Any) -> Path:
+        self.resolved += 1
+        return Path("/opt/checkov/bin/checkov")
+
+    def scan(self, files: dict[str, str], checkov: Path, progress: Any) -> ScanReport:
+        progress("Scanning with checkov…")
+        self.scanned.append(sorted(files))
+        return self.report
+
+
+class WarmedUp(threading.Thread):
+    """Stands in for scan.CheckovPrewarm: resolves checkov on a thread, started when the wizard opens."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.checkov: Path | None = None
+        self.error: Exception | None = None
+
+    def run(self) -> None:
+        self.checkov = Path("/opt/warm/bin/checkov")
+
+
+def make_app(tmp_path: Path, answers: Path | None = None, pipeline: Pipeline | None = None) -> WizardApp:
+    return WizardApp(answers, tmp_path / "out", prewarm=False, pipeline=pipeline or FakePipeline())
+
+
+def copy_example(tmp_path: Path, name: str = "restricted-phi-bedrock.yaml") -> Path:
+    target = tmp_path / name
+    shutil.copy(EXAMPLES / name, target)
+    return target
+
+
+async def settle(pilot: Any) -> None:
+    await pilot.pause()
+    await pilot.pause()
+
+
+def field(app: WizardApp, path: str) -> FormField:
+    return app.screen.field(path)  # type: ignore[attr-defined]
+
+
+async def type_into(pilot: Any, path: str, text: str) -> None:
+    """Focus the field with the keyboard-equivalent focus(), clear it, and type."""
+    control = field(pilot.app, path).query_one(Input)
+    control.focus()
+    control.value = ""
+    await pilot.pause()
+    if text:
+        await pilot.press(*text)
+    await pilot.pause()
+
+
+async def choose(pilot: Any, path: str, value: Any) -> None:
+    """Pick a radio option with the keyboard: arrows to it, then Enter."""
+    choices = field(pilot.app, path).query_one(Choices)
+    choices.focus()
+    await pilot.pause()
+    target = choices.values.index(value)
+    for _ in range(len(choices.values) + 1):
+        if choices._selected == target:
+            break
+        await pilot.press("down")
+    assert choices._selected == target
+    if choices.value != value:
+        await pilot.press("enter")
+    await pilot.pause()
+    assert choices.value == value
+
+
+async def tick(pilot: Any, path: str, values: list[str]) -> None:
+    """Make exactly ``values`` checked in a check list, with arrows and Space."""
+    checklist = field(pilot.app, path).query_one(CheckList)
+    checklist.focus()
+    await pilot.pause()
+    for index in range(checklist.option_count):
+        value = checklist.get_option_at_index(index).value
+        if (value in values) != (value in checklist.selected):
+            while checklist.highlighted != index:
+                await pilot.press("down" if (checklist.highlighted or 0) < index else "up")
+            await pilot.press("space")
+    await pilot.pause()
+    assert sorted(checklist.selected) == sorted(values)
+
+
+async def next_screen(pilot: Any) -> None:
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+
+
+async def fill_new(pilot: Any, *, name: str, sensitivity: str, kinds: list[str], region: str = "us-east-1",
+                   models: str = "", categories: list[str] | None = None, compliance: list[str] | None = None,
+                   environment: str = "dev", strategy: str = "per_purpose", email: str = "") -> None:
+    """From the start screen, answer every question screen by keyboard and arrive at the review."""
+    app = pilot.app
+    await pilot.press("enter")  # "Start with new answers" has the focus
+    await settle(pilot)
+    assert app.screen.id == "step-project"
+    await type_into(pilot, "project.name", name)
+    await choose(pilot, "project.environment", environment)
+    await type_into(pilot, "project.region", region)
+    await next_screen(pilot)
+    assert app.screen.id == "step-workload"
+    await tick(pilot, "workload.kinds", kinds)
+    if "bedrock" in kinds:
+        await type_into(pilot, "workload.bedrock_models", models)
+    await next_screen(pilot)
+    assert app.screen.id == "step-data"
+    await choose(pilot, "data.sensitivity", sensitivity)
+    await tick(pilot, "data.categories", categories or [])
+    await tick(pilot, "data.compliance", compliance or [])
+    await next_screen(pilot)
+    assert app.screen.id == "step-network"
+    await next_screen(pilot)
+    assert app.screen.id == "step-keys"
+    await choose(pilot, "keys.strategy", strategy)
+    await next_screen(pilot)
+    assert app.screen.id == "step-monitoring"
+    if email:
+        await type_into(pilot, "monitoring.alert_email", email)
+    await next_screen(pilot)
+    assert app.screen.id == "step-review", F.validate(app.form)[1]
+
+
+async def generate(pilot: Any) -> None:
+    app = pilot.app
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+    assert app.screen.id == "step-generate"
+    await app.workers.wait_for_complete()
+    await settle(pilot)
+
+
+def text_of(app: WizardApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+# -- form state, no UI -----------------------------------------------------------------------------
+
+
+def test_form_mirrors_the_answers_file_and_the_model_reports_problems() -> None:
+    form = F.initial_form()
+    assert set(form) == {"version", *F.SECTIONS}
+    answers, issues = F.validate(form)
+    assert answers is None
+    by_field = F.issues_by_field(issues)
+    assert set(by_field) == {"project.name", "project.region", "workload.kinds", "data.sensitivity"}
+    assert by_field["project.name"] == ["is required"]
+
+
+def test_hidden_fields_are_left_out_so_the_model_defaults_apply() -> None:
+    form = F.initial_form()
+    F.put(form, "network.vpc_id", "vpc-12345678")  # typed while mode was "existing", then switched back
+    F.put(form, "workload.bedrock_models", ["anthropic.claude-3-haiku-20240307-v1:0"])  # bedrock not chosen
+    data = F.form_to_data(form)
+    assert "vpc_id" not in data["network"]
+    assert "bedrock_models" not in data["workload"]
+    F.put(form, "network.mode", "existing")
+    assert F.form_to_data(form)["network"]["vpc_id"] == "vpc-12345678"
+    assert F.get(form, "workload.bedrock_models")  # kept in the form for when bedrock is chosen again
+
+
+def test_issue_paths_map_to_questions() -> None:
+    class Issue:
+        def __init__(self, field: str, message: str) -> None:
+            self.field, self.message = field, message
+
+    got = F.issues_by_field([Issue("project.allowed_regions[1]", "'x' is not a known AWS region code"),
+                             Issue("keys.strategy", "'single' is only allowed for public and internal data"),
+                             Issue("network", "something about the section"), Issue("", "top level")])
+    assert got == {"project.allowed_regions": ["'x' is not a known AWS region code"],
+                   "keys.strategy": ["'single' is only allowed for public and internal data"],
+                   "network": ["something about the section"], "": ["top level"]}
+
+
+def test_help_lines_come_from_the_model_where_not_written_here() -> None:
+    assert F.description("project.owner").startswith("Free text")
+    for step in F.steps():
+        for q in step.questions:
+            assert q.help_text(), q.path
+            assert F.description(q.path), f"{q.path} is not a field of the answers model"
+
+
+def test_pipeline_answers_file_name_matches_render() -> None:
+    from wizard.render import ANSWERS_FILE as RENDER_ANSWERS_FILE
+
+    assert RENDER_ANSWERS_FILE == ANSWERS_FILE
+
+
+def test_the_first_screen_needs_no_heavy_module(tmp_path: Path) -> None:
+    code = (
+        "import asyncio, sys\n"
+        "from wizard.tui.app import WizardApp\n"
+        "async def main():\n"
+        "    app = WizardApp(None, 'out', prewarm=False)\n"
+        "    async with app.run_test(size=(100, 30)) as pilot:\n"
+        "        await pilot.pause()\n"
+        "        assert app.screen.id == 'step-start'\n"
+        "asyncio.run(main())\n"
+        "heavy = ('jinja2', 'pydantic', 'ruamel.yaml', 'wizard.answers', 'wizard.plan', 'wizard.render',\n"
+        "         'wizard.output', 'wizard.scan', 'wizard.cli')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+# -- validation, navigation ------------------------------------------------------------------------
+
+
+@sync
+async def test_a_validation_error_blocks_next_and_shows_the_models_message(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.id == "step-project"
+        await next_screen(pilot)
+        assert app.screen.id == "step-project"
+        assert field(app, "project.name").error_text == "✗ is required"
+        assert field(app, "project.region").error_text == "✗ is required"
+        await type_into(pilot, "project.name", "Bad_Name")
+        assert "lowercase letters, digits and hyphens" in field(app, "project.name").error_text
+        await type_into(pilot, "project.region", "us-eas-1")
+        assert "did you mean 'us-east-1'" in field(app, "project.region").error_text
+        await next_screen(pilot)
+        assert app.screen.id == "step-project"
+        assert app.focused is field(app, "project.name").query_one(Input)  # focus goes to the first problem
+        await type_into(pilot, "project.name", "good-name")
+        await type_into(pilot, "project.region", "us-east-1")
+        assert field(app, "project.name").error_text == ""
+        await next_screen(pilot)
+        assert app.screen.id == "step-workload"
+        # a cross-field rule of the model: bedrock needs at least one model id
+        await tick(pilot, "workload.kinds", ["bedrock"])
+        await next_screen(pilot)
+        assert app.screen.id == "step-workload"
+        assert "at least one model id" in field(app, "workload.bedrock_models").error_text
+
+
+@sync
+async def test_a_cross_section_rule_is_shown_on_the_field_it_names(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_new(pilot, name="demo-stack", sensitivity="internal", kinds=["sagemaker_training"])
+        for _ in range(4):  # back to the data screen
+            await pilot.press("escape")
+            await settle(pilot)
+        assert app.screen.id == "step-data"
+        await choose(pilot, "data.sensitivity", "public")
+        await tick(pilot, "data.categories", ["pii"])  # pii raises the data to confidential
+        assert "confidential data" in text_of(app, "#effective")
+        await next_screen(pilot)
+        await next_screen(pilot)
+        assert app.screen.id == "step-keys"
+        await choose(pilot, "keys.strategy", "single")
+        await next_screen(pilot)
+        assert app.screen.id == "step-keys"
+        error = field(app, "keys.strategy").error_text
+        assert "'single' is only allowed for public and internal data" in error
+        assert "raised by pii" in error
+
+
+@sync
+async def test_back_keeps_every_value(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_new(pilot, name="keep-me", sensitivity="confidential", kinds=["bedrock", "sagemaker_training"],
+                       models="anthropic.claude-3-haiku-20240307-v1:0", categories=["pii"], environment="staging",
+                       email="sec@example.com")
+        for expected in ("step-monitoring", "step-keys", "step-network", "step-data", "step-workload",
+                         "step-project"):
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.screen.id == expected
+        assert field(app, "project.name").query_one(Input).value == "keep-me"
+        assert field(app, "project.environment").query_one(Choices).value == "staging"
+        # forward again through every screen: the widgets show what was answered
+        await next_screen(pilot)
+        assert sorted(field(app, "workload.kinds").query_one(CheckList).selected) == ["bedrock",
+                                                                                     "sagemaker_training"]
+        assert field(app, "workload.bedrock_models").query_one(Input).value.startswith("anthropic.claude-3-haiku")
+        await next_screen(pilot)
+        assert field(app, "data.sensitivity").query_one(Choices).value == "confidential"
+        assert field(app, "data.categories").query_one(CheckList).selected == ["pii"]
+        await next_screen(pilot)
+        await next_screen(pilot)
+        await next_screen(pilot)
+        assert field(app, "monitoring.alert_email").query_one(Input).value == "sec@example.com"
+        await next_screen(pilot)
+        assert app.screen.id == "step-review"
+
+
+@sync
+async def test_fields_that_do_not_apply_are_hidden(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_new(pilot, name="hide-test", sensitivity="internal", kinds=["sagemaker_training"])
+        app.go_to_step("workload")
+        await settle(pilot)
+        assert not field(app, "workload.bedrock_models").display
+        assert not field(app, "workload.bedrock_callers").display
+        await tick(pilot, "workload.kinds", ["sagemaker_training", "bedrock"])
+        assert field(app, "workload.bedrock_models").display
+        assert field(app, "workload.bedrock_callers").display
+        await tick(pilot, "workload.kinds", ["sagemaker_training"])
+        await next_screen(pilot)
+        await next_screen(pilot)
+        assert app.screen.id == "step-network"
+        for path in ("network.vpc_id", "network.private_subnet_ids", "network.route_table_ids"):
+            assert not field(app, path).display
+        await choose(pilot, "network.mode", "existing")
+        for path in ("network.vpc_id", "network.private_subnet_ids", "network.route_table_ids"):
+            assert field(app, path).display
+        assert not field(app, "network.cidr").display
+        await next_screen(pilot)
+        assert app.screen.id == "step-network"
+        assert "is required when mode is 'existing'" in field(app, "network.vpc_id").error_text
+        await type_into(pilot, "network.vpc_id", "vpc-0123456789abcdef0")
+        await type_into(pilot, "network.private_subnet_ids", "subnet-01234567, subnet-89abcdef")
+        await type_into(pilot, "network.route_table_ids", "rtb-01234567")
+        await next_screen(pilot)
+        assert app.screen.id == "step-keys"
+
+
+@sync
+async def test_review_follows_the_answers(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_new(pilot, name="review-me", sensitivity="internal", kinds=["sagemaker_training"])
+        table = app.screen.query_one("#controls", DataTable)
+        rows = {table.get_row_at(i)[1].plain: table.get_row_at(i)[0].plain for i in range(table.row_count)}
+        assert rows["Permission boundary on every workload role"] == "off"
+        assert "out/review-me/" in text_of(app, "#review-summary")
+        files = text_of(app, "#files")
+        assert "modules/kms/main.tf" in files and ANSWERS_FILE in files
+        assert "name: review-me" in text_of(app, "#answers-yaml")
+        app.go_to_step("data")
+        await settle(pilot)
+        await choose(pilot, "data.sensitivity", "confidential")
+        for _ in range(4):
+            await next_screen(pilot)
+        assert app.screen.id == "step-review"
+        table = app.screen.query_one("#controls", DataTable)
+        rows = {table.get_row_at(i)[1].plain: table.get_row_at(i)[0].plain for i in range(table.row_count)}
+        assert rows["Permission boundary on every workload role"] == "on"
+        # the detail line under the table gives the reason of the highlighted control
+        table.focus()
+        index = next(i for i in range(table.row_count)
+                     if table.get_row_at(i)[1].plain == "Permission boundary on every workload role")
+        table.move_cursor(row=index)
+        await settle(pilot)
+        assert "why: data is confidential" in text_of(app, "#control-detail")
+
+
+# -- files: load, save, generate -------------------------------------------------------------------
+
+
+@sync
+async def test_loading_an_answers_file_and_saving_it_keeps_comments_and_order(tmp_path: Path) -> None:
+    path = copy_example(tmp_path)
+    original = path.read_text()
+    app = make_app(tmp_path, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.screen.id == "step-project"  # --answers goes straight to the first question, prefilled
+        assert field(app, "project.name").query_one(Input).value == "clinic-notes"
+        await type_into(pilot, "project.owner", "Clinical AI platform")
+        assert app.dirty
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not app.dirty
+    saved = path.read_text()
+    for line in original.splitlines():
+        if line.startswith("#"):
+            assert line in saved
+    assert "owner: Clinical AI platform" in saved
+    keys = [line.split(":")[0] for line in saved.splitlines() if line and not line.startswith((" ", "#"))]
+    assert keys[:7] == ["version", "project", "workload", "data", "keys", "access", "monitoring"]
+    assert load_answers(path).answers.project.owner == "Clinical AI platform"
+
+
+@sync
+async def test_saving_new_answers_asks_where(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_new(pilot, name="brand-new", sensitivity="public", kinds=["sagemaker_inference"])
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, SaveAsScreen)
+        target = tmp_path / "brand-new.yaml"
+        app.screen.query_one("#save-path", Input).value = str(target)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, SaveAsScreen)
+        assert not app.dirty
+    assert load_answers(target).answers.project.name == "brand-new"
+
+
+@sync
+async def test_saving_is_refused_while_answers_have_problems(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_into(pilot, "project.name", "x")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, SaveAsScreen)
+    assert list(tmp_path.iterdir()) == []
+
+
+@sync
+async def test_an_answers_file_with_problems_opens_with_them_marked(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("# mine\nproject:\n  name: Broken_Name\n  region: us-east-1\n  colour: blue\n"
+                    "workload:\n  kinds: [sagemaker_training]\ndata:\n  sensitivity: internal\n")
+    app = make_app(tmp_path, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.screen.id == "step-project"
+        assert "lowercase letters" in field(app, "project.name").error_text
+        await type_into(pilot, "project.name", "fixed-name")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    text = path.read_text()
+    assert "# mine" in text and "name: fixed-name" in text and "colour" not in text
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (None, "no such file"),
+    ("project: [unclosed\n", "YAML syntax error"),
+    ("version: 9\nproject: {}\n", "newer than this guardform"),
+])
+@sync
+async def test_an_unreadable_answers_file_is_reported_on_the_start_screen(tmp_path: Path, content: str | None,
+                                                                           expected: str) -> None:
+    path = tmp_path / "answers.yaml"
+    if content is not None:
+        path.write_text(content)
+    app = make_app(tmp_path, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.screen.id == "step-start"
+        assert expected in text_of(app, "#open-error")
+
+
+@sync
+async def test_generate_writes_scans_and_shows_the_findings(tmp_path: Path) -> None:
+    path = copy_example(tmp_path)
+    pipeline = FakePipeline()
+    app = make_app(tmp_path, path, pipeline)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(6):
+            await next_screen(pilot)
+        assert app.screen.id == "step-review"
+        await generate(pilot)
+        stack = tmp_path / "out" / "clinic-notes"
+        assert pipeline.scanned == [["README.md", ANSWERS_FILE, "main.tf", "modules/s3/main.tf"]]
+        assert "1 failed" in text_of(app, "#scan-summary") and "FAILED" in text_of(app, "#scan-summary")
+        failed = app.screen.query_one("#table-failed", DataTable)
+        assert failed.row_count == 1 and app.focused is failed
+        detail = text_of(app, "#finding")
+        assert "CKV_AWS_18: Ensure the S3 bucket has access logging enabled" in detail
+        assert "resource: module.s3.aws_s3_bucket.this" in detail
+        assert 'resource "aws_s3_bucket" "this" {' in detail  # the code the check looked at
+        # the skipped checks carry their reason
+        await pilot.click("#results Tab#--content-tab-tab-skipped")
+        await settle(pilot)
+        assert "why skipped: data residency" in text_of(app, "#finding")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert app.screen.id == "step-done"
+        done = text_of(app, "#done-text")
+        assert "terraform init" in done and "guardform generate --answers" in done
+        assert str(stack / ANSWERS_FILE) in done or "clinic-notes/guardform.answers.yaml" in done
+        assert app.exit_code == 1  # checkov failures
+        await pilot.click("#quit")
+        await settle(pilot)
+    assert app.return_code == 1
+    assert (stack / ".guardform.manifest.json").is_file()
+    assert load_answers(stack / ANSWERS_FILE).answers == load_answers(path).answers
+    assert "# Clinical notes summarised" in (stack / ANSWERS_FILE).read_text()  # the user's comments
+
+
+@sync
+async def test_a_render_error_is_shown_and_nothing_is_written(tmp_path: Path) -> None:
+    from wizard.render import RenderError
+
+    path = copy_example(tmp_path)
+    app = make_app(tmp_path, path, FakePipeline(render_error=RenderError("bedrock/main.tf.j2: TemplateNotFound")))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(6):
+            await next_screen(pilot)
+        await generate(pilot)
+        problem = text_of(app, "#problem")
+        assert "Rendering failed, so nothing was written" in problem
+        assert "TemplateNotFound" in problem
+        assert "✗ Render the Terraform" in text_of(app, "#steps")
+        assert app.screen.query_one("#finish", Button).disabled
+    assert not (tmp_path / "out").exists()
+
+
+@sync
+async def test_hand_edits_stop_the_write_until_the_user_chooses_to_overwrite(tmp_path: Path) -> None:
+    path = copy_example(tmp_path)
+    app = make_app(tmp_path, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(6):
+            await next_screen(pilot)
+        await generate(pilot)
+        stack = tmp_path / "out" / "clinic-notes"
+        (stack / "main.tf").write_text("# my edit\n")
+        await pilot.press("escape")
+        await settle(pilot)
+        await generate(pilot)
+        assert "changed since guardform wrote them" in text_of(app, "#problem")
+        assert (stack / "main.tf").read_text() == "# my edit\n"
+        assert app.focused is app.screen.query_one("#force", Button)
+        await pilot.press("enter")
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert "main.tf.orig" in text_of(app, "#scan-summary")
+    assert (stack / "main.tf.orig").read_text() == "# my edit\n"
+
+
+@sync
+async def test_checkov_is_warmed_up_when_the_wizard_opens_and_used_by_the_scan(tmp_path: Path) -> None:
+    path = copy_example(tmp_path)
+    started: list[WarmedUp] = []
+
+    class Warm(FakePipeline):
+        def prewarm(self, explicit: str | None, progress: Any) -> Any:
+            thread = WarmedUp()
+            thread.start()
+            started.append(thread)
+            return thread
+
+    pipeline = Warm()
+    app = WizardApp(path, tmp_path / "out", pipeline=pipeline)  # prewarm on, as run_wizard does
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert len(started) == 1
+        started[0].join(5)
+        assert "checkov: ready" in app.checkov_status
+        for _ in range(6):
+            await next_screen(pilot)
+        await generate(pilot)
+        assert app.screen.state["scan"] == "done", text_of(app, "#problem")  # type: ignore[attr-defined]
+        assert "/opt/warm/bin/checkov" in app.screen.detail["checkov"]  # type: ignore[attr-defined]
+        assert app.screen.report is not None  # type: ignore[attr-defined]
+    assert pipeline.resolved == 0
+
+
+@sync
+async def test_a_json_answers_file_is_saved_back_as_json(tmp_path: Path) -> None:
+    import json
+
+    data = load_answers(EXAMPLES / "internal-training.yaml").document
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(F.plain(data), indent=2) + "\n")
+    app = make_app(tmp_path, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_into(pilot, "project.owner", "ML platform")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    saved = json.loads(path.read_text())
+    assert saved["project"]["owner"] == "ML platform"
+    assert list(saved)[:4] == list(F.plain(data))[:4]
+
+
+@sync
+async def test_the_review_lists_problems_and_opens_their_screen(tmp_path: Path) -> None:
+    path = copy_example(tmp_path)
+    app = make_app(tmp_path, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(6):
+            await next_screen(pilot)
+        assert app.screen.id == "step-review"
+        await pilot.press("escape")
+        await settle(pilot)
+        F.put(app.form, "keys.rotation_days", 1000)  # as if changed where no screen checks it
+        await next_screen(pilot)
+        assert app.screen.id == "step-review"
+        assert app.screen.query_one("#generate", Button).disabled
+        problems = app.screen.query_one("#problems")
+        assert problems.display and app.focused is problems
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.id == "step-keys"
+        assert field(app, "keys.rotation_days").query_one(Input).value == "1000"
+        assert "rotated at least yearly" in field(app, "keys.rotation_days").error_text
+        await next_screen(pilot)
+        assert app.screen.id == "step-keys"  # the keys screen holds it back
+
+
+# -- quitting --------------------------------------------------------------------------------------
+
+
+@sync
+async def test_quitting_with_unsaved_answers_asks_first(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_into(pilot, "project.name", "unsaved")
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert isinstance(app.screen, QuitScreen)
+        await pilot.press("escape")  # stay
+        await settle(pilot)
+        assert app.screen.id == "step-project"
+        assert field(app, "project.name").query_one(Input).value == "unsaved"
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        await pilot.click("#quit")
+        await settle(pilot)
+    assert app.return_code == 0
+    assert list(tmp_path.iterdir()) == []
+
+
+@sync
+async def test_quitting_without_changes_does_not_ask(tmp_path: Path) -> None:
+    path = copy_example(tmp_path)
+    before = path.read_text()
+    app = make_app(tmp_path, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert not app.is_running or not isinstance(app.screen, QuitScreen)
+    assert app.return_code == 0
+    assert path.read_text() == before
+
+
+@sync
+async def test_ctrl_c_twice_quits_from_any_screen_and_writes_nothing(tmp_path: Path) -> None:
+    path = copy_example(tmp_path)
+    before = path.read_text()
+    app = make_app(tmp_path, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await next_screen(pilot)
+        await tick(pilot, "workload.kinds", ["bedrock"])
+        await pilot.press("ctrl+c")
+        await settle(pilot)
+        assert isinstance(app.screen, QuitScreen)
+        await pilot.press("ctrl+c")
+        await settle(pilot)
+    assert path.read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+@sync
+async def test_ctrl_c_during_generation_leaves_no_partial_output(tmp_path: Path) -> None:
+    path = copy_example(tmp_path)
+    gate = threading.Event()
+    app = make_app(tmp_path, path, FakePipeline(render_gate=gate))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            for _ in range(6):
+                await next_screen(pilot)
+            await pilot.press("ctrl+n")
+            await settle(pilot)
+            assert app.generating
+            await pilot.press("ctrl+c")
+            await settle(pilot)
+            assert isinstance(app.screen, QuitScreen)
+            await pilot.press("ctrl+c")
+            await settle(pilot)
+    finally:
+        gate.set()  # the render finishes after the app has gone; the worker must stop before writing
+    assert not (tmp_path / "out").exists()
+
+
+# -- real render and checkov -----------------------------------------------------------------------
+
+SENSITIVITY_CASES = {
+    "public": {"kinds": ["sagemaker_inference"]},
+    "internal": {"kinds": ["sagemaker_training"]},
+    "confidential": {"kinds": ["sagemaker_training", "sagemaker_inference"], "categories": ["financial"]},
+    "restricted": {"kinds": ["bedrock", "sagemaker_training", "sagemaker_notebook"],
+                   "models": "anthropic.claude-3-haiku-20240307-v1:0", "categories": ["phi"],
+                   "compliance": ["hipaa"], "environment": "prod", "email": "security@example.com"},
+}
+
+
+@pytest.mark.checkov
+@pytest.mark.parametrize("sensitivity", list(SENSITIVITY_CASES))
+@sync
+async def test_happy_path_writes_a_real_stack_and_shows_checkovs_results(tmp_path: Path, sensitivity: str) -> None:
+    app = WizardApp(None, tmp_path / "out")  # the real pipeline, with checkov warmed up in the background
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_new(pilot, name=f"happy-{sensitivity}", sensitivity=sensitivity, **SENSITIVITY_CASES[sensitivity])
+        await generate(pilot)
+        screen: Any = app.screen
+        assert screen.report is not None, text_of(app, "#problem")
+        report = screen.report
+        summary = text_of(app, "#scan-summary")
+        assert f"{len(report.passed)} passed" in summary
+        assert report.ok, summary
+        assert "PASSED" in summary
+        passed = app.screen.query_one("#table-passed", DataTable)
+        assert passed.row_count == len(report.passed) > 0
+        skipped = app.screen.query_one("#table-skipped", DataTable)
+        assert skipped.row_count == len(report.skipped)
+    stack = tmp_path / "out" / f"happy-{sensitivity}"
+    assert (stack / "main.tf").is_file() and (stack / ANSWERS_FILE).is_file()
+
+
+@pytest.mark.checkov
+@sync
+async def test_a_restricted_phi_bedrock_stack_regenerates_identically_from_its_saved_answers(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    app = WizardApp(None, out)
+    async with app.run_test(size=SIZE) as pilot:
+        await fill_new(pilot, name="phi-notes", **{"sensitivity": "restricted",
+                                                   **SENSITIVITY_CASES["restricted"]})
+        await generate(pilot)
+        assert app.screen.report is not None and app.screen.report.ok  # type: ignore[attr-defined]
+    stack = out / "phi-notes"
+    before = {p.relative_to(stack): p.read_bytes() for p in stack.rglob("*") if p.is_file()}
+    saved = stack / ANSWERS_FILE
+    if (REPO / "wizard" / "cli.py").is_file():
+        proc = subprocess.run([sys.executable, "-m", "wizard", "generate", "--answers", str(saved), "--out", str(out),
+                               "--check", "--no-scan"], capture_output=True, text=True, cwd=tmp_path, check=False)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    # the same stages as `guardform generate`: load the saved answers, render, compare with what is on disk
+    from wizard import __version__
+    from wizard.output import check_stack
+    from wizard.tui.pipeline import answers_text
+
+    loaded = load_answers(saved)
+    pipe = Pipeline()
+    files = pipe.render(pipe.plan(loaded.answers), answers_text(loaded.answers, loaded.document))
+    report = check_stack(files, stack, __version__, answers_digest(loaded.answers))
+    assert report.up_to_date, report.format()
+    after = {p.relative_to(stack): p.read_bytes() for p in stack.rglob("*") if p.is_file()}
+    assert after == before

@@ -1,0 +1,374 @@
+"""The guardform wizard: a Textual app that produces Answers and drives plan, render, write and scan.
+
+Entry point for the command line: :func:`run_wizard`. The form state is a plain dict mirroring the
+answers file (``self.form``); ``wizard.answers`` validates it. Heavy modules (jinja2, plan, render,
+scan) are imported only when a screen needs them, so the first screen appears at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from wizard.tui import form as F
+from wizard.tui.pipeline import Pipeline, answers_text, save_answers_file
+from wizard.tui.pipeline import stack_dir as _stack_dir
+from wizard.tui.screens.start import StartScreen
+
+STEP_ORDER = ("project", "workload", "data", "network", "keys", "monitoring", "review", "generate", "done")
+
+
+def _screen_for(step: str) -> Screen[Any]:
+    if step == "project":
+        from wizard.tui.screens.project import ProjectScreen
+
+        return ProjectScreen()
+    if step == "workload":
+        from wizard.tui.screens.workload import WorkloadScreen
+
+        return WorkloadScreen()
+    if step == "data":
+        from wizard.tui.screens.data import DataScreen
+
+        return DataScreen()
+    if step == "network":
+        from wizard.tui.screens.network import NetworkScreen
+
+        return NetworkScreen()
+    if step == "keys":
+        from wizard.tui.screens.keys_access import KeysAccessScreen
+
+        return KeysAccessScreen()
+    if step == "monitoring":
+        from wizard.tui.screens.monitoring import MonitoringScreen
+
+        return MonitoringScreen()
+    if step == "review":
+        from wizard.tui.screens.review import ReviewScreen
+
+        return ReviewScreen()
+    if step == "generate":
+        from wizard.tui.screens.generate import GenerateScreen
+
+        return GenerateScreen()
+    if step == "done":
+        from wizard.tui.screens.done import DoneScreen
+
+        return DoneScreen()
+    raise ValueError(step)
+
+
+class WizardApp(App[int]):
+    """guardform's interactive wizard."""
+
+    CSS_PATH = "wizard.tcss"
+    TITLE = "guardform"
+    ENABLE_COMMAND_PALETTE = False
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save answers", priority=True),
+        Binding("ctrl+q", "request_quit", "Quit", priority=True),
+        Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        answers_path: Path | str | None = None,
+        out_dir: Path | str = "modules_out",
+        *,
+        checkov: str | None = None,
+        prewarm: bool = True,
+        pipeline: Pipeline | None = None,
+    ) -> None:
+        super().__init__()
+        self.initial_answers = Path(answers_path) if answers_path is not None else None
+        self.out_dir = Path(out_dir)
+        self.checkov = checkov
+        self.pipeline = pipeline or Pipeline()
+        self.prewarm_enabled = prewarm
+        self.prewarm_thread: Any = None
+        self.prewarm_message = ""
+        #: the answers being edited, shaped like the answers file (built when the user starts or opens
+        #: answers, so the first screen does not wait for pydantic)
+        self.form: dict[str, Any] = {}
+        self.has_form = False
+        #: the ruamel document the answers were loaded from (comments, key order), or None
+        self.document: Any = None
+        self.fmt = "yaml"
+        self.answers_path: Path | None = None
+        self.saved_snapshot: dict[str, Any] = {}
+        self.show_problems_on_arrival = False
+        self.generating = False
+        self.last_generation: Any = None
+        self.exit_code = 0
+
+    # -- start-up ----------------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[Any]:
+        return StartScreen(path=str(self.initial_answers) if self.initial_answers else "")
+
+    def on_mount(self) -> None:
+        if self.initial_answers is not None:
+            self.open_answers(str(self.initial_answers))
+        if self.prewarm_enabled:
+            self.call_after_refresh(self._start_prewarm)
+
+    def _start_prewarm(self) -> None:
+        if self.prewarm_thread is not None:
+            return
+
+        def progress(message: str) -> None:  # called on the warm-up thread
+            self.prewarm_message = message
+
+        try:
+            self.prewarm_thread = self.pipeline.prewarm(self.checkov, progress)
+        except Exception as exc:  # a warm-up must never stop the wizard
+            self.prewarm_message = f"could not start: {exc}"
+
+    @property
+    def checkov_status(self) -> str:
+        thread = self.prewarm_thread
+        if thread is None:
+            return f"checkov: {self.prewarm_message}" if self.prewarm_message else ""
+        if thread.is_alive():
+            return "checkov: " + (self.prewarm_message or "getting ready in the background…")
+        if getattr(thread, "checkov", None) is not None:
+            return f"checkov: ready ({self.display_path(thread.checkov)})"
+        error = str(getattr(thread, "error", "") or "unknown error").strip().splitlines()
+        return f"checkov: not available yet ({error[0] if error else 'unknown error'}); the scan will retry"
+
+    # -- answers -----------------------------------------------------------------------------------
+
+    def start_new(self) -> None:
+        self.form = F.initial_form()
+        self.document = None
+        self.fmt = "yaml"
+        self.answers_path = None
+        self.saved_snapshot = F.form_to_data(self.form)
+        self.show_problems_on_arrival = False
+        self.has_form = True
+        self._restart_at("project")
+
+    def continue_form(self) -> None:
+        self._restart_at("project")
+
+    def open_answers(self, path_text: str) -> None:
+        """Load an answers file and go to the first question screen, prefilled. A file that is valid
+        YAML/JSON but has invalid answers is opened too, with the model's problems on show."""
+        from wizard.answers import AnswersError, load_answers
+
+        path = Path(path_text).expanduser()
+        problems = False
+        try:
+            loaded = load_answers(path)
+            document, fmt = loaded.document, loaded.format
+            notices = list(loaded.notices)
+        except AnswersError as exc:
+            file_level = [i for i in exc.issues if i.field in ("", "version")]
+            document = None if file_level else self._read_document(path)
+            if document is None:
+                self._start_problem(exc.format())
+                return
+            fmt = "json" if path.suffix.lower() == ".json" else "yaml"
+            notices = []
+            problems = True
+        form, ignored = F.form_from_document(document)
+        for dotted in ignored:
+            self._drop_from_document(document, dotted)
+        self.form = form
+        self.document = document
+        self.fmt = fmt
+        self.answers_path = path
+        self.saved_snapshot = F.form_to_data(form)
+        self.show_problems_on_arrival = problems
+        self.has_form = True
+        for notice in notices:
+            self.notify(notice, timeout=6)
+        if ignored:
+            self.notify("Unknown fields were left out (saving removes them): " + ", ".join(ignored),
+                        severity="warning", timeout=10)
+        if problems:
+            self.notify(f"{self.display_path(path)} has answers that need fixing; they are marked on each screen.",
+                        severity="warning", timeout=8)
+        self._restart_at("project")
+
+    @staticmethod
+    def _read_document(path: Path) -> Any:
+        from ruamel.yaml import YAML
+        from ruamel.yaml.error import YAMLError
+
+        try:
+            document = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, YAMLError):
+            return None
+        return document if isinstance(document, dict) else None
+
+    @staticmethod
+    def _drop_from_document(document: Any, dotted: str) -> None:
+        node = document
+        parts = dotted.split(".")
+        for part in parts[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and parts[-1] in node:
+            del node[parts[-1]]
+
+    def _start_problem(self, text: str) -> None:
+        self._restart_at(None)
+        start = self.screen_stack[0]
+        if isinstance(start, StartScreen):
+            start.show_problem(text)
+
+    @property
+    def dirty(self) -> bool:
+        return self.has_form and F.form_to_data(self.form) != self.saved_snapshot
+
+    def mark_saved(self, snapshot: dict[str, Any] | None = None) -> None:
+        self.saved_snapshot = snapshot if snapshot is not None else F.form_to_data(self.form)
+
+    def answers_yaml(self, answers: Any) -> str:
+        """The answers file inside the stack: YAML, keeping a loaded YAML file's comments and order."""
+        return answers_text(answers, self.document if self.fmt == "yaml" else None, "yaml")
+
+    def answers_file_text(self, answers: Any) -> str:
+        """The text saved back to the answers file the wizard was opened with (its own format)."""
+        return answers_text(answers, self.document, self.fmt)
+
+    def stack_dir(self, answers: Any) -> Path:
+        return _stack_dir(self.out_dir, answers)
+
+    @staticmethod
+    def display_path(path: Path | str | None) -> str:
+        if path is None:
+            return ""
+        p = Path(path)
+        try:
+            return str(p.resolve().relative_to(Path.cwd().resolve())) or "."
+        except (ValueError, OSError):
+            return str(p)
+
+    # -- navigation --------------------------------------------------------------------------------
+
+    def _restart_at(self, step: str | None) -> None:
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        if step is not None:
+            self.push_screen(_screen_for(step))
+
+    def go_next(self, current: str) -> None:
+        index = STEP_ORDER.index(current)
+        self.push_screen(_screen_for(STEP_ORDER[index + 1]))
+
+    def go_back(self) -> None:
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+        else:
+            self.action_request_quit()
+
+    def go_to_step(self, step: str) -> None:
+        """Pop back to the screen of an earlier step (e.g. from a problem listed on the review)."""
+        ids = [s.id for s in self.screen_stack]
+        target = f"step-{step}"
+        if target not in ids:
+            return
+        while self.screen_stack[-1].id != target:
+            self.pop_screen()
+        screen = self.screen_stack[-1]
+        if hasattr(screen, "reveal_all"):
+            screen.reveal_all()
+
+    # -- save and quit -----------------------------------------------------------------------------
+
+    def action_save(self, then_quit: bool = False) -> None:
+        if not self.has_form:
+            self.notify("Nothing to save yet.")
+            return
+        answers, issues = F.validate(self.form)
+        if answers is None:
+            first = "; ".join(f"{i.field}: {i.message}" for i in issues[:2])
+            self.notify(f"Cannot save answers with problems ({len(issues)}): {first}", severity="error", timeout=8)
+            return
+        if self.answers_path is not None:
+            self._save_to(self.answers_path, answers, then_quit)
+            return
+        from wizard.tui.screens.dialogs import SaveAsScreen
+
+        default = Path(f"{answers.project.name}.answers.yaml")
+
+        def chosen(path: Path | None) -> None:
+            if path is None:
+                return
+            self.fmt = "json" if path.suffix.lower() == ".json" else "yaml"
+            self.document = None
+            self.answers_path = path
+            self._save_to(path, answers, then_quit)
+
+        self.push_screen(SaveAsScreen(default), chosen)
+
+    def _save_to(self, path: Path, answers: Any, then_quit: bool) -> None:
+        try:
+            save_answers_file(path, self.answers_file_text(answers))
+        except OSError as exc:
+            self.notify(f"Could not save {path}: {exc}", severity="error", timeout=10)
+            return
+        self.mark_saved()
+        self.notify(f"Answers saved to {self.display_path(path)}")
+        if then_quit:
+            self.leave()
+
+    def leave(self) -> None:
+        """Exit with the wizard's exit code (1 when the last generated stack has scan problems)."""
+        message = None
+        if self.generating:
+            message = ("guardform: stopping; the stack folder is either complete or as it was before "
+                       "(a running checkov scan is let finish first).")
+        self.exit(self.exit_code, return_code=self.exit_code, message=message)
+
+    def action_request_quit(self) -> None:
+        from wizard.tui.screens.dialogs import QuitScreen
+
+        if isinstance(self.screen, QuitScreen):
+            self.leave()
+            return
+        if self.generating:
+            message = ("A stack is being generated. If the folder is not written yet, quitting leaves it as it "
+                       "was; if it is, only the scan is stopped.")
+            can_save = False
+        elif self.dirty:
+            message = "Your answers have changes that are not saved."
+            can_save = True
+        else:
+            self.leave()
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == "quit":
+                self.leave()
+            elif choice == "save":
+                self.action_save(then_quit=True)
+
+        self.push_screen(QuitScreen(message, can_save=can_save), chosen)
+
+
+def run_wizard(answers_path: Path | None, out_dir: Path, *, checkov: str | None = None) -> int:
+    """Run the wizard in the terminal. Returns the exit code: 0 (nothing generated, or generated and
+    checkov found nothing), 1 (the last generated stack has failed checks or could not be scanned)."""
+    app = WizardApp(answers_path, out_dir, checkov=checkov)
+    result = app.run()
+    return result if isinstance(result, int) else (app.return_code or 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m wizard.tui [--answers FILE] [--out DIR] [--checkov PATH]`` (the CLI calls run_wizard)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m wizard.tui", description="guardform's interactive wizard")
+    parser.add_argument("--answers", type=Path, default=None, help="prefill from this answers file")
+    parser.add_argument("--out", type=Path, default=Path("modules_out"), help="output folder (default modules_out)")
+    parser.add_argument("--checkov", default=None, help="the checkov program to run (else $GUARDFORM_CHECKOV, PATH, "
+                        "or guardform's own)")
+    args = parser.parse_args(argv)
+    return run_wizard(args.answers, args.out, checkov=args.checkov)

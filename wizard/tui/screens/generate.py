@@ -1,0 +1,459 @@
+"""Step 8: render, write and scan in a worker thread, with every step on screen; then checkov's results.
+
+The worker only calls the stage functions (through the app's Pipeline) and reports back by posting
+messages, so the screen stays live. Nothing reaches the stack folder until ``write_stack`` swaps the
+complete new folder in; a render error or a refusal (hand edits) leaves the disk as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, DataTable, Footer, ProgressBar, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
+
+from wizard.tui import form as F
+from wizard.tui.pipeline import ANSWERS_FILE, save_answers_file
+from wizard.tui.screens.base import WizardScreen
+
+STEPS: tuple[tuple[str, str], ...] = (
+    ("plan", "Check the answers and decide the controls"),
+    ("render", "Render the Terraform"),
+    ("write", "Write the stack folder (all at once)"),
+    ("checkov", "Get checkov ready"),
+    ("scan", "Scan the stack with checkov"),
+)
+MARKS = {"waiting": "·", "running": "▶", "done": "✓", "failed": "✗", "skipped": "-"}
+
+
+class _Cancelled(Exception):
+    pass
+
+
+@dataclass
+class Job:
+    answers: Any
+    stack_yaml: str
+    answers_path: Path | None
+    answers_file_text: str | None
+    target: Path
+    force: bool
+    snapshot: dict[str, Any]
+
+
+class GenerateScreen(WizardScreen):
+    STEP = "generate"
+    TITLE_TEXT = "Generate"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+n", "finish", "Finish"),
+    ]
+
+    class _Call(Message):
+        """Runs a method on the UI thread, in order (posted by the worker)."""
+
+        def __init__(self, fn: Callable[..., None], args: tuple[Any, ...]) -> None:
+            super().__init__()
+            self.fn = fn
+            self.args = args
+
+    def __init__(self) -> None:
+        super().__init__(id="step-generate")
+        self.running = False
+        self.state = dict.fromkeys((s for s, _ in STEPS), "waiting")
+        self.detail: dict[str, str] = {}
+        self.job: Job | None = None
+        self.report: Any = None
+        self.write_result: Any = None
+        self.saved: list[Path] = []
+        self.findings: dict[str, list[Any]] = {"failed": [], "skipped": [], "passed": []}
+        self.written = False
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_top()
+        with VerticalScroll(id="gen-top"):
+            yield Static("", id="steps", markup=False)
+            yield ProgressBar(total=len(STEPS), show_eta=False, id="progress")
+            yield Static("", id="status", markup=False)
+            yield Static("", id="problem", markup=False)
+        with Horizontal(id="problem-actions"):
+            yield Button("Overwrite (keep my edits as .orig)", id="force", variant="warning")
+            yield Button("Try again", id="retry")
+        yield Static("", id="scan-summary", markup=False)
+        with TabbedContent(id="results"):
+            for kind in ("failed", "skipped", "passed"):
+                with TabPane(kind.capitalize(), id=f"tab-{kind}"):
+                    yield DataTable(id=f"table-{kind}", cursor_type="row")
+            with TabPane("Errors", id="tab-errors"), VerticalScroll():
+                yield Static("", id="scan-errors", markup=False)
+        yield Static("", id="finding", markup=False)
+        with Horizontal(id="nav"):
+            yield Button("‹ Back", id="back")
+            yield Button("Finish ›", id="finish", variant="primary", disabled=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        for kind in ("failed", "skipped", "passed"):
+            table = self.query_one(f"#table-{kind}", DataTable)
+            table.add_column("Check", key="check")
+            table.add_column("Where", key="where")
+            table.add_column("Resource", key="resource")
+            if kind == "skipped":
+                table.add_column("Why skipped", key="why")
+        self.start(force=False)
+
+    # -- running -----------------------------------------------------------------------------------
+
+    def start(self, *, force: bool) -> None:
+        app = self.wizard
+        answers, issues = F.validate(app.form)
+        self._reset()
+        if answers is None:
+            self._set("plan", "failed")
+            self._problem("The answers are not valid:\n" + "\n".join(f"  {i.field}: {i.message}" for i in issues))
+            return
+        target = app.stack_dir(answers)
+        self.job = Job(
+            answers=answers,
+            stack_yaml=app.answers_yaml(answers),
+            answers_path=app.answers_path,
+            answers_file_text=app.answers_file_text(answers) if app.answers_path is not None else None,
+            target=target,
+            force=force,
+            snapshot=F.form_to_data(app.form),
+        )
+        self.running = True
+        app.generating = True
+        self._status(f"Generating {app.display_path(target)}/ …")
+        self._work(self.job)
+
+    def _reset(self) -> None:
+        self.state = dict.fromkeys((s for s, _ in STEPS), "waiting")
+        self.detail = {}
+        self.report = None
+        self.write_result = None
+        self.written = False
+        self.saved = []
+        self.query_one("#steps").display = True
+        self.query_one("#progress", ProgressBar).update(progress=0)
+        self.query_one("#progress").display = True
+        self.query_one("#problem", Static).update("")
+        self.query_one("#problem").display = False
+        self.query_one("#problem-actions").display = False
+        self.query_one("#scan-summary").display = False
+        self.query_one("#results").display = False
+        self.query_one("#finding").display = False
+        self.query_one("#finish", Button).disabled = True
+        self._render_steps()
+
+    @work(thread=True, exclusive=True, group="generate", exit_on_error=False)
+    def _work(self, job: Job) -> None:
+        worker = get_current_worker()
+        pipe = self.wizard.pipeline
+        current = "plan"
+
+        def post(fn: Callable[..., None], *args: Any) -> None:
+            if worker.is_cancelled:
+                raise _Cancelled
+            try:
+                self.post_message(self._Call(fn, args))
+            except RuntimeError:  # the app has closed its event loop
+                raise _Cancelled from None
+
+        def progress(message: str) -> None:
+            post(self._status, message)
+
+        try:
+            post(self._set, "plan", "running")
+            plan = pipe.plan(job.answers)
+            on = sum(1 for c in plan.controls if c.enabled)
+            post(self._set, "plan", "done", f"{on} of {len(plan.controls)} controls on")
+
+            current = "render"
+            post(self._set, "render", "running")
+            try:
+                files = pipe.render(plan, job.stack_yaml)
+            except Exception as exc:
+                post(self._fail, "render", f"Rendering failed, so nothing was written.\n{type(exc).__name__}: {exc}")
+                return
+            post(self._set, "render", "done", f"{len(files)} files")
+
+            current = "write"
+            post(self._set, "write", "running")
+            from wizard.output import DriftError
+
+            try:
+                result = pipe.write(files, job.target, job.answers, force=job.force)
+            except DriftError as exc:
+                post(self._drift, exc)
+                return
+            except Exception as exc:
+                post(self._fail, "write",
+                     f"Writing failed; the folder was left as it was.\n{type(exc).__name__}: {exc}")
+                return
+            saved = [job.target / ANSWERS_FILE]
+            if job.answers_path is not None and job.answers_file_text is not None:
+                try:
+                    save_answers_file(job.answers_path, job.answers_file_text)
+                    saved.append(job.answers_path)
+                except OSError as exc:
+                    post(self._warn, f"Could not save {job.answers_path}: {exc}")
+            post(self._written, result, saved, job.snapshot)
+
+            current = "checkov"
+            post(self._set, "checkov", "running")
+            checkov = self._get_checkov(worker, progress)
+            post(self._set, "checkov", "done", str(checkov))
+
+            current = "scan"
+            post(self._set, "scan", "running")
+            report = pipe.scan(files, checkov, progress)
+            post(self._scanned, report)
+        except _Cancelled:
+            return
+        except Exception as exc:
+            from wizard.scan import ScanError
+
+            what = "checkov could not run" if isinstance(exc, ScanError) else f"{type(exc).__name__}"
+            after = (" The stack is written; scan it later with `guardform scan "
+                     f"{self.wizard.display_path(job.target)}`.") if current in ("checkov", "scan") else ""
+            try:
+                post(self._fail, current, f"{what}:{after}\n{exc}")
+            except _Cancelled:
+                return
+
+    def _get_checkov(self, worker: Any, progress: Callable[[str], None]) -> Path:
+        app = self.wizard
+        thread = app.prewarm_thread
+        if thread is not None:
+            if thread.is_alive():
+                progress("Waiting for checkov, which was started in the background…")
+            while thread.is_alive():
+                thread.join(0.2)
+                if worker.is_cancelled:
+                    raise _Cancelled
+            if getattr(thread, "checkov", None) is not None:
+                return thread.checkov
+        return app.pipeline.resolve_checkov(app.checkov, progress)
+
+    @on(_Call)
+    def _call(self, message: GenerateScreen._Call) -> None:
+        message.fn(*message.args)
+
+    # -- UI updates (UI thread) --------------------------------------------------------------------
+
+    def _render_steps(self) -> None:
+        lines = []
+        for step, title in STEPS:
+            state = self.state[step]
+            text = f" {MARKS[state]} {title}"
+            if step in self.detail:
+                text += f" — {self.detail[step]}"
+            lines.append(text)
+        self.query_one("#steps", Static).update("\n".join(lines))
+        done = sum(1 for s in self.state.values() if s == "done")
+        self.query_one("#progress", ProgressBar).update(progress=done)
+
+    def _set(self, step: str, state: str, detail: str | None = None) -> None:
+        self.state[step] = state
+        if detail:
+            self.detail[step] = detail
+        self._render_steps()
+
+    def _status(self, message: str) -> None:
+        status = self.query_one("#status", Static)
+        status.update(message)
+        status.display = bool(message)
+
+    def _warn(self, message: str) -> None:
+        self.notify(message, severity="warning", timeout=8)
+
+    def _problem(self, text: str) -> None:
+        problem = self.query_one("#problem", Static)
+        problem.update(text)
+        problem.display = True
+
+    def _finish_run(self) -> None:
+        self.running = False
+        self.wizard.generating = False
+
+    def _fail(self, step: str, message: str) -> None:
+        self._set(step, "failed")
+        for s, _ in STEPS:
+            if self.state[s] == "waiting":
+                self.state[s] = "skipped"
+        self._render_steps()
+        self._status("")
+        self._problem(message)
+        actions = self.query_one("#problem-actions")
+        actions.display = True
+        self.query_one("#force").display = False
+        self.query_one("#finish", Button).disabled = not self.written
+        self.wizard.exit_code = 1 if self.written else self.wizard.exit_code
+        self._finish_run()
+        self.query_one("#retry", Button).focus()
+
+    def _drift(self, exc: Any) -> None:
+        self._set("write", "failed", "refused: files changed by hand")
+        for s in ("checkov", "scan"):
+            self.state[s] = "skipped"
+        self._render_steps()
+        self._status("")
+        self._problem(exc.format(diffs=False))
+        self.query_one("#problem-actions").display = True
+        self.query_one("#force").display = True
+        self._finish_run()
+        self.query_one("#force", Button).focus()
+
+    def _written(self, result: Any, saved: list[Path], snapshot: dict[str, Any]) -> None:
+        self.write_result = result
+        self.written = True
+        self.saved = saved
+        self.wizard.mark_saved(snapshot)
+        self.wizard.last_generation = self
+        if result.changed:
+            detail = (f"{len(result.created)} new, {len(result.updated)} updated, {len(result.removed)} removed, "
+                      f"{len(result.unchanged)} unchanged")
+        else:
+            detail = f"already up to date ({len(result.unchanged)} files unchanged)"
+        if result.kept_as_orig:
+            detail += f"; your edits kept as {', '.join(result.kept_as_orig)}"
+        self._set("write", "done", detail)
+        self.query_one("#finish", Button).disabled = False
+
+    def _scanned(self, report: Any) -> None:
+        self.report = report
+        self._set("scan", "done", "no failed checks" if report.ok else "problems found")
+        self._finish_run()
+        self.wizard.exit_code = 0 if report.ok else 1
+        self._status("")
+        self.query_one("#steps").display = False
+        self.query_one("#progress").display = False
+        target = self.wizard.display_path(self.job.target) if self.job else ""
+        summary = (f"✓ Wrote {target}/ ({self.detail.get('write', '')}).\n"
+                   f"checkov {report.checkov_version}: {len(report.passed)} passed, {len(report.failed)} failed, "
+                   f"{len(report.skipped)} skipped, {report.resource_count} resources")
+        if report.parse_errors or report.check_errors:
+            summary += f", {len(report.parse_errors)} parse errors, {len(report.check_errors)} check errors"
+        summary += " — " + ("PASSED" if report.ok else "FAILED")
+        if report.notes:
+            summary += "\n" + "\n".join(f"note: {n}" for n in report.notes)
+        self.query_one("#scan-summary", Static).update(summary)
+        self.query_one("#scan-summary").display = True
+        self.findings = {"failed": list(report.failed), "skipped": list(report.skipped),
+                         "passed": list(report.passed)}
+        tabs = self.query_one("#results", TabbedContent)
+        tabs.display = True
+        for kind, items in self.findings.items():
+            table = self.query_one(f"#table-{kind}", DataTable)
+            table.clear()
+            for i, f in enumerate(items):
+                row = [Text(f.check_id), Text(f.location), Text(f.resource)]
+                if kind == "skipped":
+                    row.append(Text(f.skip_reason or "(no reason given)"))
+                table.add_row(*row, key=str(i))
+            tabs.get_tab(f"tab-{kind}").label = f"{kind.capitalize()} ({len(items)})"
+        errors = [*(f"parse error: {p}" for p in report.parse_errors), *(f"check error: {e}" for e in
+                                                                           report.check_errors)]
+        self.query_one("#scan-errors", Static).update("\n".join(errors) or "none")
+        tabs.get_tab("tab-errors").label = f"Errors ({len(errors)})"
+        tabs.show_tab("tab-errors") if errors else tabs.hide_tab("tab-errors")
+        first = "errors" if errors and not report.failed else ("failed" if report.failed else "skipped")
+        if first == "skipped" and not report.skipped:
+            first = "passed"
+        tabs.active = f"tab-{first}"
+        self.query_one("#finding").display = True
+        if first != "errors":
+            table = self.query_one(f"#table-{first}", DataTable)
+            table.focus()
+            self._show_finding(first, table.cursor_row)
+        else:
+            self.query_one("#finish", Button).focus()
+
+    # -- findings ----------------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted)
+    def _row(self, event: DataTable.RowHighlighted) -> None:
+        kind = (event.data_table.id or "").removeprefix("table-")
+        if self.query_one("#results", TabbedContent).active == f"tab-{kind}":
+            self._show_finding(kind, event.cursor_row)
+
+    @on(TabbedContent.TabActivated, "#results")
+    def _tab(self, event: TabbedContent.TabActivated) -> None:
+        kind = (event.pane.id or "").removeprefix("tab-")
+        if kind in self.findings:
+            self._show_finding(kind, self.query_one(f"#table-{kind}", DataTable).cursor_row)
+
+    def _show_finding(self, kind: str, index: int) -> None:
+        items = self.findings.get(kind, [])
+        panel = self.query_one("#finding", Static)
+        if not 0 <= index < len(items):
+            panel.update("No findings of this kind." if not items else "")
+            return
+        f = items[index]
+        lines = [f"{f.result.upper()} {f.check_id}: {f.check_name}", f"resource: {f.resource}",
+                 f"file: {f.location}"]
+        if f.skip_reason is not None or f.result == "skipped":
+            lines.append(f"why skipped: {f.skip_reason or '(no reason given)'}")
+        if f.guideline:
+            lines.append(f"guide: {f.guideline}")
+        if f.result == "failed":
+            lines += self._snippet(f)
+        panel.update("\n".join(lines))
+
+    def _snippet(self, finding: Any) -> list[str]:
+        if self.job is None or finding.lines[0] <= 0:
+            return []
+        path = self.job.target / finding.file
+        try:
+            text = path.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return []
+        start, end = finding.lines
+        end = max(end, start)
+        shown = text[start - 1:min(end, start + 11)]
+        out = [f"{n:>5} │ {line}" for n, line in enumerate(shown, start)]
+        if end > start + 11:
+            out.append("      │ …")
+        return out
+
+    # -- navigation --------------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#back")
+    def _back_pressed(self) -> None:
+        self.action_back()
+
+    @on(Button.Pressed, "#finish")
+    def _finish_pressed(self) -> None:
+        self.action_finish()
+
+    @on(Button.Pressed, "#force")
+    def _force_pressed(self) -> None:
+        self.start(force=True)
+
+    @on(Button.Pressed, "#retry")
+    def _retry_pressed(self) -> None:
+        self.start(force=False)
+
+    def action_back(self) -> None:
+        if self.running:
+            self.notify("Generation is running. The folder is replaced only when everything is written.",
+                        severity="warning")
+            return
+        super().action_back()
+
+    def action_finish(self) -> None:
+        if self.running or not self.written:
+            return
+        self.wizard.go_next("generate")

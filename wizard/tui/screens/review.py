@@ -1,0 +1,171 @@
+"""Step 7: every control of the plan, on or off and why; the files that will be written; the answers as YAML.
+
+Recomputed each time the screen is shown, so it follows every change made on the earlier screens.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.widgets import Button, DataTable, Footer, OptionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+
+from wizard.tui import form as F
+from wizard.tui.screens.base import WizardScreen
+
+
+class ReviewScreen(WizardScreen):
+    STEP = "review"
+    TITLE_TEXT = "Review"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+n", "generate", "Generate"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="step-review")
+        self.controls: list[Any] = []
+        self.problem_steps: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_top()
+        yield Static("", id="review-summary", markup=False)
+        yield OptionList(id="problems")
+        with TabbedContent(id="review-tabs"):
+            with TabPane("Controls", id="tab-controls"):
+                yield DataTable(id="controls", cursor_type="row", zebra_stripes=False)
+                yield Static("", id="control-detail", markup=False)
+            with TabPane("Files", id="tab-files"), VerticalScroll():
+                yield Static("", id="files", markup=False)
+            with TabPane("Answers", id="tab-answers"), VerticalScroll():
+                yield Static("", id="answers-yaml", markup=False)
+        with Horizontal(id="nav"):
+            yield Button("‹ Back", id="back")
+            yield Button("Generate ›", id="generate", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        table = self.query_one("#controls", DataTable)
+        table.add_column("On", key="on", width=3)
+        table.add_column("Control", key="title")
+        table.add_column("Why", key="reason")
+        table.add_column("Module", key="module")
+
+    def on_screen_resume(self) -> None:
+        self.refresh_review()
+
+    # -- content -----------------------------------------------------------------------------------
+
+    def refresh_review(self) -> None:
+        answers, issues = F.validate(self.wizard.form)
+        problems = self.query_one("#problems", OptionList)
+        tabs = self.query_one("#review-tabs", TabbedContent)
+        generate = self.query_one("#generate", Button)
+        summary = self.query_one("#review-summary", Static)
+        problems.clear_options()
+        self.problem_steps = []
+        if answers is None:
+            titles = {s.id: s.title for s in F.steps()}
+            for issue in issues:
+                step = F.step_of(F.field_of(issue.field)) if issue.field else None
+                where = titles.get(step, "Answers") if step else "Answers"
+                label = f"{where} › {issue.field}: {issue.message}" if issue.field else f"{where}: {issue.message}"
+                problems.add_option(Option(Content(label)))
+                self.problem_steps.append(step or "project")
+            summary.update(f"{len(issues)} answer(s) need attention before anything can be generated. "
+                           "Enter on a problem opens its screen.")
+            problems.display = True
+            problems.highlighted = 0
+            tabs.display = False
+            generate.disabled = True
+            problems.focus()
+            return
+        problems.display = False
+        tabs.display = True
+        generate.disabled = False
+        plan = self.wizard.pipeline.plan(answers)
+        self.controls = list(plan.controls)
+        on = sum(1 for c in self.controls if c.enabled)
+        target = self.wizard.display_path(self.wizard.stack_dir(answers))
+        tier = plan.sensitivity + (f" (declared {plan.declared_sensitivity})"
+                                   if plan.sensitivity != plan.declared_sensitivity else "")
+        summary.update(
+            f"{plan.name} ({plan.environment}, {plan.region}) · {tier} data · {on} of {len(self.controls)} controls "
+            f"on · modules: {', '.join(plan.modules)}\nGenerate writes {target}/ and scans it with checkov. "
+            f"{self.wizard.checkov_status}"
+        )
+        self._fill_controls()
+        self._fill_files(plan, target)
+        self.query_one("#answers-yaml", Static).update(self.wizard.answers_yaml(answers))
+        tabs.get_tab("tab-controls").label = f"Controls ({on}/{len(self.controls)} on)"
+        if not self.query_one("#controls", DataTable).has_focus:
+            self.query_one("#controls", DataTable).focus()
+
+    def _fill_controls(self) -> None:
+        table = self.query_one("#controls", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for i, c in enumerate(self.controls):
+            table.add_row(Text("on" if c.enabled else "off", style="bold" if c.enabled else ""), Text(c.title),
+                          Text(c.reason), Text(c.module), key=str(i))
+        if self.controls:
+            table.move_cursor(row=min(max(row, 0), len(self.controls) - 1))
+            self._show_control(table.cursor_row)
+
+    def _fill_files(self, plan: Any, target: str) -> None:
+        from wizard.tui.pipeline import planned_files
+
+        paths = planned_files(plan)
+        lines = [f"{target}/   ({len(paths)} files)", ""]
+        lines += [f"  {p}" for p in paths]
+        lines += [
+            "",
+            "The folder is replaced in one step when everything is ready; files you added beside these are",
+            "kept. A generated file you changed by hand stops the write, and you choose whether to overwrite it.",
+        ]
+        if self.wizard.answers_path is not None:
+            lines.append(f"Your answers are also saved back to {self.wizard.display_path(self.wizard.answers_path)}.")
+        self.query_one("#files", Static).update("\n".join(lines))
+
+    @on(DataTable.RowHighlighted, "#controls")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_control(event.cursor_row)
+
+    def _show_control(self, index: int) -> None:
+        if not 0 <= index < len(self.controls):
+            return
+        c = self.controls[index]
+        checks = ", ".join(c.checks) if c.checks else "none (verified by the plan tests)"
+        self.query_one("#control-detail", Static).update(
+            f"{'ON ' if c.enabled else 'OFF'} {c.title}\nwhy: {c.reason}\nmodule: {c.module} · checks: {checks}"
+        )
+
+    # -- actions -----------------------------------------------------------------------------------
+
+    @on(OptionList.OptionSelected, "#problems")
+    def _problem_selected(self, event: OptionList.OptionSelected) -> None:
+        if 0 <= event.option_index < len(self.problem_steps):
+            self.wizard.go_to_step(self.problem_steps[event.option_index])
+
+    @on(Button.Pressed, "#back")
+    def _back_pressed(self) -> None:
+        self.action_back()
+
+    @on(Button.Pressed, "#generate")
+    def _generate_pressed(self) -> None:
+        self.action_generate()
+
+    def action_generate(self) -> None:
+        answers, _issues = F.validate(self.wizard.form)
+        if answers is None:
+            self.notify("Fix the answers listed first.", severity="warning")
+            return
+        self.wizard.go_next("review")

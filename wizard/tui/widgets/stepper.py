@@ -1,0 +1,44 @@
+"""The row of step names under the header; the current step is bold and reversed (readable without colour)."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+#: (step id, short title) in the order the wizard walks them.
+STEPS: tuple[tuple[str, str], ...] = (
+    ("project", "Project"),
+    ("workload", "Workload"),
+    ("data", "Data"),
+    ("network", "Network"),
+    ("keys", "Keys"),
+    ("monitoring", "Monitoring"),
+    ("review", "Review"),
+    ("generate", "Generate"),
+)
+
+
+class Stepper(Static):
+    DEFAULT_CSS = """
+    Stepper { height: 1; padding: 0 1; }
+    """
+
+    def __init__(self, current: str | None) -> None:
+        super().__init__(self._content(current), id="stepper")
+        self.current = current
+
+    @staticmethod
+    def _content(current: str | None) -> Content:
+        ids = [s for s, _ in STEPS]
+        here = ids.index(current) if current in ids else -1
+        parts: list[tuple[str, str] | str] = []
+        for i, (step, title) in enumerate(STEPS):
+            if i:
+                parts.append((" › ", "dim"))
+            if step == current:
+                parts.append((f" {title} ", "bold reverse"))
+            elif i < here:
+                parts.append(title)
+            else:
+                parts.append((title, "dim"))
+        return Content.assemble(*parts)
