@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 from wizard import __version__
-from wizard.cli import answers_digest, build, load
+from wizard.answers import answers_digest
+from wizard.cli import build, load
 from wizard.output import write_stack
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -150,11 +150,10 @@ def test_every_combination_renders_and_parses(tmp_path: Path) -> None:
 
 @pytest.mark.checkov
 def test_checkov_finds_nothing_in_any_combination(tmp_path: Path) -> None:
-    from wizard.cli import checks_dir
-    from wizard.scan import format_text, resolve_checkov, scan
+    from wizard.scan import format_text, guardform_checks_dir, resolve_checkov, scan
 
     _render_all(tmp_path)
-    report = scan(tmp_path, checkov=resolve_checkov(None, print), external_checks_dirs=[checks_dir()])
+    report = scan(tmp_path, checkov=resolve_checkov(None, print), external_checks_dirs=[guardform_checks_dir()])
     assert report.ok, format_text(report)
     assert report.passed and len(report.passed) > 100 * len(MATRIX) // 4
     custom = {f.check_id for f in report.passed if f.check_id.startswith("CKV_GF_")}

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from wizard import __version__
-from wizard.cli import answers_digest, build, load
+from wizard.answers import answers_digest
+from wizard.cli import build, load
 from wizard.output import check_stack
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -844,6 +844,14 @@ def _merge_into(target: Any, data: dict[str, Any]) -> None:
             target[key] = value
 
 
+def answers_digest(answers: Answers) -> str:
+    """sha256 of the canonical answers (sorted-key JSON): what the manifest records."""
+    import hashlib
+
+    canonical = json.dumps(answers_to_data(answers), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def answers_json_schema() -> dict[str, Any]:
     schema = Answers.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -5,10 +5,8 @@ Exit codes: 0 ok, 1 scan findings, 2 bad usage or bad answers, 3 refused (drift 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -18,7 +16,7 @@ import click
 from wizard import __version__
 
 if TYPE_CHECKING:
-    from wizard.answers import Answers, LoadedAnswers
+    from wizard.answers import LoadedAnswers
     from wizard.plan import Plan
     from wizard.scan import ScanReport
 
@@ -47,13 +45,6 @@ def load(answers_file: Path) -> LoadedAnswers:
         _fail(header + "\n" + exc.format())
 
 
-def answers_digest(answers: Answers) -> str:
-    from wizard.answers import answers_to_data
-
-    canonical = json.dumps(answers_to_data(answers), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
 def build(loaded: LoadedAnswers) -> tuple[Plan, dict[str, str]]:
     """Plan and render: the pure middle of the pipeline."""
     from wizard.answers import dump_answers_yaml
@@ -69,32 +60,23 @@ def build(loaded: LoadedAnswers) -> tuple[Plan, dict[str, str]]:
               f"{__version__}, please report it with your answers file.\n  {exc}")
 
 
-def checks_dir() -> Path:
-    """guardform's own checkov policies (CKV_GF_*), passed to every scan."""
-    import wizard.checks
-
-    return Path(wizard.checks.__file__).resolve().parent
-
-
-def run_scan(directory: Path, checkov: str | None, progress: Callable[[str], None] = _progress) -> ScanReport:
-    from wizard.scan import ScanError, resolve_checkov, scan
+def resolve(checkov: str | None, progress: Callable[[str], None] = _progress) -> Path:
+    """The checkov program to run, or exit 2 saying why there is none."""
+    from wizard.scan import ScanError, resolve_checkov
 
     try:
-        executable = resolve_checkov(checkov, progress)
-        return scan(directory, checkov=executable, external_checks_dirs=[checks_dir()], progress=progress)
+        return resolve_checkov(checkov, progress)
     except ScanError as exc:
         _fail(f"guardform: the scan could not run: {exc}")
 
 
-def scan_files(files: dict[str, str], checkov: str | None) -> ScanReport:
-    """Scan exactly the generated files (not the user's own files beside them), in a temporary copy."""
-    with tempfile.TemporaryDirectory(prefix="guardform-render-") as tmp:
-        root = Path(tmp) / "stack"
-        for rel, text in files.items():
-            target = root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-        return run_scan(root, checkov)
+def _scanned(run: Callable[[], ScanReport]) -> ScanReport:
+    from wizard.scan import ScanError
+
+    try:
+        return run()
+    except ScanError as exc:
+        _fail(f"guardform: the scan could not run: {exc}")
 
 
 def format_report(report: ScanReport, fmt: str) -> str:
@@ -150,6 +132,7 @@ def wizard_cmd(answers_file: Path | None, out: Path) -> None:
 def generate(answers_file: Path, out: Path, force: bool, check: bool, no_scan: bool, fmt: str,
              checkov: Path | None) -> None:
     """Render the hardened stack for an answers file, write it, and scan it with checkov."""
+    from wizard.answers import answers_digest
     from wizard.output import DriftError, OutputError, check_stack, write_stack
 
     if force and check:
@@ -182,7 +165,12 @@ def generate(answers_file: Path, out: Path, force: bool, check: bool, no_scan: b
     for kept in result.kept_as_orig:
         _progress(f"guardform: kept your edited {kept.removesuffix('.orig')} as {target / kept}")
 
-    scan_report = None if no_scan else scan_files(files, str(checkov) if checkov else None)
+    scan_report = None
+    if not no_scan:
+        from wizard.scan import scan_files
+
+        executable = resolve(str(checkov) if checkov else None)
+        scan_report = _scanned(lambda: scan_files(files, checkov=executable, progress=_progress))
     on = sum(1 for c in stack_plan.controls if c.enabled)
     if fmt == "sarif":
         if scan_report is None:
@@ -222,7 +210,11 @@ def generate(answers_file: Path, out: Path, force: bool, check: bool, no_scan: b
               help="checkov program to use (default: $GUARDFORM_CHECKOV, PATH, else a managed install).")
 def scan_cmd(directory: Path, fmt: str, checkov: Path | None) -> None:
     """Scan any Terraform folder with checkov and guardform's own checks (CKV_GF_*)."""
-    report = run_scan(directory, str(checkov) if checkov else None)
+    from wizard.scan import guardform_checks_dir, scan
+
+    executable = resolve(str(checkov) if checkov else None)
+    report = _scanned(lambda: scan(directory, checkov=executable, external_checks_dirs=[guardform_checks_dir()],
+                                   progress=_progress))
     click.echo(format_report(report, fmt).rstrip())
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 

@@ -941,3 +941,27 @@ def prewarm_checkov(explicit: str | os.PathLike[str] | None = None, progress: Pr
     thread = CheckovPrewarm(explicit, progress)
     thread.start()
     return thread
+
+
+# --------------------------------------------------------------------------------------------
+# Scanning what guardform generated
+# --------------------------------------------------------------------------------------------
+
+
+def guardform_checks_dir() -> Path:
+    """guardform's own checkov policies (CKV_GF_*, the wizard/checks package), passed to every scan."""
+    import wizard.checks
+
+    return Path(wizard.checks.__file__).resolve().parent
+
+
+def scan_files(files: Mapping[str, str], *, checkov: Path, progress: Progress | None = None) -> ScanReport:
+    """Scan exactly the generated files (not a user's own files beside them) with checkov and
+    guardform's checks, in a temporary copy; findings name paths relative to the stack."""
+    with tempfile.TemporaryDirectory(prefix="guardform-render-") as tmp:
+        root = Path(tmp) / "stack"
+        for rel, text in files.items():
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        return scan(root, checkov=checkov, external_checks_dirs=[guardform_checks_dir()], progress=progress)

@@ -13,7 +13,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,21 +34,14 @@ MANIFEST_FILE = ".guardform.manifest.json"
 def answers_digest(answers: Answers) -> str:
     """sha256 of the canonical answers, exactly as ``guardform generate`` records it in the manifest, so a
     stack written by the wizard and one regenerated from its saved answers are byte-identical."""
-    from wizard.cli import answers_digest as cli_answers_digest
+    from wizard.answers import answers_digest as digest
 
-    return cli_answers_digest(answers)
+    return digest(answers)
 
 
 def stack_dir(out_dir: Path, answers: Answers) -> Path:
     """Where a stack is written: ``<out>/<project name>/``."""
     return Path(out_dir) / answers.project.name
-
-
-def guardform_checks_dirs() -> list[Path]:
-    """guardform's own checkov policies (wizard/checks), passed to every scan."""
-    import wizard.checks
-
-    return [Path(wizard.checks.__file__).resolve().parent]
 
 
 def planned_files(plan: Plan) -> list[str]:
@@ -138,13 +131,6 @@ class Pipeline:
     def scan(self, files: Mapping[str, str], checkov: Path, progress: Progress | None) -> ScanReport:
         """Scan exactly the generated files (not a user's own files beside them), like ``guardform
         generate``: a temporary copy, removed afterwards. Findings name paths relative to the stack."""
-        from wizard.scan import scan
+        from wizard.scan import scan_files
 
-        checks: Sequence[Path] = guardform_checks_dirs()
-        with tempfile.TemporaryDirectory(prefix="guardform-wizard-scan-") as tmp:
-            root = Path(tmp) / "stack"
-            for rel, text in files.items():
-                target = root / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(text, encoding="utf-8")
-            return scan(root, checkov=checkov, external_checks_dirs=checks, progress=progress)
+        return scan_files(files, checkov=checkov, progress=progress)
