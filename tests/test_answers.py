@@ -185,3 +185,24 @@ def test_every_example_loads() -> None:
     assert len(examples) >= 4
     tiers = {load_answers(p).answers.effective_sensitivity for p in examples}
     assert tiers == set(Sensitivity)
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_saving_an_unchanged_file_gives_it_back_byte_for_byte(example: Path) -> None:
+    text = example.read_text()
+    loaded = parse_answers(text)
+    assert dump_answers_yaml(loaded.answers, loaded.document) == text
+
+
+def test_saving_adds_only_fields_that_left_their_default() -> None:
+    loaded = parse_answers("project: {name: abc, region: us-east-1}  # mine\nworkload: {kinds: [sagemaker_training]}\n"
+                           "data: {sensitivity: internal}\n")
+    changed = loaded.answers.model_copy(deep=True)
+    changed.network.availability_zones = 3
+    saved = dump_answers_yaml(changed, loaded.document)
+    assert saved.startswith("project: {name: abc, region: us-east-1}  # mine\n")
+    assert "availability_zones: 3" in saved
+    assert "cidr" not in saved and "keys" not in saved and "allowed_regions" not in saved
+    assert parse_answers(saved).answers == changed
+    # The loaded document itself is left as it was.
+    assert dump_answers_yaml(loaded.answers, loaded.document).count("network") == 0

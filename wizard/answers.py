@@ -808,40 +808,78 @@ def answers_to_data(answers: Answers) -> dict[str, Any]:
 
 
 def dump_answers_yaml(answers: Answers, document: Any = None) -> str:
-    """YAML text for answers. With the document they were loaded from, keep its comments and key order."""
+    """YAML text for answers.
+
+    With the document they were loaded from, keep its comments, key order and the fields it left
+    out: a field the file did not mention is only added when its value is no longer the default.
+    Without one, write every field (a new file shows all its choices). The document is not changed.
+    """
+    import copy
+
     data = answers_to_data(answers)
     if document is None or not isinstance(document, dict):
         from ruamel.yaml.comments import CommentedMap
 
-        document = CommentedMap()
-    _merge_into(document, data)
+        target: Any = CommentedMap()
+        defaults: dict[str, Any] = {}
+    else:
+        target = copy.deepcopy(document)
+        defaults = _default_data(Answers)
+        # allowed_regions defaults to [region]: derived, so it is a default whatever the region is.
+        defaults["project"]["allowed_regions"] = [data["project"]["region"]]
+    _merge_into(target, data, defaults)
     buf = io.StringIO()
-    _yaml().dump(document, buf)
+    _yaml().dump(target, buf)
     return buf.getvalue()
 
 
-def _merge_into(target: Any, data: dict[str, Any]) -> None:
+def _default_data(model: type[BaseModel]) -> dict[str, Any]:
+    """The default of every optional field, as plain data; sections nest."""
+    out: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            out[name] = _default_data(annotation)
+        elif not info.is_required():
+            value = info.get_default(call_default_factory=True)
+            out[name] = json.loads(json.dumps(value, default=lambda v: v.value))
+    return out
+
+
+def _merge_into(target: Any, data: dict[str, Any], defaults: dict[str, Any]) -> None:
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     for key, value in data.items():
+        default = defaults.get(key, _NO_DEFAULT)
+        if key not in target and default is not _NO_DEFAULT and (
+            value == default or (isinstance(value, dict) and _all_default(value, default))
+        ):
+            continue
         if isinstance(value, dict):
             current = target.get(key)
             if not isinstance(current, dict):
                 current = CommentedMap()
                 target[key] = current
-            _merge_into(current, value)
+            _merge_into(current, value, default if isinstance(default, dict) else {})
         elif isinstance(value, list):
             current = target.get(key)
             if isinstance(current, list) and _plain(current) == value:
                 continue
             seq = CommentedSeq(value)
-            if (isinstance(current, list) and not value) or not value:
+            if not value:
                 seq.fa.set_flow_style()
             target[key] = seq
         else:
             if key in target and _plain(target[key]) == value:
                 continue
             target[key] = value
+
+
+_NO_DEFAULT = object()
+
+
+def _all_default(value: dict[str, Any], default: Any) -> bool:
+    return isinstance(default, dict) and all(k in default and default[k] == v for k, v in value.items())
 
 
 def answers_digest(answers: Answers) -> str:
