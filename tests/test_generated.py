@@ -127,14 +127,14 @@ def test_matrix_covers_the_answer_space() -> None:
 
 
 def _render_all(root: Path) -> dict[str, dict[str, str]]:
+    """Every case laid out as guardform scans it: the stack, and each module on its own."""
+    from wizard.scan import write_scan_tree
+
     rendered = {}
     for case_id, data in MATRIX:
         files = render(plan(validate_answers(data)))
         rendered[case_id] = files
-        for rel, text in files.items():
-            target = root / case_id / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+        write_scan_tree(files, root / case_id)
     return rendered
 
 

@@ -31,7 +31,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 from urllib.parse import quote
@@ -955,13 +955,71 @@ def guardform_checks_dir() -> Path:
     return Path(wizard.checks.__file__).resolve().parent
 
 
-def scan_files(files: Mapping[str, str], *, checkov: Path, progress: Progress | None = None) -> ScanReport:
-    """Scan exactly the generated files (not a user's own files beside them) with checkov and
-    guardform's checks, in a temporary copy; findings name paths relative to the stack."""
-    with tempfile.TemporaryDirectory(prefix="guardform-render-") as tmp:
-        root = Path(tmp) / "stack"
-        for rel, text in files.items():
-            target = root / rel
+STACK_DIR, STANDALONE_DIR = "stack", "standalone"
+
+
+def write_scan_tree(files: Mapping[str, str], root: Path) -> None:
+    """Lay out generated files for scanning: the stack under ``stack/`` and, again, each module on
+    its own under ``standalone/<module>/``.
+
+    Why twice: checkov does not resolve module inputs that are built from other modules' outputs,
+    so in the stack scan some policies (IAM data access, permission boundaries) stay unevaluated and
+    their checks are silently skipped. Scanned alone, each module's resources are read as written.
+    """
+    for rel, text in files.items():
+        copies = [root / STACK_DIR / rel]
+        if rel.startswith("modules/"):
+            copies.append(root / STANDALONE_DIR / rel.removeprefix("modules/"))
+        for target in copies:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-        return scan(root, checkov=checkov, external_checks_dirs=[guardform_checks_dir()], progress=progress)
+
+
+def fold_scan_tree(report: ScanReport) -> ScanReport:
+    """Report findings of a `write_scan_tree` layout as paths of the stack: a standalone module's
+    finding is named like the same resource in the stack, and each (check, resource) is reported once,
+    the worst result winning (failed over skipped over passed)."""
+
+    def where(finding: Finding) -> Finding:
+        file, resource = finding.file, finding.resource
+        if file.startswith(f"{STACK_DIR}/"):
+            file = file.removeprefix(f"{STACK_DIR}/")
+        elif file.startswith(f"{STANDALONE_DIR}/"):
+            module, _, rest = file.removeprefix(f"{STANDALONE_DIR}/").partition("/")
+            file = f"modules/{module}/{rest}"
+            if not resource.startswith("module."):
+                resource = f"module.{module}.{resource}"
+        return replace(finding, file=file, resource=resource)
+
+    rank = {"failed": 0, "skipped": 1, "passed": 2}
+    best: dict[tuple[str, str, str], Finding] = {}
+    for finding in map(where, report.findings):
+        key = (finding.check_id, finding.file, finding.resource)
+        if key not in best or rank[finding.result] < rank[best[key].result]:
+            best[key] = finding
+    kept = sorted(best.values(), key=Finding.sort_key)
+
+    def path(text: str) -> str:
+        for prefix, into in ((f"{STACK_DIR}/", ""), (f"{STANDALONE_DIR}/", "modules/")):
+            text = text.replace(prefix, into)
+        return text
+
+    return replace(
+        report,
+        passed=tuple(f for f in kept if f.result == "passed"),
+        failed=tuple(f for f in kept if f.result == "failed"),
+        skipped=tuple(f for f in kept if f.result == "skipped"),
+        parse_errors=tuple(sorted({path(e) for e in report.parse_errors})),
+        resource_count=len({f.resource for f in kept}),
+    )
+
+
+def scan_files(files: Mapping[str, str], *, checkov: Path, progress: Progress | None = None) -> ScanReport:
+    """Scan exactly the generated files (not a user's own files beside them) with checkov and
+    guardform's checks, in a temporary copy laid out by `write_scan_tree`; findings name paths
+    relative to the stack."""
+    with tempfile.TemporaryDirectory(prefix="guardform-render-") as tmp:
+        root = Path(tmp)
+        write_scan_tree(files, root)
+        report = scan(root, checkov=checkov, external_checks_dirs=[guardform_checks_dir()], progress=progress)
+    return fold_scan_tree(report)
