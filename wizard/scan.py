@@ -1021,5 +1021,7 @@ def scan_files(files: Mapping[str, str], *, checkov: Path, progress: Progress | 
     with tempfile.TemporaryDirectory(prefix="guardform-render-") as tmp:
         root = Path(tmp)
         write_scan_tree(files, root)
-        report = scan(root, checkov=checkov, external_checks_dirs=[guardform_checks_dir()], progress=progress)
+        if progress:
+            progress("Scanning the generated stack, and each module on its own, with checkov…")
+        report = scan(root, checkov=checkov, external_checks_dirs=[guardform_checks_dir()], progress=None)
     return fold_scan_tree(report)
