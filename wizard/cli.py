@@ -94,6 +94,10 @@ def cli(ctx: click.Context) -> None:
 
     Run it with no command in a terminal for the interactive wizard, or use
     `guardform generate --answers FILE` in CI.
+
+    Exit codes: 0 ok; 1 the scan found failed checks or unparseable files;
+    2 bad usage or bad answers (nothing written); 3 refused: a generated file
+    was edited by hand, or --check found the stack stale.
     """
     if ctx.invoked_subcommand is None:
         if sys.stdin.isatty() and sys.stdout.isatty():
