@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 from textual.widgets import Button, DataTable, Input, Static
 
-from wizard.answers import load_answers
+from wizard.answers import answers_digest, load_answers
 from wizard.scan import Finding, ScanReport
 from wizard.tui import form as F
 from wizard.tui.app import WizardApp
-from wizard.tui.pipeline import ANSWERS_FILE, Pipeline, answers_digest
+from wizard.tui.pipeline import ANSWERS_FILE, Pipeline
 from wizard.tui.screens.dialogs import QuitScreen, SaveAsScreen
 from wizard.tui.widgets.fields import FormField
 from wizard.tui.widgets.toggles import CheckList, Choices

@@ -351,6 +351,13 @@ class Data(_Section):
         return tier
 
     @property
+    def raised_by(self) -> list[tuple[str, str]]:
+        """The categories and regimes that raise the declared tier: ("category" | "compliance", value)."""
+        raised = [("category", c.value) for c in self.categories if CATEGORY_MINIMUM_TIER[c] > self.sensitivity]
+        raised += [("compliance", c.value) for c in self.compliance if COMPLIANCE_MINIMUM_TIER[c] > self.sensitivity]
+        return raised
+
+    @property
     def minimum_log_retention(self) -> int:
         days = TIER_MINIMUM_RETENTION[self.effective_sensitivity]
         for regime in self.compliance:
@@ -541,8 +548,7 @@ class Answers(BaseModel):
 
 
 def _tier_reason(data: Data) -> str:
-    raised = [c.value for c in data.categories if CATEGORY_MINIMUM_TIER[c] > data.sensitivity]
-    raised += [c.value for c in data.compliance if COMPLIANCE_MINIMUM_TIER[c] > data.sensitivity]
+    raised = [value for _, value in data.raised_by]
     return f" (raised by {', '.join(raised)})" if raised else ""
 
 
@@ -831,6 +837,12 @@ def dump_answers_yaml(answers: Answers, document: Any = None) -> str:
     buf = io.StringIO()
     _yaml().dump(target, buf)
     return buf.getvalue()
+
+
+def stack_answers_yaml(answers: Answers, document: Any, fmt: Literal["yaml", "json"]) -> str:
+    """The answers copy written into every stack (guardform.answers.yaml): YAML, keeping the comments of
+    a YAML source. The CLI and the wizard both call this, so their trees are byte-identical."""
+    return dump_answers_yaml(answers, document if fmt == "yaml" else None)
 
 
 def _default_data(model: type[BaseModel]) -> dict[str, Any]:

@@ -47,12 +47,12 @@ def load(answers_file: Path) -> LoadedAnswers:
 
 def build(loaded: LoadedAnswers) -> tuple[Plan, dict[str, str]]:
     """Plan and render: the pure middle of the pipeline."""
-    from wizard.answers import dump_answers_yaml
+    from wizard.answers import stack_answers_yaml
     from wizard.plan import plan
     from wizard.render import RenderError, render
 
     stack_plan = plan(loaded.answers)
-    answers_yaml = dump_answers_yaml(loaded.answers, loaded.document if loaded.format == "yaml" else None)
+    answers_yaml = stack_answers_yaml(loaded.answers, loaded.document, loaded.format)
     try:
         return stack_plan, render(stack_plan, answers_yaml)
     except RenderError as exc:

@@ -16,8 +16,6 @@ from ipaddress import IPv4Network
 
 from wizard import __version__
 from wizard.answers import (
-    CATEGORY_MINIMUM_TIER,
-    COMPLIANCE_MINIMUM_TIER,
     Answers,
     BedrockCaller,
     Compliance,
@@ -969,8 +967,7 @@ def plan(answers: Answers) -> Plan:
 
 def _tier_reason(answers: Answers) -> str:
     data = answers.data
-    raised = [f"category {c.value}" for c in data.categories if CATEGORY_MINIMUM_TIER[c] > data.sensitivity]
-    raised += [f"compliance {c.value}" for c in data.compliance if COMPLIANCE_MINIMUM_TIER[c] > data.sensitivity]
+    raised = [f"{kind} {value}" for kind, value in data.raised_by]
     return f" (declared {data.sensitivity.value}, raised by {', '.join(raised)})" if raised else ""
 
 

@@ -231,7 +231,9 @@ class WizardApp(App[int]):
 
     def answers_yaml(self, answers: Any) -> str:
         """The answers file inside the stack: YAML, keeping a loaded YAML file's comments and order."""
-        return answers_text(answers, self.document if self.fmt == "yaml" else None, "yaml")
+        from wizard.answers import stack_answers_yaml
+
+        return stack_answers_yaml(answers, self.document, self.fmt)
 
     def answers_file_text(self, answers: Any) -> str:
         """The text saved back to the answers file the wizard was opened with (its own format)."""

@@ -31,14 +31,6 @@ ANSWERS_FILE = "guardform.answers.yaml"
 MANIFEST_FILE = ".guardform.manifest.json"
 
 
-def answers_digest(answers: Answers) -> str:
-    """sha256 of the canonical answers, exactly as ``guardform generate`` records it in the manifest, so a
-    stack written by the wizard and one regenerated from its saved answers are byte-identical."""
-    from wizard.answers import answers_digest as digest
-
-    return digest(answers)
-
-
 def stack_dir(out_dir: Path, answers: Answers) -> Path:
     """Where a stack is written: ``<out>/<project name>/``."""
     return Path(out_dir) / answers.project.name
@@ -113,6 +105,7 @@ class Pipeline:
 
     def write(self, files: Mapping[str, str], target: Path, answers: Answers, *, force: bool) -> WriteResult:
         from wizard import __version__
+        from wizard.answers import answers_digest
         from wizard.output import write_stack
 
         return write_stack(files, target, __version__, answers_digest(answers), force=force)
