@@ -146,7 +146,6 @@ class NetworkPlan:
     private_subnet_ids: tuple[str, ...]
     route_table_ids: tuple[str, ...]
     endpoints: tuple[EndpointPlan, ...]
-    flow_logs: bool
 
 
 @dataclass(frozen=True)
@@ -201,10 +200,8 @@ class MaciePlan:
 
 @dataclass(frozen=True)
 class MonitoringPlan:
-    trail: bool
     data_events: str  # none | write | all
     data_event_buckets: tuple[str, ...]
-    sagemaker_log_groups: tuple[str, ...]
     alert_email: str | None
 
 
@@ -724,13 +721,13 @@ def plan(answers: Answers) -> Plan:
         network = NetworkPlan(
             mode="new", cidr=net.cidr, availability_zones=net.availability_zones,
             private_subnet_cidrs=_subnet_cidrs(net.cidr, net.availability_zones), vpc_id=None,
-            private_subnet_ids=(), route_table_ids=(), endpoints=tuple(endpoints), flow_logs=True,
+            private_subnet_ids=(), route_table_ids=(), endpoints=tuple(endpoints),
         )
     else:
         network = NetworkPlan(
             mode="existing", cidr=None, availability_zones=len(net.private_subnet_ids), private_subnet_cidrs=(),
             vpc_id=net.vpc_id, private_subnet_ids=tuple(net.private_subnet_ids),
-            route_table_ids=tuple(net.route_table_ids), endpoints=tuple(endpoints), flow_logs=False,
+            route_table_ids=tuple(net.route_table_ids), endpoints=tuple(endpoints),
         )
     mode_reason = f"network.mode = {net.mode.value}"
     add("network.private_vpc", "Private subnets only, no internet or NAT gateway; default security group emptied",
@@ -803,9 +800,7 @@ def plan(answers: Answers) -> Plan:
         "SageMaker workloads chosen" if job_guardrails else "no SageMaker workload", "iam")
 
     # ---- monitoring ------------------------------------------------------------------------------
-    sm_log_groups = tuple(r.log_group_prefix for r in roles if r.log_group_prefix)
-    monitoring = MonitoringPlan(True, data_events, ("training_data", "model_artifacts"), sm_log_groups,
-                                answers.monitoring.alert_email)
+    monitoring = MonitoringPlan(data_events, ("training_data", "model_artifacts"), answers.monitoring.alert_email)
     add("monitoring.cloudtrail",
         "Multi-region CloudTrail with log file validation, KMS, CloudWatch Logs delivery and SNS", True, "always",
         "monitoring", ("CKV_AWS_35", "CKV_AWS_36", "CKV_AWS_67", "CKV_AWS_251", "CKV_AWS_252", "CKV2_AWS_10"))

@@ -95,21 +95,17 @@ def hcl_value(value: Any) -> str:
     if isinstance(value, Mapping):
         if not value:
             return "{}"
-        items = ", ".join(f"{_map_key(k)} = {hcl_value(v)}" for k, v in value.items())
+        items = ", ".join(f"{hcl_key(k)} = {hcl_value(v)}" for k, v in value.items())
         return "{ " + items + " }"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(hcl_value(v) for v in value) + "]"
     raise RenderError(f"cannot write {type(value).__name__} as HCL")
 
 
-def _map_key(key: object) -> str:
-    text = str(key)
-    return text if _IDENT.match(text) else hcl_string(text)
-
-
 def hcl_key(key: object) -> str:
     """An object key: bare when it is an identifier, quoted otherwise."""
-    return _map_key(key)
+    text = str(key)
+    return text if _IDENT.match(text) else hcl_string(text)
 
 
 def md_cell(value: object) -> str:
@@ -126,7 +122,6 @@ def make_environment() -> Environment:
         keep_trailing_newline=True,
         autoescape=False,
     )
-    env.filters["hcl_string"] = hcl_string
     env.filters["q"] = hcl_string
     env.filters["hcl_ident"] = hcl_ident
     env.filters["hcl"] = hcl_value

@@ -980,15 +980,18 @@ def fold_scan_tree(report: ScanReport) -> ScanReport:
     finding is named like the same resource in the stack, and each (check, resource) is reported once,
     the worst result winning (failed over skipped over passed)."""
 
-    def where(finding: Finding) -> Finding:
-        file, resource = finding.file, finding.resource
-        if file.startswith(f"{STACK_DIR}/"):
-            file = file.removeprefix(f"{STACK_DIR}/")
-        elif file.startswith(f"{STANDALONE_DIR}/"):
+    def stack_path(file: str) -> tuple[str, str | None]:
+        """The file's path in the stack, and the module it was scanned alone as (None for the stack)."""
+        if file.startswith(f"{STANDALONE_DIR}/"):
             module, _, rest = file.removeprefix(f"{STANDALONE_DIR}/").partition("/")
-            file = f"modules/{module}/{rest}"
-            if not resource.startswith("module."):
-                resource = f"module.{module}.{resource}"
+            return f"modules/{module}/{rest}", module
+        return file.removeprefix(f"{STACK_DIR}/"), None
+
+    def where(finding: Finding) -> Finding:
+        file, module = stack_path(finding.file)
+        resource = finding.resource
+        if module is not None and not resource.startswith("module."):
+            resource = f"module.{module}.{resource}"
         return replace(finding, file=file, resource=resource)
 
     rank = {"failed": 0, "skipped": 1, "passed": 2}
@@ -999,17 +1002,12 @@ def fold_scan_tree(report: ScanReport) -> ScanReport:
             best[key] = finding
     kept = sorted(best.values(), key=Finding.sort_key)
 
-    def path(text: str) -> str:
-        for prefix, into in ((f"{STACK_DIR}/", ""), (f"{STANDALONE_DIR}/", "modules/")):
-            text = text.replace(prefix, into)
-        return text
-
     return replace(
         report,
         passed=tuple(f for f in kept if f.result == "passed"),
         failed=tuple(f for f in kept if f.result == "failed"),
         skipped=tuple(f for f in kept if f.result == "skipped"),
-        parse_errors=tuple(sorted({path(e) for e in report.parse_errors})),
+        parse_errors=tuple(sorted({stack_path(e)[0] for e in report.parse_errors})),
         resource_count=len({f.resource for f in kept}),
     )
 
