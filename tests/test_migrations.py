@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 import wizard.answers as answers_mod
+import wizard.answers.load as load_mod
 from wizard.answers import AnswersError, parse_answers
 
 V1 = "project: {name: fraud-scoring, region: us-east-1}\nworkload: {kinds: [bedrock], bedrock_models: [m.x]}\n" \
@@ -20,7 +21,7 @@ def test_an_older_version_is_upgraded_with_a_notice(monkeypatch: pytest.MonkeyPa
         data["data"] = dict(data["data"], sensitivity="confidential")
         return data
 
-    monkeypatch.setattr(answers_mod, "CURRENT_VERSION", 2)
+    monkeypatch.setattr(load_mod, "CURRENT_VERSION", 2)
     monkeypatch.setitem(answers_mod.MIGRATIONS, 1, upgrade)
     monkeypatch.setattr(answers_mod.Answers.model_fields["version"], "annotation", int)
     answers_mod.Answers.model_rebuild(force=True)
