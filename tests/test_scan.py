@@ -22,6 +22,7 @@ import pytest
 
 from wizard import scan as S
 from wizard.scan import Finding, ScanError, ScanReport
+from wizard.scan import provision as P
 
 # --------------------------------------------------------------------------------------------
 # Helpers
@@ -287,7 +288,7 @@ def test_sarif_uri_is_percent_encoded() -> None:
 
 
 def test_checkov_env_strips_keys_and_settings() -> None:
-    env = S._checkov_env(
+    env = S.runner._checkov_env(
         {"PATH": "/bin", "BC_API_KEY": "secret", "CKV_SKIP_CHECK": "CKV_AWS_18", "PYTHONPATH": "/x", "HOME": "/h"}
     )
     assert "BC_API_KEY" not in env and "CKV_SKIP_CHECK" not in env and "PYTHONPATH" not in env
@@ -445,7 +446,7 @@ def test_failed_install_leaves_no_env_behind(
 ) -> None:
     # A local wheel path that does not exist: pip fails at once, without asking any index.
     missing = tmp_path / "missing" / "checkov-0.0.0-py3-none-any.whl"
-    monkeypatch.setattr(S, "CHECKOV_REQUIREMENT", str(missing))
+    monkeypatch.setattr(P, "CHECKOV_REQUIREMENT", str(missing))
     messages: list[str] = []
     with pytest.raises(ScanError) as info:
         S.resolve_checkov(None, messages.append)
@@ -486,7 +487,7 @@ def test_managed_env_is_built_once_relocated_and_reused(
     isolated_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     counter = tmp_path / "builds.txt"
-    monkeypatch.setattr(S, "_install_commands", _fake_installer(counter))
+    monkeypatch.setattr(P, "_install_commands", _fake_installer(counter))
     final = S.managed_env_dir()
     write(final / "junk.txt", "a half-made env from some older run\n")  # no marker: not complete
 
@@ -508,7 +509,7 @@ def test_concurrent_provisioning_builds_once(
     isolated_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     counter = tmp_path / "builds.txt"
-    monkeypatch.setattr(S, "_install_commands", _fake_installer(counter, delay=1.0))
+    monkeypatch.setattr(P, "_install_commands", _fake_installer(counter, delay=1.0))
     results: list[Path | BaseException] = []
 
     def worker() -> None:
