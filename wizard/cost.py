@@ -664,6 +664,11 @@ def _fmt_qty(value: Decimal) -> str:
     return f"{value.normalize():,f}"
 
 
+def _fmt_amount(quantity: Decimal, unit: str) -> str:
+    """'10 x 10,000 requests' for units that are themselves a count, else '20 GB'."""
+    return f"{_fmt_qty(quantity)} {'x ' if unit[:1].isdigit() else ''}{unit}"
+
+
 def _fmt_price(value: Decimal) -> str:
     text = f"{value.normalize():f}"
     if "." in text and len(text.split(".")[1]) < 2:
@@ -690,7 +695,7 @@ def format_text(est: Estimate) -> str:
         out += ["", title]
         for i in rows:
             out.append(
-                f"  {i.name:<48} {_fmt_qty(i.quantity):>10} {i.unit:<18} x {_fmt_price(i.unit_price):<9}"
+                f"  {i.name:<48} {_fmt_amount(i.quantity, i.unit):>28} at {_fmt_price(i.unit_price):<8}"
                 f" {_money(i.cost):>10}  [{i.confidence}]"
             )
             if i.detail:
@@ -727,7 +732,7 @@ def format_markdown(est: Estimate) -> str:
     out += ["| Item | Quantity | Unit price | Cost | Basis | Confidence |", "|---|---:|---:|---:|---|---|"]
     for i in est.items:
         out.append(
-            f"| {i.name} | {_fmt_qty(i.quantity)} {i.unit} | {_fmt_price(i.unit_price)} | {_money(i.cost)} | "
+            f"| {i.name} | {_fmt_amount(i.quantity, i.unit)} | {_fmt_price(i.unit_price)} | {_money(i.cost)} | "
             f"{i.basis} | {i.confidence} |"
         )
     out += [
