@@ -80,6 +80,15 @@ def test_a_price_without_its_provenance_is_refused_naming_the_field(field: str) 
         parse_prices(broken)
 
 
+def test_a_secondary_figure_must_say_where_it_was_read() -> None:
+    broken = re.sub(
+        r"(  kms.requests_10k:\n(?:    .*\n)*?)    read_in:\n(?:      - .*\n)+", r"\1", PRICES_TEXT, count=1
+    )
+    assert broken != PRICES_TEXT
+    with pytest.raises(CostError, match=r"prices\.kms\.requests_10k\.read_in must name where"):
+        parse_prices(broken)
+
+
 def test_a_free_resource_type_needs_a_reason() -> None:
     broken = PRICES_TEXT.replace('aws_kms_alias: "Aliases have no charge; the key is priced."', 'aws_kms_alias: ""')
     with pytest.raises(CostError, match=r"free\.aws_kms_alias gives no reason"):

@@ -62,6 +62,7 @@ class Price:
     retrieved: str
     confidence: str  # aws_page | secondary | unverified
     note: str = ""
+    read_in: tuple[str, ...] = ()  # where a figure not shown on the AWS page itself was read
     max_billed_rotations: int | None = None
 
 
@@ -104,6 +105,9 @@ def parse_prices(text: str, *, where: str = "prices.yaml") -> PriceList:
             raise CostError(f"{where}: prices.{key}.confidence must be one of {', '.join(CONFIDENCES)}")
         if not str(raw["source"]).startswith("https://"):
             raise CostError(f"{where}: prices.{key}.source must be an https URL")
+        read_in = tuple(str(u) for u in raw.get("read_in") or ())
+        if raw["confidence"] == "secondary" and not read_in:
+            raise CostError(f"{where}: prices.{key}.read_in must name where a secondary figure was read")
         usd = Decimal(str(raw["usd"]))
         if usd < 0:
             raise CostError(f"{where}: prices.{key}.usd must not be negative")
@@ -116,6 +120,7 @@ def parse_prices(text: str, *, where: str = "prices.yaml") -> PriceList:
             retrieved=str(raw["retrieved"]),
             confidence=str(raw["confidence"]),
             note=" ".join(str(raw.get("note") or "").split()),
+            read_in=read_in,
             max_billed_rotations=raw.get("max_billed_rotations"),
         )
     priced: dict[str, tuple[str, ...]] = {}
