@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from wizard.answers import load_answers
+from wizard.answers import load_answers, validate_answers
 from wizard.cost import (
     NOTEBOOK_INSTANCE_TYPES,
     CostError,
@@ -257,3 +257,24 @@ def test_the_adapter_reads_the_plan_fields_the_estimate_needs() -> None:
     assert facts.replica_buckets == ("replica_access_logs", "training_data_replica", "model_artifacts_replica")
     assert facts.log_groups == ("cloudtrail", "vpc_flow_logs", "bedrock_invocations")
     assert (facts.macie_job_type, facts.macie_schedule, facts.guardrail_pii) == ("SCHEDULED", "daily", True)
+
+
+def test_an_existing_vpc_counts_one_endpoint_az_per_subnet_and_has_no_flow_logs_of_ours() -> None:
+    answers = validate_answers(
+        {
+            "project": {"name": "fraud-scoring", "region": "us-east-1"},
+            "workload": {"kinds": ["sagemaker_training"]},
+            "data": {"sensitivity": "internal"},
+            "network": {
+                "mode": "existing",
+                "vpc_id": "vpc-0a1b2c3d",
+                "private_subnet_ids": ["subnet-0a1b2c3d", "subnet-1a1b2c3d", "subnet-2a1b2c3d"],
+                "route_table_ids": ["rtb-0a1b2c3d"],
+            },
+        }
+    )
+    est = estimate(plan(answers))
+    endpoints = line(est, "Interface VPC endpoints")
+    assert endpoints.quantity == 6 * 3 * 730  # sts, logs, monitoring, ecr api/dkr, sagemaker api; 3 subnets
+    names = [i.name for i in est.items]
+    assert "VPC flow logs delivery" not in names
