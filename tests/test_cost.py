@@ -16,9 +16,11 @@ from wizard.cost import (
     NOTEBOOK_INSTANCE_TYPES,
     CostError,
     Usage,
+    endpoint_cost_per_az,
     estimate,
     format_json,
     format_markdown,
+    format_summary,
     format_text,
     load_prices,
     parse_prices,
@@ -278,3 +280,18 @@ def test_an_existing_vpc_counts_one_endpoint_az_per_subnet_and_has_no_flow_logs_
     assert endpoints.quantity == 6 * 3 * 730  # sts, logs, monitoring, ecr api/dkr, sagemaker api; 3 subnets
     names = [i.name for i in est.items]
     assert "VPC flow logs delivery" not in names
+
+
+def test_the_az_question_can_say_what_each_zone_adds() -> None:
+    p = example_plan("restricted-phi-bedrock")
+    per_az = endpoint_cost_per_az(p)
+    assert per_az == Decimal("73.00")  # 10 interface endpoints x 730 h x $0.01
+    assert line(estimate(p), "Interface VPC endpoints").cost == per_az * p.network.availability_zones
+
+
+def test_the_summary_line_for_review() -> None:
+    est = estimate(example_plan("restricted-phi-bedrock"))
+    assert format_summary(est) == (
+        "about $242.91 a month ($161.40 fixed + $81.51 usage-driven; $100.00 once), USD, us-east-1"
+    )
+    assert "once" not in format_summary(estimate(example_plan("public-inference")))

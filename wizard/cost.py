@@ -725,6 +725,26 @@ def format_text(est: Estimate) -> str:
     return "\n".join(out) + "\n"
 
 
+def format_summary(est: Estimate) -> str:
+    """One line for the wizard's Review screen and `guardform explain`."""
+    once = f"; {_money(est.one_time)} once" if est.one_time else ""
+    return (
+        f"about {_money(est.monthly)} a month ({_money(est.fixed)} fixed + {_money(est.usage)} usage-driven{once}), "
+        f"{est.currency}, {est.region}"
+    )
+
+
+def endpoint_cost_per_az(plan: Any, prices: PriceList | None = None) -> Decimal:
+    """What one more (or one fewer) availability zone adds to the month: every interface endpoint, 730 h.
+
+    For the wizard's AZ question: the endpoint line is the largest fixed cost and scales with the AZ count.
+    """
+    p = prices or load_prices()
+    n = len(stack_facts(plan).interface_endpoints)
+    price = p.price("privatelink.interface_endpoint_az_hour").usd
+    return (Decimal(n * p.hours_per_month) * price).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def format_json(est: Estimate) -> str:
     return json.dumps(est.to_dict(), indent=2, sort_keys=True) + "\n"
 
