@@ -1,0 +1,161 @@
+"""The evidence report: what an auditor reads, built deterministically from plan, answers, cost, scan."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wizard.answers import answers_digest, load_answers
+from wizard.cost import estimate
+from wizard.plan import plan
+from wizard.report import (
+    AccessResult,
+    ReportError,
+    build_evidence,
+    evidence_json,
+    evidence_markdown,
+    load_compliance,
+    render_markdown,
+)
+from wizard.scan import Finding, ScanReport
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+
+
+def inputs(name: str) -> tuple[Any, str]:
+    answers = load_answers(ROOT / "examples" / f"{name}.yaml").answers
+    return plan(answers), answers_digest(answers)
+
+
+def finding(check: str, result: Any, resource: str) -> Finding:
+    return Finding(check_id=check, check_name=check, result=result, resource=resource, file="main.tf", lines=(1, 2))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_the_document_is_deterministic_and_names_version_digest_and_every_control(path: Path) -> None:
+    answers = load_answers(path).answers
+    p = plan(answers)
+    digest = answers_digest(answers)
+    md = evidence_markdown(p, answers_digest=digest, estimate=estimate(p))
+    assert md == evidence_markdown(plan(answers), answers_digest=digest, estimate=estimate(plan(answers)))
+    js = evidence_json(p, answers_digest=digest, estimate=estimate(p))
+    assert js == evidence_json(p, answers_digest=digest, estimate=estimate(p))
+    assert f"guardform {p.tool_version}" in md and digest in md
+    for c in p.controls:
+        assert f"| `{c.id}` " in md
+        assert f"- {'On' if c.enabled else 'Off'}: {c.reason}" in md
+    data = json.loads(js)
+    assert data["answers_sha256"] == digest
+    assert [c["id"] for c in data["controls"]] == [c.id for c in p.controls]
+    assert data["cost"]["totals"]["monthly"] == float(estimate(p).monthly)
+
+
+def test_the_regimes_the_answers_name_decide_which_frameworks_show() -> None:
+    p, digest = inputs("restricted-phi-bedrock")  # compliance: [hipaa]
+    doc = build_evidence(p, answers_digest=digest)
+    assert [f["key"] for f in doc["frameworks"]] == ["hipaa", "owasp_llm"]
+    tls = next(c for c in doc["controls"] if c["id"] == "s3.tls_only")
+    assert "164.312(e)(1)" in tls["requirements"]["hipaa"]["requirements"]
+    assert tls["requirements"]["hipaa"]["via"] == ["s3-bucket-ssl-requests-only"]
+    assert "pci_dss" not in tls["requirements"]
+    md = render_markdown(doc)
+    assert "Business Associate Addendum" in md
+    assert "PCI DSS" not in md
+
+
+def test_without_a_named_regime_every_framework_shows() -> None:
+    p, digest = inputs("public-inference")  # no compliance answer
+    doc = build_evidence(p, answers_digest=digest)
+    assert [f["key"] for f in doc["frameworks"]] == [
+        "hipaa",
+        "pci_dss",
+        "gdpr",
+        "soc2",
+        "nist_800_53",
+        "cis_aws",
+        "owasp_llm",
+    ]
+    md = render_markdown(doc)
+    assert "PCI DSS v3.2.1:" in md  # labelled with the version the ids come from
+    assert "SOC 2 (Trust Services Criteria): not mapped (" in md
+    assert set(doc["shared_responsibility"]["customer"]) == {"all", "gdpr", "hipaa", "pci_dss", "soc2"}
+
+
+def test_gdpr_mappings_cite_the_regulation_and_obligations_follow_the_regime() -> None:
+    p, digest = inputs("confidential-fraud")  # compliance: [gdpr]
+    doc = build_evidence(p, answers_digest=digest)
+    sse = next(c for c in doc["controls"] if c["id"] == "s3.sse_kms_cmk")
+    assert sse["requirements"]["gdpr"] == {"requirements": ["Art. 32(1)(a)"], "source": "gdpr_text", "via": []}
+    assert set(doc["shared_responsibility"]["customer"]) == {"all", "gdpr"}
+    assert any(s["key"] == "gdpr_text" and "eur-lex.europa.eu" in s["url"] for s in doc["sources"])
+
+
+def test_scan_results_show_against_the_checks_that_verify_each_control() -> None:
+    p, digest = inputs("restricted-phi-bedrock")
+    scan = ScanReport(
+        checkov_version="3.2.0",
+        passed=(finding("CKV_AWS_7", "passed", "aws_kms_key.data"), finding("CKV_AWS_7", "passed", "aws_kms_key.logs")),
+        failed=(finding("CKV_AWS_18", "failed", "aws_s3_bucket.audit"),),
+    )
+    doc = build_evidence(p, answers_digest=digest, scan=scan)
+    rotation = next(c for c in doc["controls"] if c["id"] == "kms.rotation")
+    assert rotation["checks"] == [{"id": "CKV_AWS_7", "results": {"passed": 2, "failed": 0, "skipped": 0}}]
+    md = render_markdown(doc)
+    assert "CKV_AWS_7 (2 passed)" in md
+    assert "CKV_AWS_18 (1 failed)" in md
+    assert "CKV_AWS_21 (not in scan)" in md
+    assert "checkov 3.2.0: 2 passed, 1 failed, 0 skipped (NOT clean)." in md
+    assert "Failed checks: CKV_AWS_18." in md
+
+
+def test_without_a_scan_the_document_says_so() -> None:
+    p, digest = inputs("internal-training")
+    md = evidence_markdown(p, answers_digest=digest)
+    assert "No scan results were given" in md
+    assert "not scanned" not in md  # the check ids are listed plainly
+    assert "No access-matrix results were given." in md
+    assert "No estimate was given." in md
+
+
+def test_access_matrix_results_are_rendered_with_mismatches_called_out() -> None:
+    p, digest = inputs("restricted-phi-bedrock")
+    access = [
+        AccessResult(flow_id="notebook-reads-training-data", expected="allow", actual="allow"),
+        AccessResult(flow_id="other-account|reads", expected="deny", actual="allow"),
+    ]
+    doc = build_evidence(p, answers_digest=digest, access=access)
+    assert [a["ok"] for a in doc["access_matrix"]] == [True, False]
+    md = render_markdown(doc)
+    assert "| notebook-reads-training-data | allow | allow | ok |" in md
+    assert "| other-account\\|reads | deny | allow | MISMATCH |" in md  # a '|' cannot break the table
+
+
+def test_skipped_checks_are_listed_with_their_reasons() -> None:
+    p, digest = inputs("restricted-phi-bedrock")
+    md = evidence_markdown(p, answers_digest=digest)
+    for skip in p.skips:
+        assert f"| {skip.check_id} | {skip.module}: `{skip.resource}` |" in md
+
+
+def test_the_data_tier_says_why() -> None:
+    p, digest = inputs("confidential-fraud")  # declared internal, raised by its categories and GDPR
+    data = build_evidence(p, answers_digest=digest)["data"]
+    assert (data["tier"], data["declared"]) == ("confidential", "internal")
+    assert data["why"] == "declared internal, raised by category financial, category pii, compliance gdpr"
+    p, digest = inputs("public-inference")
+    assert build_evidence(p, answers_digest=digest)["data"]["why"] == (
+        "declared public; no data category or compliance answer raises it"
+    )
+
+
+def test_a_plan_control_without_a_mapping_entry_is_an_error_naming_it() -> None:
+    p, digest = inputs("public-inference")
+    cmap = load_compliance()
+    trimmed = replace(cmap, controls={k: v for k, v in cmap.controls.items() if k != "kms.rotation"})
+    with pytest.raises(ReportError, match=r"no entry for control\(s\): kms.rotation"):
+        build_evidence(p, answers_digest=digest, compliance=trimmed)
