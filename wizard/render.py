@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,7 @@ def md_cell(value: object) -> str:
 
 
 def make_environment() -> Environment:
+    """A new environment over the templates folder, with guardform's filters."""
     env = Environment(
         loader=FileSystemLoader(str(templates_dir())),
         undefined=StrictUndefined,
@@ -131,12 +133,18 @@ def make_environment() -> Environment:
     return env
 
 
+@cache
+def environment() -> Environment:
+    """The one shared environment: each template is compiled once per process, not once per render."""
+    return make_environment()
+
+
 # -- rendering -----------------------------------------------------------------------------------
 
 
 def render(plan: Plan, answers_yaml: str | None = None) -> dict[str, str]:
     """Render the stack for a plan; returns relative posix paths mapped to file contents."""
-    env = make_environment()
+    env = environment()
     files: dict[str, str] = {}
     for name in STACK_FILES:
         files[name] = _render_one(env, f"stack/{name}.j2", plan=plan, module="stack")
