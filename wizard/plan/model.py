@@ -1,0 +1,279 @@
+"""The Plan's data: keyword-only frozen dataclasses, one per decided thing. No decisions here.
+
+Each decision module of :mod:`wizard.plan` returns its part of a :class:`Plan`; templates only read
+these values. Policy documents are :class:`~wizard.plan.policy.PolicyDocument` values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Module order is the order of the stack's main.tf and of the README tables.
+MODULE_ORDER = ("kms", "s3", "network", "iam", "monitoring", "macie", "bedrock", "sagemaker")
+
+MODULE_TITLES = {
+    "kms": "Customer managed KMS keys",
+    "s3": "Encrypted S3 buckets",
+    "network": "Private network and VPC endpoints",
+    "iam": "Least-privilege IAM roles",
+    "monitoring": "CloudTrail, log groups and alerts",
+    "macie": "Amazon Macie sensitive-data discovery",
+    "bedrock": "Bedrock guardrail and invocation logging",
+    "sagemaker": "Hardened SageMaker notebook",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Control:
+    """One security control: on or off, why, where it is implemented and how it is verified."""
+
+    id: str
+    title: str
+    enabled: bool
+    reason: str
+    module: str
+    checks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Skip:
+    """A checkov check that does not apply to one resource, written inline as #checkov:skip."""
+
+    check_id: str
+    module: str
+    resource: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyPlan:
+    """A customer managed KMS key and who may use it (its key-policy statements)."""
+
+    name: str  # Terraform resource name: data, artifacts, logs, or main for the single-key strategy
+    purposes: tuple[str, ...]  # data, artifacts, logs
+    alias: str  # without the alias/ prefix
+    description: str
+    rotation_days: int
+    deletion_window_days: int
+    consumers: tuple[str, ...]  # key-policy statements: s3, logs, cloudtrail, sns, macie_export, ...
+    provider: str = "aws"  # "aws", or "aws.replica" for the key of the replica buckets
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObjectLock:
+    mode: str  # GOVERNANCE | COMPLIANCE
+    days: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class BucketPlan:
+    """A bucket with every S3 control the plan turns on for it."""
+
+    name: str  # Terraform resource name (training_data, model_artifacts, access_logs, audit, ...)
+    purpose: str  # human description
+    bucket_prefix: str  # AWS appends a unique suffix; at most 37 characters
+    key: str | None  # KeyPlan.name for SSE-KMS; None means SSE-S3 (server access log targets only)
+    log_to: str | None  # BucketPlan.name of the server access log target; None for the target itself
+    log_prefix: str
+    eventbridge: bool
+    noncurrent_days: int  # noncurrent object versions expire after this many days
+    object_lock: ObjectLock | None
+    replicate: bool  # cross-region replication to the replica region
+    perimeter: bool  # deny object-data access that does not come through the VPC endpoint
+    deny_wrong_key: bool  # deny uploads that name another encryption type or key (header present)
+    writers: tuple[str, ...]  # AWS service principals that deliver into this bucket
+    replica_of: str | None = None  # for a replica bucket: the source bucket name
+    provider: str = "aws"  # "aws" or "aws.replica"
+
+    @property
+    def sse_kms(self) -> bool:
+        return self.key is not None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplicationPlan:
+    region: str
+    buckets: tuple[str, ...]  # source bucket names that replicate
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndpointPlan:
+    """A VPC endpoint and the explicit actions its endpoint policy allows to this account."""
+
+    name: str  # Terraform-safe name: s3, sts, logs, ecr_api, sagemaker_api, ...
+    service: str  # service name with REGION placeholder resolved in the template
+    type: str  # Interface | Gateway
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkPlan:
+    mode: str  # new | existing
+    cidr: str | None
+    availability_zones: int
+    private_subnet_cidrs: tuple[str, ...]
+    vpc_id: str | None
+    private_subnet_ids: tuple[str, ...]
+    route_table_ids: tuple[str, ...]
+    endpoints: tuple[EndpointPlan, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RolePlan:
+    """A workload role: who assumes it and what it may do."""
+
+    name: str  # Terraform resource name
+    role_name: str  # IAM role name
+    purpose: str
+    service: str  # trusted service principal
+    source_arn: str | None  # aws:SourceArn pattern with ACCOUNT/REGION placeholders, when the service sets it
+    reads: tuple[str, ...]  # bucket names read
+    writes: tuple[str, ...]  # bucket names written
+    keys: tuple[str, ...]  # KeyPlan names used
+    log_group_prefix: str | None
+    ecr_pull: bool
+    vpc_access: bool  # manage ENIs for jobs/endpoints in the VPC
+    bedrock_invoke: bool
+    may_launch_jobs: bool  # the notebook role may create SageMaker jobs (held by the job guardrails)
+    instance_profile: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class IamPlan:
+    roles: tuple[RolePlan, ...]
+    region_deny: bool
+    permission_boundary: bool
+    job_guardrails: bool  # SageMaker job-creation conditions (VPC, isolation, encryption, KMS keys)
+    global_service_exemptions: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomIdentifier:
+    name: str
+    description: str
+    regex: str
+    keywords: tuple[str, ...]
+    maximum_match_distance: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class MaciePlan:
+    job_type: str  # ONE_TIME | SCHEDULED
+    schedule: str | None  # daily | weekly (SCHEDULED only)
+    weekly_day: str | None
+    sampling_percentage: int
+    custom_identifiers: tuple[CustomIdentifier, ...]
+    export_results: bool
+    alerts: bool
+    finding_publishing_frequency: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MonitoringPlan:
+    data_events: str  # none | write | all
+    data_event_buckets: tuple[str, ...]
+    alert_email: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class GuardrailEntity:
+    type: str
+    action: str  # ANONYMIZE | BLOCK
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContentFilter:
+    type: str  # PROMPT_ATTACK, HATE, INSULTS, MISCONDUCT, SEXUAL, VIOLENCE
+    input_strength: str  # NONE | LOW | MEDIUM | HIGH
+    output_strength: str  # PROMPT_ATTACK takes NONE on output (Bedrock filters prompts only)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BedrockPlan:
+    models: tuple[str, ...]
+    guardrail: bool
+    guardrail_entities: tuple[GuardrailEntity, ...]
+    content_filters: tuple[ContentFilter, ...]
+    invocation_logging: bool
+    log_text: bool
+    log_images: bool
+    log_embeddings: bool
+    log_video: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotebookPlan:
+    instance_type: str
+    volume_size_gb: int
+    platform_identifier: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plan:
+    """Everything the templates need, decided."""
+
+    tool_version: str
+    name: str
+    environment: str
+    region: str
+    allowed_regions: tuple[str, ...]
+    owner: str | None
+    declared_sensitivity: str
+    sensitivity: str  # effective tier after category and compliance overlays
+    tier_reason: str
+    categories: tuple[str, ...]
+    compliance: tuple[str, ...]
+    workloads: tuple[str, ...]
+    tags: dict[str, str]
+    log_retention_days: int
+    modules: tuple[str, ...]
+    keys: tuple[KeyPlan, ...]
+    buckets: tuple[BucketPlan, ...]
+    replication: ReplicationPlan | None
+    network: NetworkPlan
+    iam: IamPlan
+    monitoring: MonitoringPlan
+    macie: MaciePlan | None
+    bedrock: BedrockPlan | None
+    notebook: NotebookPlan | None
+    admin_role_arns: tuple[str, ...]
+    controls: tuple[Control, ...]
+    skips: tuple[Skip, ...] = field(default=())
+
+    # -- lookups the templates use -----------------------------------------------------------------
+    @property
+    def name_prefix(self) -> str:
+        return f"{self.name}-{self.environment}"
+
+    def key_for(self, purpose: str) -> KeyPlan:
+        for key in self.keys:
+            if purpose in key.purposes:
+                return key
+        raise KeyError(purpose)
+
+    def bucket(self, name: str) -> BucketPlan:
+        for bucket in self.buckets:
+            if bucket.name == name:
+                return bucket
+        raise KeyError(name)
+
+    def has_bucket(self, name: str) -> bool:
+        return any(b.name == name for b in self.buckets)
+
+    def has(self, workload: str) -> bool:
+        return workload in self.workloads
+
+    def control(self, control_id: str) -> Control:
+        for control in self.controls:
+            if control.id == control_id:
+                return control
+        raise KeyError(control_id)
+
+    def enabled(self, control_id: str) -> bool:
+        return self.control(control_id).enabled
+
+    def skips_for(self, module: str, resource: str) -> tuple[Skip, ...]:
+        return tuple(s for s in self.skips if s.module == module and s.resource == resource)
+
+    def controls_for(self, module: str) -> tuple[Control, ...]:
+        return tuple(c for c in self.controls if c.module == module)
