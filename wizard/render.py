@@ -15,10 +15,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
 
+from wizard import policyhcl
 from wizard.hclfmt import format_hcl
 from wizard.plan import MODULE_TITLES, Plan
+from wizard.plan.policy import PolicyDocument, Value
 
 MODULE_FILES = ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md")
 STACK_FILES = ("versions.tf", "providers.tf", "main.tf", "variables.tf", "outputs.tf", "README.md")
@@ -114,6 +117,24 @@ def md_cell(value: object) -> str:
     return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
+@pass_context
+def policy_json(context: Context, doc: PolicyDocument) -> str:
+    """``jsonencode({...})`` of a plan policy document, references resolved for the current module."""
+    return policyhcl.jsonencode(doc, context["module"])
+
+
+@pass_context
+def policy_object(context: Context, doc: PolicyDocument) -> str:
+    """A plan policy document as an HCL object (for a local that an output encodes)."""
+    return policyhcl.document_body(doc, context["module"])
+
+
+@pass_context
+def ref_value(context: Context, value: Value) -> str:
+    """A plan value (a Ref, an interpolated string, a list ...) as HCL in the current module."""
+    return policyhcl.value_expr(value, context["module"])
+
+
 def make_environment() -> Environment:
     """A new environment over the templates folder, with guardform's filters."""
     env = Environment(
@@ -129,6 +150,9 @@ def make_environment() -> Environment:
     env.filters["hcl"] = hcl_value
     env.filters["hcl_key"] = hcl_key
     env.filters["md"] = md_cell
+    env.filters["policy"] = policy_json
+    env.filters["policy_object"] = policy_object
+    env.filters["ref"] = ref_value
     env.globals["module_titles"] = MODULE_TITLES
     return env
 

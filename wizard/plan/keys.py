@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from wizard.answers import Answers
 from wizard.plan.facts import Facts
+from wizard.plan.key_policies import key_policy
 from wizard.plan.model import KeyPlan
+from wizard.plan.policy import REGION, REPLICA_REGION
 from wizard.plan.section import Ledger, Section
 
 
@@ -12,6 +14,7 @@ def decide_keys(answers: Answers, f: Facts) -> Section[tuple[KeyPlan, ...]]:
     rotation = answers.keys.rotation_days
     deletion = answers.keys.deletion_window_days
     p, tier = f.name_prefix, f.tier.value
+    admins = tuple(answers.access.admin_role_arns)
     logs_consumers = ["s3", "logs", "cloudtrail", "sns"]
     if f.macie_export:
         logs_consumers.append("macie_export")
@@ -31,6 +34,9 @@ def decide_keys(answers: Answers, f: Facts) -> Section[tuple[KeyPlan, ...]]:
             deletion_window_days=deletion,
             consumers=consumers,
             provider=provider,
+            policy=key_policy(
+                consumers, region=REPLICA_REGION if provider == "aws.replica" else REGION, admin_role_arns=admins
+            ),
         )
 
     if f.per_purpose:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from wizard.plan.policy import PolicyDocument
+
 # Module order is the order of the stack's main.tf and of the README tables.
 MODULE_ORDER = ("kms", "s3", "network", "iam", "monitoring", "macie", "bedrock", "sagemaker")
 
@@ -56,7 +58,12 @@ class KeyPlan:
     rotation_days: int
     deletion_window_days: int
     consumers: tuple[str, ...]  # key-policy statements: s3, logs, cloudtrail, sns, macie_export, ...
+    policy: PolicyDocument  # the key policy
     provider: str = "aws"  # "aws", or "aws.replica" for the key of the replica buckets
+
+    @property
+    def on_replica(self) -> bool:
+        return self.provider == "aws.replica"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -135,7 +135,8 @@ ANYONE = Principal(type="*")
 ANY_AWS = Principal(type="AWS", ids="*")
 
 
-def service(*names: str) -> Principal:
+def service(*names: str | Interp) -> Principal:
+    """A service principal; several are written as a list."""
     return Principal(type="Service", ids=names[0] if len(names) == 1 else tuple(names))
 
 
