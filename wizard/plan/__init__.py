@@ -127,6 +127,7 @@ def plan(answers: Answers) -> Plan:
         keys=keys.value,
         buckets=storage.value.buckets,
         replication=storage.value.replication,
+        storage=storage.value,
         network=network.value,
         iam=iam.value,
         monitoring=monitoring.value,

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 
 from wizard.answers import Answers
+from wizard.plan import bucket_policies as bp
 from wizard.plan.facts import Facts
-from wizard.plan.model import BucketPlan, ObjectLock, ReplicationPlan
+from wizard.plan.model import BucketPlan, ObjectLock, ReplicationPlan, StoragePlan
+from wizard.plan.policy import PolicyDocument, key_arn
 from wizard.plan.section import Ledger, Section
 
+_NO_POLICY_YET = PolicyDocument(kind="bucket", statements=())
 
-@dataclass(frozen=True, kw_only=True)
-class Storage:
-    buckets: tuple[BucketPlan, ...]
-    replication: ReplicationPlan | None
+
+def _key_purpose(bucket_name: str, key: str) -> str:
+    """The entry of var.kms_key_arns a bucket names: the single key serves every purpose under each name."""
+    if key != "main":
+        return key
+    return {"training_data": "data", "model_artifacts": "artifacts"}.get(bucket_name, "logs")
 
 
 def _short(bucket_name: str) -> str:
@@ -80,10 +85,12 @@ class _Factory:
             writers=writers,
             replica_of=replica_of,
             provider=provider,
+            kms_key_arn=key_arn(_key_purpose(name, key)) if key else None,
+            policy=_NO_POLICY_YET,
         )
 
 
-def _buckets(answers: Answers, f: Facts) -> Storage:
+def _buckets(answers: Answers, f: Facts) -> StoragePlan:
     bucket = _Factory(f)
     buckets = [
         bucket("training_data", "Training data", "data", f.data_key, data_bucket=True),
@@ -129,7 +136,13 @@ def _buckets(answers: Answers, f: Facts) -> Storage:
     region = f.replica_region
     if region:
         sources = tuple(b.name for b in buckets if b.replicate)
-        replication = ReplicationPlan(region=region, buckets=sources)
+        keys = tuple(dict.fromkeys(b.kms_key_arn for b in buckets if b.replicate and b.kms_key_arn))
+        replication = ReplicationPlan(
+            region=region,
+            buckets=sources,
+            trust_policy=bp.replication_trust(sources),
+            policy=bp.replication_policy(sources, keys),
+        )
         buckets.append(
             bucket(
                 "replica_access_logs",
@@ -154,7 +167,23 @@ def _buckets(answers: Answers, f: Facts) -> Storage:
                     replica_of=src,
                 )
             )
-    return Storage(buckets=tuple(buckets), replication=replication)
+    return _with_policies(answers, tuple(buckets), replication)
+
+
+def _with_policies(
+    answers: Answers, buckets: tuple[BucketPlan, ...], replication: ReplicationPlan | None
+) -> StoragePlan:
+    perimeter = any(b.perimeter for b in buckets)
+    writers = {w for b in buckets for w in b.writers}
+    exempt = bp.perimeter_exempt(tuple(answers.access.admin_role_arns), replication=replication is not None)
+    return StoragePlan(
+        buckets=tuple(replace(b, policy=bp.bucket_policy(b, buckets, exempt)) for b in buckets),
+        replication=replication,
+        trail_arn_local="cloudtrail.amazonaws.com" in writers,
+        macie_source_arns=bp.MACIE_SOURCE_ARNS if "macie.amazonaws.com" in writers else None,
+        perimeter_actions=bp.PERIMETER_ACTIONS if perimeter else None,
+        perimeter_exempt=exempt if perimeter else None,
+    )
 
 
 def _not_replicated_because(b: BucketPlan, f: Facts) -> str:
@@ -173,7 +202,7 @@ def _not_replicated_because(b: BucketPlan, f: Facts) -> str:
     return "data residency: allowed_regions holds no second region to replicate to"
 
 
-def _skips(led: Ledger, storage: Storage, f: Facts) -> None:
+def _skips(led: Ledger, storage: StoragePlan, f: Facts) -> None:
     for b in storage.buckets:
         if b.key is None:
             led.skip(
@@ -286,7 +315,7 @@ def _controls(led: Ledger, answers: Answers, f: Facts) -> None:
     )
 
 
-def decide_buckets(answers: Answers, f: Facts) -> Section[Storage]:
+def decide_buckets(answers: Answers, f: Facts) -> Section[StoragePlan]:
     storage = _buckets(answers, f)
     led = Ledger()
     _skips(led, storage, f)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from wizard.plan.policy import PolicyDocument
+from wizard.plan.policy import Local, PolicyDocument, Ref
 
 # Module order is the order of the stack's main.tf and of the README tables.
 MODULE_ORDER = ("kms", "s3", "network", "iam", "monitoring", "macie", "bedrock", "sagemaker")
@@ -89,8 +89,14 @@ class BucketPlan:
     perimeter: bool  # deny object-data access that does not come through the VPC endpoint
     deny_wrong_key: bool  # deny uploads that name another encryption type or key (header present)
     writers: tuple[str, ...]  # AWS service principals that deliver into this bucket
+    kms_key_arn: Ref | None  # the key's ARN as the s3 module receives it; None for SSE-S3
+    policy: PolicyDocument  # the bucket policy
     replica_of: str | None = None  # for a replica bucket: the source bucket name
     provider: str = "aws"  # "aws" or "aws.replica"
+
+    @property
+    def on_replica(self) -> bool:
+        return self.provider == "aws.replica"
 
     @property
     def sse_kms(self) -> bool:
@@ -100,7 +106,21 @@ class BucketPlan:
 @dataclass(frozen=True, kw_only=True)
 class ReplicationPlan:
     region: str
-    buckets: tuple[str, ...]  # source bucket names that replicate
+    buckets: tuple[str, ...]  # source bucket names that replicate (each to "<name>_replica")
+    trust_policy: PolicyDocument  # of the replication role
+    policy: PolicyDocument  # the replication role's inline policy
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoragePlan:
+    """The buckets, their replication, and the locals their policies name (None: not written)."""
+
+    buckets: tuple[BucketPlan, ...]
+    replication: ReplicationPlan | None
+    trail_arn_local: bool  # a bucket policy names the trail
+    macie_source_arns: Local | None
+    perimeter_actions: Local | None
+    perimeter_exempt: Local | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -237,6 +257,7 @@ class Plan:
     keys: tuple[KeyPlan, ...]
     buckets: tuple[BucketPlan, ...]
     replication: ReplicationPlan | None
+    storage: StoragePlan
     network: NetworkPlan
     iam: IamPlan
     monitoring: MonitoringPlan
