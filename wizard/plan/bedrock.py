@@ -50,6 +50,24 @@ _GUARDRAIL_ENTITIES: dict[DataCategory, tuple[tuple[str, str], ...]] = {
 _GUARDRAIL_DEFAULT_ENTITIES = (("EMAIL", "ANONYMIZE"), ("PHONE", "ANONYMIZE"), ("AWS_SECRET_KEY", "BLOCK"))
 
 
+# Geographic prefixes of cross-region inference profiles (answers refuse "global." profiles: the region
+# restriction would deny them).
+GEO_PREFIXES = ("us", "us-gov", "eu", "apac", "jp", "au", "ca")
+
+
+def split_models(models: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """Model ids invoked directly, and (inference profile id, its foundation model id) pairs."""
+    direct: list[str] = []
+    profiles: list[tuple[str, str]] = []
+    for model in models:
+        head, _, rest = model.partition(".")
+        if head in GEO_PREFIXES and rest:
+            profiles.append((model, rest))
+        else:
+            direct.append(model)
+    return tuple(direct), tuple(profiles)
+
+
 def _entities(f: Facts) -> dict[str, str]:
     entities: dict[str, str] = {}
     for cat in DataCategory:

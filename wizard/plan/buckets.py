@@ -21,11 +21,11 @@ def _key_purpose(bucket_name: str, key: str) -> str:
     return {"training_data": "data", "model_artifacts": "artifacts"}.get(bucket_name, "logs")
 
 
-def _short(bucket_name: str) -> str:
+def short_name(bucket_name: str) -> str:
     return {"training_data": "data", "model_artifacts": "artifacts"}.get(bucket_name, bucket_name.replace("_", "-"))
 
 
-def _bucket_prefix(name_prefix: str, short: str) -> str:
+def bucket_prefix(name_prefix: str, short: str) -> str:
     """A bucket_prefix of at most 37 characters (AWS appends 26): '<name>-<env>-<purpose>-'."""
     room = 37 - len(short) - 2
     base = name_prefix[:room].rstrip("-")
@@ -67,7 +67,7 @@ class _Factory:
         return BucketPlan(
             name=name,
             purpose=purpose,
-            bucket_prefix=_bucket_prefix(f.name_prefix, short),
+            bucket_prefix=bucket_prefix(f.name_prefix, short),
             key=key,
             log_to=log_to,
             log_prefix=f"{name}/",
@@ -159,7 +159,7 @@ def _buckets(answers: Answers, f: Facts) -> StoragePlan:
                 bucket(
                     f"{src}_replica",
                     f"Replica of {src.replace('_', ' ')} in {region}",
-                    f"{_short(src)}-replica",
+                    f"{short_name(src)}-replica",
                     "replica",
                     log_to="replica_access_logs",
                     data_bucket=True,

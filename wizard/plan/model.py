@@ -147,7 +147,7 @@ class NetworkPlan:
 
 @dataclass(frozen=True, kw_only=True)
 class RolePlan:
-    """A workload role: who assumes it and what it may do."""
+    """A workload role: who assumes it, what it may do, and its policy documents."""
 
     name: str  # Terraform resource name
     role_name: str  # IAM role name
@@ -163,6 +163,10 @@ class RolePlan:
     bedrock_invoke: bool
     may_launch_jobs: bool  # the notebook role may create SageMaker jobs (held by the job guardrails)
     instance_profile: bool
+    trust_policy: PolicyDocument
+    data_policy: PolicyDocument | None  # the "data-access" inline policy; None when the role touches no data
+    runtime_policy: PolicyDocument  # the "runtime" inline policy
+    attach_job_guardrails: bool  # the job guardrails policy is attached to this role
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -172,6 +176,15 @@ class IamPlan:
     permission_boundary: bool
     job_guardrails: bool  # SageMaker job-creation conditions (VPC, isolation, encryption, KMS keys)
     global_service_exemptions: tuple[str, ...]
+    guardrail: bool  # the roles must name the Bedrock guardrail
+    boundary: PolicyDocument | None  # the permission boundary, when permission_boundary
+    job_guardrails_policy: PolicyDocument | None
+    region_deny_scp: PolicyDocument
+    bucket_inputs: tuple[str, ...]  # buckets the policies name: local.bucket_arn_<name>
+    key_inputs: tuple[str, ...]  # key purposes the policies name: local.key_arn_<purpose>
+    job_volume_key_arns: Local | None
+    job_output_key_arns: Local | None
+    endpoint_volume_key_arn: Local | None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -221,46 +221,67 @@ LIMITS: dict[str, int] = {
 }
 INLINE_ROLE_LIMIT = 10_240  # all inline policies of one role together
 
-# The longest each reference can be once Terraform resolves it, so a check never passes a document
-# AWS would refuse: a 12-digit account, the aws-us-gov partition, a 14-character region, a
-# bucket name of 63 characters, ARNs of the longest names guardform writes.
-_LONGEST: dict[str, int] = {
-    "account_id": 12,
-    "partition": 10,
-    "region": 14,
-    "replica_region": 14,
-    "s3_bucket.arn": len("arn:aws-us-gov:s3:::") + 63,
-    "kms_key.arn": len("arn:aws-us-gov:kms:ap-southeast-2:123456789012:key/") + 36,
-    "bedrock_guardrail.arn": len("arn:aws-us-gov:bedrock:ap-southeast-2:123456789012:guardrail/") + 12,
-    "vpc_endpoint.id": 22,
-    "subnet.ids": 24,
-    "security_group.id": 20,
-}
-_DEFAULT_LONGEST = 160  # other ARNs: a role, a topic, a log group of the stack
+
+@dataclass(frozen=True, kw_only=True)
+class SizeEnv:
+    """What the plan knows of the values references resolve to, for size checks.
+
+    The region and the bucket prefixes are answers; the account id always has 12 digits; the rest
+    (key ids, role names) is taken at its longest, so a check never passes a document AWS would refuse.
+    """
+
+    region: str
+    replica_region: str | None = None
+    bucket_prefixes: tuple[tuple[str, str], ...] = ()  # (bucket name, bucket_prefix)
+    subnets: int = 3
+
+    @property
+    def partition(self) -> str:
+        if self.region.startswith("us-gov-"):
+            return "aws-us-gov"
+        return "aws-cn" if self.region.startswith("cn-") else "aws"
+
+    def resolve(self, ref: Ref) -> str:
+        p, r, acct = self.partition, self.region, "123456789012"
+        facts = {"account_id": acct, "partition": p, "region": r, "replica_region": self.replica_region or r}
+        if ref.module == "":
+            return facts[ref.attr]
+        if ref.type == "s3_bucket":
+            prefix = dict(self.bucket_prefixes).get(ref.name, "x" * 37)
+            return f"arn:{p}:s3:::{prefix}{'x' * 26}"
+        longest = {
+            "kms_key": f"arn:{p}:kms:{r}:{acct}:key/{'x' * 36}",
+            "bedrock_guardrail": f"arn:{p}:bedrock:{r}:{acct}:guardrail/{'x' * 12}",
+            "vpc_endpoint": "vpce-" + "x" * 17,
+            "subnet": "subnet-" + "x" * 17,
+            "security_group": "sg-" + "x" * 17,
+            "iam_role": f"arn:{p}:iam::{acct}:role/{'x' * 64}",
+        }
+        return longest.get(ref.type, "x" * 160)
 
 
-def _resolved(value: Value | None) -> object:
-    """The document's value with each reference replaced by a string of its longest length."""
+def _resolved(value: Value | None, env: SizeEnv) -> object:
+    """The document's value as AWS will receive it (unknown parts at their longest)."""
     if value is None or isinstance(value, str | float):
         return value
     if isinstance(value, Ref):
-        return "x" * _LONGEST.get(value.attr, _LONGEST.get(f"{value.type}.{value.attr}", _DEFAULT_LONGEST))
+        return env.resolve(value)
     if isinstance(value, Interp):
-        return "".join(p if isinstance(p, str) else str(_resolved(p)) for p in value.parts)
+        return "".join(p if isinstance(p, str) else env.resolve(p) for p in value.parts)
     if isinstance(value, Local):
-        return _resolved(value.value)
+        return _resolved(value.value, env)
     if isinstance(value, FormatList):
-        return [str(_resolved(value.pattern)).replace("%s", "x" * 24)] * 4
-    return [_resolved(v) for v in value]
+        return [str(_resolved(value.pattern, env)).replace("%s", "subnet-" + "x" * 17)] * env.subnets
+    return [_resolved(v, env) for v in value]
 
 
-def as_json(doc: PolicyDocument) -> dict[str, object]:
-    """The document as AWS receives it, references at their longest (for size checks and tests)."""
+def as_json(doc: PolicyDocument, env: SizeEnv) -> dict[str, object]:
+    """The document as AWS receives it (for size checks, and for tests that read a policy)."""
     out: list[dict[str, object]] = []
     for s in doc.statements:
         item: dict[str, object] = {"Sid": s.sid, "Effect": s.effect}
         if s.principal is not None:
-            item["Principal"] = "*" if s.principal.type == "*" else {s.principal.type: _resolved(s.principal.ids)}
+            item["Principal"] = "*" if s.principal.type == "*" else {s.principal.type: _resolved(s.principal.ids, env)}
         for name, value in (
             ("Action", s.actions),
             ("NotAction", s.not_actions),
@@ -268,27 +289,27 @@ def as_json(doc: PolicyDocument) -> dict[str, object]:
             ("NotResource", s.not_resources),
         ):
             if value is not None:
-                item[name] = _resolved(value)
+                item[name] = _resolved(value, env)
         if s.conditions:
             cond: dict[str, dict[str, object]] = {}
             for c in s.conditions:
-                cond.setdefault(c.operator, {})[c.key] = _resolved(c.value)
+                cond.setdefault(c.operator, {})[c.key] = _resolved(c.value, env)
             item["Condition"] = cond
         out.append(item)
     return {"Version": doc.version, "Statement": out}
 
 
-def size(doc: PolicyDocument) -> int:
-    """Characters of the document without white space, with every reference at its longest."""
-    return len(json.dumps(as_json(doc), separators=(",", ":")))
+def size(doc: PolicyDocument, env: SizeEnv) -> int:
+    """Characters of the document without white space, as AWS counts them."""
+    return len(json.dumps(as_json(doc, env), separators=(",", ":")))
 
 
-def check_size(doc: PolicyDocument, *, what: str, because: str) -> None:
+def check_size(doc: PolicyDocument, env: SizeEnv, *, what: str, because: str) -> None:
     """Raise PlanError when ``doc`` would exceed the limit AWS sets for its kind."""
     limit = LIMITS.get(doc.kind)
     if limit is None:
         return
-    used = size(doc)
+    used = size(doc, env)
     if used > limit:
         raise PlanError(
             f"{what} would be {used:,} characters, over the {limit:,} AWS allows for a "
@@ -296,8 +317,9 @@ def check_size(doc: PolicyDocument, *, what: str, because: str) -> None:
         )
 
 
-def check_inline_total(docs: tuple[PolicyDocument, ...], *, what: str, because: str) -> None:
-    used = sum(size(d) for d in docs)
+def check_inline_total(docs: tuple[PolicyDocument, ...], env: SizeEnv, *, what: str, because: str) -> None:
+    """Raise PlanError when a role's inline policies together exceed what AWS allows per role."""
+    used = sum(size(d, env) for d in docs)
     if used > INLINE_ROLE_LIMIT:
         raise PlanError(
             f"the inline policies of {what} would be {used:,} characters together, over the "
