@@ -5,7 +5,44 @@ from __future__ import annotations
 from wizard.answers import Answers, DataCategory
 from wizard.plan.facts import Facts
 from wizard.plan.model import BedrockPlan, ContentFilter, GuardrailEntity
+from wizard.plan.policy import ACCOUNT_ID, Layout, PolicyDocument, Ref, Statement, arn, interp, service, when
 from wizard.plan.section import Ledger, Section
+
+INVOCATION_LOG_GROUP_ARN = Ref(module="bedrock", type="cloudwatch_log_group", name="invocations", attr="arn")
+
+
+def _logging_role() -> tuple[PolicyDocument, PolicyDocument]:
+    """Bedrock of this account only, writing to the one invocation log stream."""
+    trust = PolicyDocument(
+        kind="trust",
+        statements=(
+            Statement(
+                sid="BedrockOfThisAccountOnly",
+                effect="Allow",
+                principal=service("bedrock.amazonaws.com"),
+                actions="sts:AssumeRole",
+                conditions=(
+                    when("StringEquals", "aws:SourceAccount", ACCOUNT_ID),
+                    when("ArnLike", "aws:SourceArn", arn("bedrock", "*")),
+                ),
+            ),
+        ),
+    )
+    policy = PolicyDocument(
+        kind="identity",
+        statements=(
+            Statement(
+                sid="WriteInvocationLogStream",
+                effect="Allow",
+                actions=("logs:CreateLogStream", "logs:PutLogEvents"),
+                resources=interp(INVOCATION_LOG_GROUP_ARN, ":log-stream:aws/bedrock/modelinvocations"),
+                comment="Bedrock writes every invocation to this one log stream of the group.",
+                layout=Layout(comment_at="inside", multiline=("Action",)),
+            ),
+        ),
+    )
+    return trust, policy
+
 
 # Bedrock guardrail sensitive-information entities per data category (PII filter types).
 _GUARDRAIL_ENTITIES: dict[DataCategory, tuple[tuple[str, str], ...]] = {
@@ -83,6 +120,7 @@ def _entities(f: Facts) -> dict[str, str]:
 def _bedrock(answers: Answers, f: Facts) -> BedrockPlan | None:
     if not f.has_bedrock:
         return None
+    trust, policy = _logging_role()
     # Prompt attacks are filtered hardest; harmful-content filters get stricter with the data tier.
     strength = "HIGH" if f.restricted else "MEDIUM"
     filters = (
@@ -102,6 +140,8 @@ def _bedrock(answers: Answers, f: Facts) -> BedrockPlan | None:
         log_images=not f.restricted,
         log_embeddings=False,
         log_video=False,
+        logging_trust=trust if f.bedrock_logging else None,
+        logging_policy=policy if f.bedrock_logging else None,
     )
 
 

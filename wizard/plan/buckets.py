@@ -11,6 +11,8 @@ from wizard.plan.model import BucketPlan, ObjectLock, ReplicationPlan, StoragePl
 from wizard.plan.policy import PolicyDocument, key_arn
 from wizard.plan.section import Ledger, Section
 
+# The buckets people and jobs read and write (the others receive service deliveries).
+DATA_BUCKETS = ("training_data", "model_artifacts")
 _NO_POLICY_YET = PolicyDocument(kind="bucket", statements=())
 
 

@@ -131,6 +131,13 @@ class EndpointPlan:
     service: str  # service name with REGION placeholder resolved in the template
     type: str  # Interface | Gateway
     actions: tuple[str, ...]
+    comment: str  # the "# ..." lines above the endpoint
+    policy_comment: str  # the "# ..." lines above its policy ("" for none)
+    policy: PolicyDocument
+
+    @property
+    def interface(self) -> bool:
+        return self.type == "Interface"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,6 +150,14 @@ class NetworkPlan:
     private_subnet_ids: tuple[str, ...]
     route_table_ids: tuple[str, ...]
     endpoints: tuple[EndpointPlan, ...]
+    data_buckets: tuple[str, ...]  # buckets the S3 endpoint reaches (people's and jobs' data)
+    has_ecr: bool  # an ECR endpoint exists (its image layers come through the S3 endpoint)
+    flow_logs_trust: PolicyDocument | None  # the flow-logs role, for a VPC created here
+    flow_logs_policy: PolicyDocument | None
+
+    @property
+    def new(self) -> bool:
+        return self.mode == "new"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -213,6 +228,10 @@ class MonitoringPlan:
     data_events: str  # none | write | all
     data_event_buckets: tuple[str, ...]
     alert_email: str | None
+    alerts_topic_policy: PolicyDocument
+    trail_topic_policy: PolicyDocument
+    trail_logs_trust: PolicyDocument  # the role CloudTrail delivers to CloudWatch Logs with
+    trail_logs_policy: PolicyDocument
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -239,6 +258,8 @@ class BedrockPlan:
     log_images: bool
     log_embeddings: bool
     log_video: bool
+    logging_trust: PolicyDocument | None  # the role Bedrock delivers invocation logs with
+    logging_policy: PolicyDocument | None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,14 +5,101 @@ from __future__ import annotations
 from wizard.answers import Answers
 from wizard.plan.facts import Facts
 from wizard.plan.model import MonitoringPlan
+from wizard.plan.policy import (
+    ACCOUNT_ID,
+    REGION,
+    TRAIL_ARN,
+    Layout,
+    PolicyDocument,
+    Ref,
+    Statement,
+    interp,
+    service,
+    when,
+)
 from wizard.plan.section import Ledger, Section
+
+_TRAIL = service("cloudtrail.amazonaws.com")
+_SOURCE_ACCOUNT = when("StringEquals", "aws:SourceAccount", ACCOUNT_ID)
+TRAIL_LOG_GROUP_ARN = Ref(module="monitoring", type="cloudwatch_log_group", name="trail", attr="arn")
+
+
+def _topic_policies() -> tuple[PolicyDocument, PolicyDocument]:
+    alerts = PolicyDocument(
+        kind="topic",
+        statements=(
+            Statement(
+                sid="AllowEventBridgePublish",
+                effect="Allow",
+                principal=service("events.amazonaws.com"),
+                actions="sns:Publish",
+                resources=Ref(module="monitoring", type="sns_topic", name="alerts", attr="arn"),
+                comment="EventBridge rules (Macie findings and any rule you add) publish here. No Condition on\n"
+                "purpose: EventBridge sets no aws:SourceAccount/aws:SourceArn on SNS publishes, so a\n"
+                "condition would silently drop every alert (\"You can't use Condition blocks in Amazon SNS\n"
+                'topic policies for EventBridge", EventBridge user guide).',
+                layout=Layout(comment_at="inside"),
+            ),
+        ),
+    )
+    trail = PolicyDocument(
+        kind="topic",
+        statements=(
+            Statement(
+                sid="AllowCloudTrailPublish",
+                effect="Allow",
+                principal=_TRAIL,
+                actions="sns:Publish",
+                resources=Ref(module="monitoring", type="sns_topic", name="trail_notifications", attr="arn"),
+                conditions=(_SOURCE_ACCOUNT, when("StringEquals", "aws:SourceArn", TRAIL_ARN)),
+            ),
+        ),
+    )
+    return alerts, trail
+
+
+def _trail_logs() -> tuple[PolicyDocument, PolicyDocument]:
+    trust = PolicyDocument(
+        kind="trust",
+        statements=(
+            Statement(
+                sid="CloudTrailOfThisTrailOnly",
+                effect="Allow",
+                principal=_TRAIL,
+                actions="sts:AssumeRole",
+                conditions=(_SOURCE_ACCOUNT, when("ArnLike", "aws:SourceArn", TRAIL_ARN)),
+            ),
+        ),
+    )
+    policy = PolicyDocument(
+        kind="identity",
+        statements=(
+            Statement(
+                sid="WriteTrailLogStreams",
+                effect="Allow",
+                actions=("logs:CreateLogStream", "logs:PutLogEvents"),
+                resources=interp(TRAIL_LOG_GROUP_ARN, ":log-stream:", ACCOUNT_ID, "_CloudTrail_", REGION, "*"),
+                comment="CloudTrail names its streams <account>_CloudTrail_<home region>_<n>.",
+                layout=Layout(comment_at="inside", multiline=("Action",)),
+            ),
+        ),
+    )
+    return trust, policy
 
 
 def decide_monitoring(answers: Answers, f: Facts) -> Section[MonitoringPlan]:
     data_events = "all" if f.restricted else "write" if f.conf else "none"
     email = answers.monitoring.alert_email
+    alerts, trail = _topic_policies()
+    trust, policy = _trail_logs()
     monitoring = MonitoringPlan(
-        data_events=data_events, data_event_buckets=("training_data", "model_artifacts"), alert_email=email
+        data_events=data_events,
+        data_event_buckets=("training_data", "model_artifacts"),
+        alert_email=email,
+        alerts_topic_policy=alerts,
+        trail_topic_policy=trail,
+        trail_logs_trust=trust,
+        trail_logs_policy=policy,
     )
     led = Ledger()
     led.control(

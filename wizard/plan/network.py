@@ -5,8 +5,23 @@ from __future__ import annotations
 from ipaddress import IPv4Network
 
 from wizard.answers import Answers, NetworkMode
+from wizard.plan.buckets import DATA_BUCKETS, bucket_prefix, short_name
 from wizard.plan.facts import Facts
 from wizard.plan.model import EndpointPlan, NetworkPlan
+from wizard.plan.policy import (
+    ACCOUNT_ID,
+    ANY_AWS,
+    PARTITION,
+    REGION,
+    Layout,
+    PolicyDocument,
+    Ref,
+    Statement,
+    arn,
+    interp,
+    service,
+    when,
+)
 from wizard.plan.section import Ledger, Section
 
 _ENDPOINT_ACTIONS: dict[str, tuple[str, ...]] = {
@@ -136,28 +151,150 @@ def _subnet_cidrs(cidr: str, count: int) -> tuple[str, ...]:
     return tuple(str(s) for s in subnets[:count])
 
 
-def _endpoints(kinds: tuple[str, ...]) -> tuple[EndpointPlan, ...]:
+_THIS_ACCOUNT = when("StringEquals", "aws:PrincipalAccount", ACCOUNT_ID)
+_INLINE = Layout(inline_conditions=True)
+
+
+def _s3_policy(actions: tuple[str, ...], prefixes: tuple[str, ...], ecr: bool) -> PolicyDocument:
+    """Principals of this account reach only the workload buckets (and, with ECR, its image layers)."""
+    buckets = tuple(interp("arn:", PARTITION, f":s3:::{p}*{tail}") for p in prefixes for tail in ("", "/*"))
+    statements = [
+        Statement(
+            sid="ThisAccountToWorkloadBuckets",
+            effect="Allow",
+            principal=ANY_AWS,
+            actions=actions,
+            resources=buckets,
+            conditions=(_THIS_ACCOUNT,),
+            layout=Layout(multiline=("Resource",), inline_conditions=True),
+        )
+    ]
+    if ecr:
+        statements.append(
+            Statement(
+                sid="EcrImageLayers",
+                effect="Allow",
+                principal=ANY_AWS,
+                actions=("s3:GetObject",),
+                resources=(interp("arn:", PARTITION, ":s3:::prod-", REGION, "-starport-layer-bucket/*"),),
+                comment="ECR serves image layers from this AWS-owned bucket through presigned URLs that ECR signs, "
+                "so the\n"
+                "caller is not a principal of this account and no principal condition can apply. Read-only, one\n"
+                "bucket: it cannot carry data out of the VPC.",
+            )
+        )
+    return PolicyDocument(kind="endpoint", statements=tuple(statements))
+
+
+def _interface_policy(actions: tuple[str, ...]) -> PolicyDocument:
+    return PolicyDocument(
+        kind="endpoint",
+        last_comma=False,
+        statements=(
+            Statement(
+                sid="ThisAccountOnly",
+                effect="Allow",
+                principal=ANY_AWS,
+                actions=actions,
+                resources="*",
+                conditions=(_THIS_ACCOUNT,),
+                layout=_INLINE,
+            ),
+        ),
+    )
+
+
+def _endpoint(name: str, actions: tuple[str, ...], prefixes: tuple[str, ...], ecr: bool) -> EndpointPlan:
+    service_name, ep_type = _SERVICE_NAMES[name]
+    actions = tuple(sorted(actions))
+    if name == "s3":
+        return EndpointPlan(
+            name=name,
+            service=service_name,
+            type=ep_type,
+            actions=actions,
+            comment="S3 through a gateway endpoint on the private route tables. Principals of this account reach "
+            "only the\nworkload buckets"
+            + (" (and ECR's image layers)" if ecr else "")
+            + "; no other bucket, in any account, is reachable through it.",
+            policy_comment="",
+            policy=_s3_policy(actions, prefixes, ecr),
+        )
+    return EndpointPlan(
+        name=name,
+        service=service_name,
+        type=ep_type,
+        actions=actions,
+        comment=f"{name.replace('_', ' ')}: {service_name}",
+        policy_comment="The endpoint policy limits which principals may use the endpoint, not which resources they "
+        'reach:\nResource "*" here, while the workload roles\' own policies name their resources.',
+        policy=_interface_policy(actions),
+    )
+
+
+def _endpoints(kinds: tuple[str, ...], prefixes: tuple[str, ...]) -> tuple[EndpointPlan, ...]:
     names: list[str] = []
     for kind in kinds:
         for ep in _WORKLOAD_ENDPOINTS[kind]:
             if ep not in names:
                 names.append(ep)
     names.sort(key=_ENDPOINT_ORDER.index)
+    ecr = "ecr_api" in names or "ecr_dkr" in names
     endpoints = []
     for ep in names:
-        service, ep_type = _SERVICE_NAMES[ep]
         if ep == "sagemaker_api":
-            actions = sorted({a for k in kinds for a in _SAGEMAKER_API_ACTIONS.get(k, ())})
+            actions = tuple(sorted({a for k in kinds for a in _SAGEMAKER_API_ACTIONS.get(k, ())}))
         else:
-            actions = list(_ENDPOINT_ACTIONS[ep])
-        endpoints.append(EndpointPlan(name=ep, service=service, type=ep_type, actions=tuple(actions)))
+            actions = _ENDPOINT_ACTIONS[ep]
+        endpoints.append(_endpoint(ep, actions, prefixes, ecr))
     return tuple(endpoints)
+
+
+FLOW_LOG_GROUP_ARN = Ref(module="network", type="cloudwatch_log_group", name="flow_logs", attr="arn")
+
+
+def _flow_logs() -> tuple[PolicyDocument, PolicyDocument]:
+    """Assumed only by VPC Flow Logs for this account's flow logs; writes to its one log group."""
+    trust = PolicyDocument(
+        kind="trust",
+        last_comma=False,
+        statements=(
+            Statement(
+                sid="VpcFlowLogsDelivery",
+                effect="Allow",
+                principal=service("vpc-flow-logs.amazonaws.com"),
+                actions="sts:AssumeRole",
+                layout=_INLINE,
+                conditions=(
+                    when("StringEquals", "aws:SourceAccount", ACCOUNT_ID),
+                    when("ArnLike", "aws:SourceArn", arn("ec2", "vpc-flow-log/*")),
+                ),
+            ),
+        ),
+    )
+    policy = PolicyDocument(
+        kind="identity",
+        last_comma=False,
+        statements=(
+            Statement(
+                sid="WriteFlowLogGroup",
+                effect="Allow",
+                actions=("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
+                resources=(FLOW_LOG_GROUP_ARN, interp(FLOW_LOG_GROUP_ARN, ":*")),
+                layout=Layout(multiline=("Resource",)),
+            ),
+        ),
+    )
+    return trust, policy
 
 
 def decide_network(answers: Answers, f: Facts) -> Section[NetworkPlan]:
     net = answers.network
-    endpoints = _endpoints(f.kinds)
+    prefixes = tuple(bucket_prefix(f.name_prefix, short_name(b)) for b in DATA_BUCKETS)
+    endpoints = _endpoints(f.kinds, prefixes)
     new = net.mode is NetworkMode.new
+    trust, policy = _flow_logs() if new else (None, None)
+    has_ecr = any(e.name in ("ecr_api", "ecr_dkr") for e in endpoints)
     if new:
         network = NetworkPlan(
             mode="new",
@@ -168,6 +305,10 @@ def decide_network(answers: Answers, f: Facts) -> Section[NetworkPlan]:
             private_subnet_ids=(),
             route_table_ids=(),
             endpoints=endpoints,
+            data_buckets=DATA_BUCKETS,
+            has_ecr=has_ecr,
+            flow_logs_trust=trust,
+            flow_logs_policy=policy,
         )
     else:
         network = NetworkPlan(
@@ -179,6 +320,10 @@ def decide_network(answers: Answers, f: Facts) -> Section[NetworkPlan]:
             private_subnet_ids=tuple(net.private_subnet_ids),
             route_table_ids=tuple(net.route_table_ids),
             endpoints=endpoints,
+            data_buckets=DATA_BUCKETS,
+            has_ecr=has_ecr,
+            flow_logs_trust=trust,
+            flow_logs_policy=policy,
         )
     led = Ledger()
     mode_reason = f"network.mode = {net.mode.value}"
