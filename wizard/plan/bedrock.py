@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wizard.answers import Answers, DataCategory
 from wizard.plan.facts import Facts
-from wizard.plan.model import BedrockPlan, ContentFilter, GuardrailEntity
+from wizard.plan.model import BedrockModel, BedrockPlan, ContentFilter, GuardrailEntity
 from wizard.plan.policy import ACCOUNT_ID, Layout, PolicyDocument, Ref, Statement, arn, interp, service, when
 from wizard.plan.section import Ledger, Section
 
@@ -142,7 +142,13 @@ def _bedrock(answers: Answers, f: Facts) -> BedrockPlan | None:
         log_video=False,
         logging_trust=trust if f.bedrock_logging else None,
         logging_policy=policy if f.bedrock_logging else None,
+        model_entries=_model_entries(tuple(answers.workload.bedrock_models)),
     )
+
+
+def _model_entries(models: tuple[str, ...]) -> tuple[BedrockModel, ...]:
+    behind = dict(split_models(models)[1])
+    return tuple(BedrockModel(id=m, profile=m in behind, foundation_model=behind.get(m, m)) for m in models)
 
 
 def decide_bedrock(answers: Answers, f: Facts) -> Section[BedrockPlan | None]:

@@ -185,6 +185,8 @@ def _with_policies(
         macie_source_arns=bp.MACIE_SOURCE_ARNS if "macie.amazonaws.com" in writers else None,
         perimeter_actions=bp.PERIMETER_ACTIONS if perimeter else None,
         perimeter_exempt=exempt if perimeter else None,
+        key_purposes=tuple(dict.fromkeys(b.kms_key_arn.name for b in buckets if b.kms_key_arn))
+        + (("replica",) if replication and not any(b.on_replica for b in buckets) else ()),
     )
 
 

@@ -263,6 +263,9 @@ def _iam(answers: Answers, f: Facts) -> IamPlan:
         job_volume_key_arns=keys.volume,
         job_output_key_arns=keys.output,
         endpoint_volume_key_arn=keys.endpoint_volume,
+        required_key_purposes=union.key_purposes
+        + tuple(p for p in ("data", "artifacts") if f.has_sm and p not in union.key_purposes),
+        required_buckets=tuple(dict.fromkeys(b for r in roles for b in r.reads + r.writes)),
     )
 
 

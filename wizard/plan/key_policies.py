@@ -239,3 +239,16 @@ def key_policy(consumers: tuple[str, ...], *, region: Ref, admin_role_arns: tupl
     for consumer in consumers:
         statements.extend(CONSUMERS[consumer](region))
     return PolicyDocument(kind="key", statements=tuple(statements))
+
+
+def consumer_title(consumer: str, name_prefix: str) -> str:
+    """What a consumer's statements allow, in words (the kms README's table)."""
+    return {
+        "s3": "S3 SSE-KMS for this account's principals (kms:ViaService s3, kms:CallerAccount)",
+        "logs": "CloudWatch Logs log groups of this account",
+        "cloudtrail": f"CloudTrail trail {name_prefix}-trail (aws:SourceArn); this account decrypts trail logs",
+        "sns": "EventBridge, CloudWatch alarms and CloudTrail publishing to this account's encrypted SNS topics",
+        "macie_export": "Macie exporting discovery results",
+        "macie_read": "Macie's service-linked role reading encrypted training data",
+        "bedrock_logging": "Bedrock model invocation logging",
+    }[consumer]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wizard.answers import Answers
 from wizard.plan.facts import Facts
-from wizard.plan.key_policies import key_policy
+from wizard.plan.key_policies import consumer_title, key_policy
 from wizard.plan.model import KeyPlan
 from wizard.plan.policy import REGION, REPLICA_REGION
 from wizard.plan.section import Ledger, Section
@@ -34,6 +34,8 @@ def decide_keys(answers: Answers, f: Facts) -> Section[tuple[KeyPlan, ...]]:
             deletion_window_days=deletion,
             consumers=consumers,
             provider=provider,
+            region=f.replica_region if provider == "aws.replica" and f.replica_region else answers.project.region,
+            grants=tuple(consumer_title(c, p) for c in consumers),
             policy=key_policy(
                 consumers, region=REPLICA_REGION if provider == "aws.replica" else REGION, admin_role_arns=admins
             ),

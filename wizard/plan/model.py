@@ -59,6 +59,8 @@ class KeyPlan:
     deletion_window_days: int
     consumers: tuple[str, ...]  # key-policy statements: s3, logs, cloudtrail, sns, macie_export, ...
     policy: PolicyDocument  # the key policy
+    region: str  # where the key lives
+    grants: tuple[str, ...]  # what each consumer's statements allow, in words (README)
     provider: str = "aws"  # "aws", or "aws.replica" for the key of the replica buckets
 
     @property
@@ -122,6 +124,12 @@ class StoragePlan:
     perimeter_actions: Local | None
     perimeter_exempt: Local | None
 
+    @property
+    def perimeter_buckets(self) -> tuple[BucketPlan, ...]:
+        return tuple(b for b in self.buckets if b.perimeter)
+
+    key_purposes: tuple[str, ...]  # entries of var.kms_key_arns the s3 module uses
+
 
 @dataclass(frozen=True, kw_only=True)
 class EndpointPlan:
@@ -183,6 +191,23 @@ class RolePlan:
     runtime_policy: PolicyDocument  # the "runtime" inline policy
     attach_job_guardrails: bool  # the job guardrails policy is attached to this role
 
+    @property
+    def sagemaker(self) -> bool:
+        return self.service == "sagemaker.amazonaws.com"
+
+    def also(self, guardrail: bool) -> tuple[str, ...]:
+        """What the role may do besides its data, for the README's roles table."""
+        items = [
+            f"logs in `{self.log_group_prefix}*`" if self.log_group_prefix else "",
+            "SageMaker metrics" if self.sagemaker else "",
+            "ECR image pull" if self.ecr_pull else "",
+            "network interfaces in the private subnets" if self.vpc_access else "",
+            ("Bedrock models" + (" with the required guardrail" if guardrail else "")) if self.bedrock_invoke else "",
+            "starts training jobs (pass the training role; held by the job guardrails)" if self.may_launch_jobs else "",
+            f"instance profile `{self.role_name}`" if self.instance_profile else "",
+        ]
+        return tuple(i for i in items if i)
+
 
 @dataclass(frozen=True, kw_only=True)
 class IamPlan:
@@ -200,6 +225,27 @@ class IamPlan:
     job_volume_key_arns: Local | None
     job_output_key_arns: Local | None
     endpoint_volume_key_arn: Local | None
+    required_key_purposes: tuple[str, ...]  # entries var.kms_key_arns must have
+    required_buckets: tuple[str, ...]  # entries var.bucket_arns must have
+
+    @property
+    def data_roles(self) -> bool:
+        """Some role touches data (has a data-access policy)."""
+        return any(r.keys for r in self.roles)
+
+    @property
+    def kms_grant_roles(self) -> bool:
+        """Some SageMaker role uses keys, and so may create grants for AWS resources."""
+        return any(r.sagemaker and r.keys for r in self.roles)
+
+    @property
+    def launcher_roles(self) -> bool:
+        return any(r.may_launch_jobs for r in self.roles)
+
+    @property
+    def profile_roles(self) -> tuple[RolePlan, ...]:
+        """The roles with an EC2 instance profile."""
+        return tuple(r for r in self.roles if r.instance_profile)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -222,6 +268,14 @@ class MaciePlan:
     alerts: bool
     finding_publishing_frequency: str
 
+    @property
+    def scheduled(self) -> bool:
+        return self.job_type == "SCHEDULED"
+
+    @property
+    def daily(self) -> bool:
+        return self.schedule == "daily"
+
 
 @dataclass(frozen=True, kw_only=True)
 class MonitoringPlan:
@@ -232,6 +286,18 @@ class MonitoringPlan:
     trail_topic_policy: PolicyDocument
     trail_logs_trust: PolicyDocument  # the role CloudTrail delivers to CloudWatch Logs with
     trail_logs_policy: PolicyDocument
+
+    @property
+    def data_events_on(self) -> bool:
+        return self.data_events != "none"
+
+    @property
+    def write_events_only(self) -> bool:
+        return self.data_events == "write"
+
+    @property
+    def data_events_text(self) -> str:
+        return {"all": "reads and writes", "write": "writes", "none": "none"}[self.data_events]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -248,6 +314,13 @@ class ContentFilter:
 
 
 @dataclass(frozen=True, kw_only=True)
+class BedrockModel:
+    id: str  # as answered
+    profile: bool  # a cross-region inference profile (geographic prefix)
+    foundation_model: str  # the model id behind it (the id itself for a foundation model)
+
+
+@dataclass(frozen=True, kw_only=True)
 class BedrockPlan:
     models: tuple[str, ...]
     guardrail: bool
@@ -260,6 +333,13 @@ class BedrockPlan:
     log_video: bool
     logging_trust: PolicyDocument | None  # the role Bedrock delivers invocation logs with
     logging_policy: PolicyDocument | None
+    model_entries: tuple[BedrockModel, ...]
+
+    @property
+    def logged_kinds(self) -> tuple[str, ...]:
+        """The payloads invocation logging delivers, besides metadata."""
+        kinds = (("text", self.log_text), ("images", self.log_images), ("embeddings", self.log_embeddings))
+        return tuple(name for name, on in kinds if on)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -339,3 +419,49 @@ class Plan:
 
     def controls_for(self, module: str) -> tuple[Control, ...]:
         return tuple(c for c in self.controls if c.module == module)
+
+    def module_skips(self, module: str) -> tuple[Skip, ...]:
+        return tuple(s for s in self.skips if s.module == module)
+
+    @property
+    def key_purposes(self) -> tuple[str, ...]:
+        """Every purpose a key serves, in key order (the keys of the kms outputs' maps)."""
+        return tuple(p for k in self.keys for p in k.purposes)
+
+    @property
+    def keys_text(self) -> str:
+        """'one customer managed KMS key' or 'N customer managed KMS keys'."""
+        n = len(self.keys)
+        return "one customer managed KMS key" if n == 1 else f"{n} customer managed KMS keys"
+
+    def has_module(self, module: str) -> bool:
+        return module in self.modules
+
+    @property
+    def single_key(self) -> bool:
+        return any(k.name == "main" for k in self.keys)
+
+    @property
+    def purpose_keys(self) -> tuple[PurposeKey, ...]:
+        """One entry per purpose a key serves, in the order data, artifacts, logs, replica."""
+        return tuple(
+            PurposeKey(purpose=p, key=k, title=title)
+            for p, title in PURPOSE_TITLES.items()
+            for k in self.keys
+            if p in k.purposes
+        )
+
+
+PURPOSE_TITLES = {
+    "data": "training data",
+    "artifacts": "model artifacts and notebook volumes",
+    "logs": "logs, the audit trail and alerts",
+    "replica": "the replica buckets",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class PurposeKey:
+    purpose: str
+    key: KeyPlan
+    title: str
