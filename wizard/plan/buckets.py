@@ -8,7 +8,7 @@ from wizard.answers import Answers
 from wizard.plan import bucket_policies as bp
 from wizard.plan.facts import Facts
 from wizard.plan.model import BucketPlan, ObjectLock, ReplicationPlan, StoragePlan
-from wizard.plan.policy import PolicyDocument, key_arn
+from wizard.plan.policy import PolicyDocument, SizeEnv, check_size, key_arn
 from wizard.plan.section import Ledger, Section
 
 # The buckets people and jobs read and write (the others receive service deliveries).
@@ -319,8 +319,21 @@ def _controls(led: Ledger, answers: Answers, f: Facts) -> None:
     )
 
 
+def _check_sizes(storage: StoragePlan, answers: Answers, f: Facts) -> None:
+    prefixes = tuple((b.name, b.bucket_prefix) for b in storage.buckets)
+    for b in storage.buckets:
+        env = SizeEnv(region=answers.project.region, replica_region=f.replica_region, bucket_prefixes=prefixes)
+        check_size(
+            b.policy,
+            env,
+            what=f"the bucket policy of {b.name}",
+            because=f"access.admin_role_arns ({len(answers.access.admin_role_arns)}) and the buckets logging to it",
+        )
+
+
 def decide_buckets(answers: Answers, f: Facts) -> Section[StoragePlan]:
     storage = _buckets(answers, f)
+    _check_sizes(storage, answers, f)
     led = Ledger()
     _skips(led, storage, f)
     _controls(led, answers, f)

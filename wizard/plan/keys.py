@@ -6,7 +6,7 @@ from wizard.answers import Answers
 from wizard.plan.facts import Facts
 from wizard.plan.key_policies import consumer_title, key_policy
 from wizard.plan.model import KeyPlan
-from wizard.plan.policy import REGION, REPLICA_REGION
+from wizard.plan.policy import REGION, REPLICA_REGION, SizeEnv, check_size
 from wizard.plan.section import Ledger, Section
 
 
@@ -93,4 +93,12 @@ def decide_keys(answers: Answers, f: Facts) -> Section[tuple[KeyPlan, ...]]:
         module="kms",
         checks=("CKV_AWS_33",),
     )
+    for k in keys:
+        env = SizeEnv(region=k.region)
+        check_size(
+            k.policy,
+            env,
+            what=f"the key policy of {k.alias}",
+            because=f"access.admin_role_arns ({len(admins)}) and the services using the key",
+        )
     return led.section(tuple(keys))

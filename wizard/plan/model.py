@@ -434,6 +434,44 @@ class Plan:
         n = len(self.keys)
         return "one customer managed KMS key" if n == 1 else f"{n} customer managed KMS keys"
 
+    def policy_documents(self) -> tuple[tuple[str, PolicyDocument], ...]:
+        """Every policy document of the stack, each with where it is attached ("<module>.<resource>.<what>")."""
+        docs: list[tuple[str, PolicyDocument | None]] = []
+        docs += [(f"kms.{k.name}.key_policy", k.policy) for k in self.keys]
+        docs += [(f"s3.{b.name}.bucket_policy", b.policy) for b in self.buckets]
+        if self.replication:
+            docs += [
+                ("s3.replication.trust", self.replication.trust_policy),
+                ("s3.replication.policy", self.replication.policy),
+            ]
+        net = self.network
+        docs += [(f"network.{e.name}.endpoint_policy", e.policy) for e in net.endpoints]
+        docs += [("network.flow_logs.trust", net.flow_logs_trust), ("network.flow_logs.policy", net.flow_logs_policy)]
+        for r in self.iam.roles:
+            docs += [
+                (f"iam.{r.name}.trust", r.trust_policy),
+                (f"iam.{r.name}.data_access", r.data_policy),
+                (f"iam.{r.name}.runtime", r.runtime_policy),
+            ]
+        docs += [
+            ("iam.workload_boundary.policy", self.iam.boundary),
+            ("iam.sagemaker_job_guardrails.policy", self.iam.job_guardrails_policy),
+            ("iam.region_deny_scp", self.iam.region_deny_scp),
+        ]
+        mon = self.monitoring
+        docs += [
+            ("monitoring.alerts.topic_policy", mon.alerts_topic_policy),
+            ("monitoring.trail_notifications.topic_policy", mon.trail_topic_policy),
+            ("monitoring.trail_logs.trust", mon.trail_logs_trust),
+            ("monitoring.trail_logs.policy", mon.trail_logs_policy),
+        ]
+        if self.bedrock:
+            docs += [
+                ("bedrock.invocation_logging.trust", self.bedrock.logging_trust),
+                ("bedrock.invocation_logging.policy", self.bedrock.logging_policy),
+            ]
+        return tuple((where, doc) for where, doc in docs if doc is not None)
+
     def has_module(self, module: str) -> bool:
         return module in self.modules
 
