@@ -223,9 +223,7 @@ def _skips(led: Ledger, storage: StoragePlan, f: Facts) -> None:
 
 
 def _controls(led: Ledger, answers: Answers, f: Facts) -> None:
-    lock = audit_lock(answers, f)
     noncurrent = 365 if f.conf else 90
-    region = f.replica_region
     c = led.control
     c(
         "s3.block_public_access",
@@ -275,6 +273,14 @@ def _controls(led: Ledger, answers: Answers, f: Facts) -> None:
         module="s3",
         checks=("CKV2_AWS_62",),
     )
+    _tier_controls(led, answers, f)
+
+
+def _tier_controls(led: Ledger, answers: Answers, f: Facts) -> None:
+    """The controls the data tier switches on."""
+    lock = audit_lock(answers, f)
+    region = f.replica_region
+    c = led.control
     c(
         "s3.deny_wrong_key",
         "Uploads to training data and artifacts that name another encryption type or key are denied",

@@ -60,6 +60,20 @@ def decide_keys(answers: Answers, f: Facts) -> Section[tuple[KeyPlan, ...]]:
         keys.append(key("replica", ("replica",), f"replicas in {f.replica_region}", ("s3",), provider="aws.replica"))
 
     led = Ledger()
+    _controls(led, answers, f)
+    for k in keys:
+        env = SizeEnv(region=k.region)
+        check_size(
+            k.policy,
+            env,
+            what=f"the key policy of {k.alias}",
+            because=f"access.admin_role_arns ({len(admins)}) and the services using the key",
+        )
+    return led.section(tuple(keys))
+
+
+def _controls(led: Ledger, answers: Answers, f: Facts) -> None:
+    rotation = answers.keys.rotation_days
     led.control(
         "kms.customer_managed_keys",
         "Customer managed KMS keys encrypt every bucket, log group and topic",
@@ -93,12 +107,3 @@ def decide_keys(answers: Answers, f: Facts) -> Section[tuple[KeyPlan, ...]]:
         module="kms",
         checks=("CKV_AWS_33",),
     )
-    for k in keys:
-        env = SizeEnv(region=k.region)
-        check_size(
-            k.policy,
-            env,
-            what=f"the key policy of {k.alias}",
-            because=f"access.admin_role_arns ({len(admins)}) and the services using the key",
-        )
-    return led.section(tuple(keys))

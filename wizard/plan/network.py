@@ -326,6 +326,21 @@ def decide_network(answers: Answers, f: Facts) -> Section[NetworkPlan]:
             flow_logs_policy=policy,
         )
     led = Ledger()
+    _controls(led, answers, f)
+    if new:
+        led.skip(
+            "CKV_AWS_394",
+            module="network",
+            resource="data.aws_availability_zones.available",
+            reason="zones are chosen by lowest zone ID and pinned with availability_zone_id, so a zone AWS "
+            "adds later never moves a subnet; zone names differ per account and cannot be listed here",
+        )
+    return led.section(network)
+
+
+def _controls(led: Ledger, answers: Answers, f: Facts) -> None:
+    net = answers.network
+    new = net.mode is NetworkMode.new
     mode_reason = f"network.mode = {net.mode.value}"
     led.control(
         "network.private_vpc",
@@ -367,12 +382,3 @@ def decide_network(answers: Answers, f: Facts) -> Section[NetworkPlan]:
         module="network",
         checks=("CKV_AWS_23", "CKV2_AWS_5"),
     )
-    if new:
-        led.skip(
-            "CKV_AWS_394",
-            module="network",
-            resource="data.aws_availability_zones.available",
-            reason="zones are chosen by lowest zone ID and pinned with availability_zone_id, so a zone AWS "
-            "adds later never moves a subnet; zone names differ per account and cannot be listed here",
-        )
-    return led.section(network)
