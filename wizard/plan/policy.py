@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Literal, TypeAlias
+from typing import Literal, Protocol, TypeAlias
 
 Effect = Literal["Allow", "Deny"]
 PolicyKind = Literal[
@@ -222,6 +222,14 @@ LIMITS: dict[str, int] = {
 INLINE_ROLE_LIMIT = 10_240  # all inline policies of one role together
 
 
+class Resolver(Protocol):
+    """Turns references into the values AWS sees (SizeEnv for size checks; an evaluator brings its own)."""
+
+    def resolve(self, ref: Ref) -> str: ...
+
+    def expand(self, values: FormatList) -> list[str]: ...
+
+
 @dataclass(frozen=True, kw_only=True)
 class SizeEnv:
     """What the plan knows of the values references resolve to, for size checks.
@@ -259,9 +267,13 @@ class SizeEnv:
         }
         return longest.get(ref.type, "x" * 160)
 
+    def expand(self, values: FormatList) -> list[str]:
+        pattern = str(_resolved(values.pattern, self))
+        return [pattern.replace("%s", "subnet-" + "x" * 17)] * self.subnets
 
-def _resolved(value: Value | None, env: SizeEnv) -> object:
-    """The document's value as AWS will receive it (unknown parts at their longest)."""
+
+def _resolved(value: Value | None, env: Resolver) -> object:
+    """The value as AWS will receive it, references resolved by ``env``."""
     if value is None or isinstance(value, str | float):
         return value
     if isinstance(value, Ref):
@@ -271,12 +283,12 @@ def _resolved(value: Value | None, env: SizeEnv) -> object:
     if isinstance(value, Local):
         return _resolved(value.value, env)
     if isinstance(value, FormatList):
-        return [str(_resolved(value.pattern, env)).replace("%s", "subnet-" + "x" * 17)] * env.subnets
+        return env.expand(value)
     return [_resolved(v, env) for v in value]
 
 
-def as_json(doc: PolicyDocument, env: SizeEnv) -> dict[str, object]:
-    """The document as AWS receives it (for size checks, and for tests that read a policy)."""
+def as_json(doc: PolicyDocument, env: Resolver) -> dict[str, object]:
+    """The document as AWS receives it, references resolved by ``env`` (size checks, evaluators, tests)."""
     out: list[dict[str, object]] = []
     for s in doc.statements:
         item: dict[str, object] = {"Sid": s.sid, "Effect": s.effect}
