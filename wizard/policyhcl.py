@@ -35,6 +35,7 @@ class PolicyRenderError(Exception):
 
 
 def _string(text: str) -> str:
+    # render.py owns the escaping filters and imports this module; import them late to avoid a cycle.
     from wizard.render import hcl_string
 
     return hcl_string(text)
