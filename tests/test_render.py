@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.hcl_helpers import decode_hcl_string, parse_tf, terraform, terraform_fmt_diff
-from wizard.answers import load_answers, parse_answers
+from wizard.answers import load_answers, parse_answers, validate_answers
 from wizard.hclfmt import format_hcl
 from wizard.plan import plan
 from wizard.render import RenderError, hcl_ident, hcl_string, hcl_value, render
@@ -55,10 +55,11 @@ def test_terraform_itself_reads_escaped_strings_back(tmp_path: Path) -> None:
 
     values = [v for v in TRICKY if v]
     body = "\n".join(f"  v{i} = {hcl_string(v)}" for i, v in enumerate(values))
-    (tmp_path / "main.tf").write_text(f"locals {{\n{body}\n}}\noutput \"all\" {{\n  value = local\n}}\n")
+    (tmp_path / "main.tf").write_text(f'locals {{\n{body}\n}}\noutput "all" {{\n  value = local\n}}\n')
     expr = "jsonencode([" + ", ".join(f"local.v{i}" for i in range(len(values))) + "])"
-    result = subprocess.run([terraform(), "console"], input=expr, capture_output=True, text=True, cwd=tmp_path,
-                            check=True)
+    result = subprocess.run(
+        [terraform(), "console"], input=expr, capture_output=True, text=True, cwd=tmp_path, check=True
+    )
     last_line = [line for line in result.stdout.splitlines() if line.strip()][-1]
     assert json.loads(json.loads(last_line)) == values
 
@@ -82,8 +83,10 @@ def test_format_hcl_aligns_like_terraform_fmt() -> None:
 
 def _answers(owner: str) -> str:
     escaped = owner.replace("\\", "\\\\").replace('"', '\\"')
-    return (f'project: {{name: fraud-scoring, region: us-east-1, owner: "{escaped}"}}\n'
-            "workload: {kinds: [sagemaker_training]}\ndata: {sensitivity: internal}\n")
+    return (
+        f'project: {{name: fraud-scoring, region: us-east-1, owner: "{escaped}"}}\n'
+        "workload: {kinds: [sagemaker_training]}\ndata: {sensitivity: internal}\n"
+    )
 
 
 @pytest.mark.parametrize("owner", ['Team "ML" \\ ops', "${aws_iam_role.x.arn}", "%{for x in y}${x}%{endfor}"])
@@ -126,3 +129,19 @@ def test_rendered_files_are_terraform_fmt_canonical(example: Path, tmp_path: Pat
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
     assert terraform_fmt_diff(tmp_path) == ""
+
+
+def test_templates_are_compiled_once_per_process() -> None:
+    from wizard.render import environment
+
+    assert environment() is environment()
+    p = plan(
+        validate_answers(
+            {
+                "project": {"name": "cache-check", "region": "us-east-1"},
+                "workload": {"kinds": ["sagemaker_training"]},
+                "data": {"sensitivity": "internal"},
+            }
+        )
+    )
+    assert render(p) == render(p)

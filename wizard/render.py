@@ -11,13 +11,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
 
+from wizard import policyhcl
 from wizard.hclfmt import format_hcl
 from wizard.plan import MODULE_TITLES, Plan
+from wizard.plan.policy import PolicyDocument, Value
 
 MODULE_FILES = ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md")
 STACK_FILES = ("versions.tf", "providers.tf", "main.tf", "variables.tf", "outputs.tf", "README.md")
@@ -113,7 +117,26 @@ def md_cell(value: object) -> str:
     return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
+@pass_context
+def policy_json(context: Context, doc: PolicyDocument) -> str:
+    """``jsonencode({...})`` of a plan policy document, references resolved for the current module."""
+    return policyhcl.jsonencode(doc, context["module"])
+
+
+@pass_context
+def policy_object(context: Context, doc: PolicyDocument) -> str:
+    """A plan policy document as an HCL object (for a local that an output encodes)."""
+    return policyhcl.document_body(doc, context["module"])
+
+
+@pass_context
+def ref_value(context: Context, value: Value) -> str:
+    """A plan value (a Ref, an interpolated string, a list ...) as HCL in the current module."""
+    return policyhcl.value_expr(value, context["module"])
+
+
 def make_environment() -> Environment:
+    """A new environment over the templates folder, with guardform's filters."""
     env = Environment(
         loader=FileSystemLoader(str(templates_dir())),
         undefined=StrictUndefined,
@@ -127,8 +150,17 @@ def make_environment() -> Environment:
     env.filters["hcl"] = hcl_value
     env.filters["hcl_key"] = hcl_key
     env.filters["md"] = md_cell
+    env.filters["policy"] = policy_json
+    env.filters["policy_object"] = policy_object
+    env.filters["ref"] = ref_value
     env.globals["module_titles"] = MODULE_TITLES
     return env
+
+
+@cache
+def environment() -> Environment:
+    """The one shared environment: each template is compiled once per process, not once per render."""
+    return make_environment()
 
 
 # -- rendering -----------------------------------------------------------------------------------
@@ -136,7 +168,7 @@ def make_environment() -> Environment:
 
 def render(plan: Plan, answers_yaml: str | None = None) -> dict[str, str]:
     """Render the stack for a plan; returns relative posix paths mapped to file contents."""
-    env = make_environment()
+    env = environment()
     files: dict[str, str] = {}
     for name in STACK_FILES:
         files[name] = _render_one(env, f"stack/{name}.j2", plan=plan, module="stack")

@@ -1,0 +1,528 @@
+"""The IAM documents: workload roles' trust and inline policies, the permission boundary, the SageMaker
+job guardrails and the region-deny SCP (catalog §2). Built from :class:`Grants`, the permissions one
+set of statements allows; the boundary is the union of the roles' grants, so it allows exactly what
+the roles use."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from wizard.plan.policy import (
+    ACCOUNT_ID,
+    PARTITION,
+    REGION,
+    Condition,
+    Effect,
+    FormatList,
+    Layout,
+    Local,
+    PolicyDocument,
+    Ref,
+    Statement,
+    Value,
+    arn,
+    bucket_arn,
+    bucket_objects,
+    interp,
+    key_arn,
+    service,
+    when,
+)
+
+GUARDRAIL_ARN = Ref(module="bedrock", type="bedrock_guardrail", name="this", attr="arn")
+GUARDRAIL_IDENTIFIERS = Local(name="guardrail_identifiers", value=(GUARDRAIL_ARN, interp(GUARDRAIL_ARN, ":*")))
+PRIVATE_SUBNET_IDS = Ref(module="network", type="subnet", name="private", attr="ids")
+WORKLOAD_SECURITY_GROUP_ID = Ref(module="network", type="security_group", name="workload", attr="id")
+BOUNDARY_POLICY_ARN = Ref(module="iam", type="iam_policy", name="boundary", attr="arn")
+_IN_REGION = when("StringEquals", "aws:RequestedRegion", REGION)
+_INVOKE = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Grants:
+    """What one set of Allow statements grants (a role's data access, its runtime, or the boundary)."""
+
+    reads: tuple[str, ...] = ()  # bucket names read
+    writes: tuple[str, ...] = ()  # bucket names written
+    key_purposes: tuple[str, ...] = ()  # keys used, by purpose
+    kms_grant: bool = False  # kms:CreateGrant for AWS resources (SageMaker volumes)
+    log_prefixes: tuple[str, ...] = ()
+    metrics: bool = False  # SageMaker metrics
+    ecr: bool = False
+    vpc: bool = False  # network interfaces
+    bedrock: bool = False
+    guardrail: bool = False
+    jobs: bool = False  # may start training jobs
+    passrole: Value | None = None  # the training role's ARN, when jobs
+
+
+@dataclass(frozen=True, kw_only=True)
+class IamContext:
+    """What the statements depend on beyond the grants."""
+
+    foundation_models: tuple[str, ...]  # model ids invoked directly
+    profiles: tuple[tuple[str, str], ...]  # (inference profile id, its foundation model id)
+    allowed_regions: tuple[str, ...]
+    job_guardrails: bool
+    exemptions: tuple[str, ...]  # NotAction of the region deny
+
+
+def _resources(items: tuple[Value, ...]) -> tuple[Value, Layout]:
+    """The stmt() convention: one resource written bare, several as a list one a line."""
+    if len(items) == 1:
+        return items[0], Layout()
+    return items, Layout(multiline=("Resource",))
+
+
+def _allow(
+    sid: str,
+    actions: tuple[str, ...],
+    items: tuple[Value, ...],
+    *conditions: Condition,
+    why: str = "",
+    effect: Effect = "Allow",
+) -> Statement:
+    """A statement as the role policies write it: actions as a list, the why above Resource."""
+    resources, layout = _resources(items)
+    return Statement(
+        sid=sid,
+        effect=effect,
+        actions=actions,
+        resources=resources,
+        conditions=conditions,
+        comment=why,
+        layout=Layout(comment_at="resource", multiline=layout.multiline),
+    )
+
+
+def _data(g: Grants) -> list[Statement]:
+    out = []
+    if g.reads:
+        out.append(_allow("ListReadBuckets", ("s3:ListBucket",), tuple(bucket_arn(b) for b in g.reads)))
+        out.append(_allow("ReadObjects", ("s3:GetObject",), tuple(bucket_objects(b) for b in g.reads)))
+    if g.writes:
+        out.append(
+            _allow(
+                "WriteObjects", ("s3:AbortMultipartUpload", "s3:PutObject"), tuple(bucket_objects(b) for b in g.writes)
+            )
+        )
+    if g.key_purposes:
+        grant = ("kms:CreateGrant",) if g.kms_grant else ()
+        out.append(
+            _allow(
+                "UseDataKeys",
+                (*grant, "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"),
+                tuple(key_arn(p) for p in g.key_purposes),
+            )
+        )
+        if g.kms_grant:
+            out.append(
+                _allow(
+                    "DenyGrantsNotForAwsResources",
+                    ("kms:CreateGrant",),
+                    ("*",),
+                    when("BoolIfExists", "kms:GrantIsForAWSResource", "false"),
+                    effect="Deny",
+                    why="A deny: key grants only for AWS resources (the SageMaker volumes), never for a principal.",
+                )
+            )
+    return out
+
+
+def _logs_metrics_ecr(g: Grants) -> list[Statement]:
+    out = []
+    if g.log_prefixes:
+        out.append(
+            _allow(
+                "WriteLogGroups",
+                ("logs:CreateLogGroup", "logs:DescribeLogStreams"),
+                tuple(arn("logs", f"log-group:{p}*") for p in g.log_prefixes),
+            )
+        )
+        out.append(
+            _allow(
+                "WriteLogStreams",
+                ("logs:CreateLogStream", "logs:PutLogEvents"),
+                tuple(arn("logs", f"log-group:{p}*:log-stream:*") for p in g.log_prefixes),
+            )
+        )
+    if g.metrics:
+        out.append(
+            _allow(
+                "PutSageMakerMetrics",
+                ("cloudwatch:PutMetricData",),
+                ("*",),
+                when("StringLike", "cloudwatch:namespace", "/aws/sagemaker/*"),
+                why='cloudwatch:PutMetricData has no resource type, so "*" is the only value; the namespace '
+                "condition narrows it.",
+            )
+        )
+    if g.ecr:
+        out.append(
+            _allow(
+                "GetEcrToken",
+                ("ecr:GetAuthorizationToken",),
+                ("*",),
+                why="ecr:GetAuthorizationToken has no resource type: the token is per registry login, not "
+                "per repository.",
+            )
+        )
+        out.append(
+            _allow(
+                "PullImages",
+                ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
+                (arn("ecr", "repository/*", account="*"),),
+                why="Any account: SageMaker's prebuilt images live in AWS-owned registries; this region only.",
+            )
+        )
+    return out
+
+
+def _network_interfaces(ctx: IamContext) -> list[Statement]:
+    actions = (
+        "ec2:CreateNetworkInterface",
+        "ec2:CreateNetworkInterfacePermission",
+        "ec2:DeleteNetworkInterface",
+        "ec2:DeleteNetworkInterfacePermission",
+    )
+    out = [
+        _allow(
+            "DescribeVpcForEnis",
+            (
+                "ec2:DescribeDhcpOptions",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeVpcs",
+            ),
+            ("*",),
+            _IN_REGION,
+            why='EC2 Describe* actions support no resource type, so "*" is the only value; held to this region.',
+        )
+    ]
+    if not ctx.job_guardrails:
+        out.append(
+            _allow(
+                "ManageJobEnis",
+                actions,
+                (arn("ec2", "network-interface/*"), arn("ec2", "security-group/*"), arn("ec2", "subnet/*")),
+                _IN_REGION,
+            )
+        )
+        return out
+    out.append(
+        _allow(
+            "ManageJobEnis",
+            actions,
+            (arn("ec2", "network-interface/*"), arn("ec2", "security-group/", suffix=(WORKLOAD_SECURITY_GROUP_ID,))),
+            _IN_REGION,
+            why="Network interfaces of this account and region, only with the workload security group.",
+        )
+    )
+    subnets = FormatList(pattern=arn("ec2", "subnet/%s"), values=PRIVATE_SUBNET_IDS)
+    out.append(
+        Statement(
+            sid="CreateEnisInPrivateSubnets",
+            effect="Allow",
+            actions=("ec2:CreateNetworkInterface",),
+            resources=subnets,
+            conditions=(_IN_REGION,),
+            comment="Only in the private subnets.",
+            layout=Layout(comment_at="resource"),
+        )
+    )
+    return out
+
+
+def _models(g: Grants, ctx: IamContext) -> list[Statement]:
+    direct = tuple(arn("bedrock", f"foundation-model/{m}", account="") for m in ctx.foundation_models)
+    profiles = tuple(arn("bedrock", f"inference-profile/{p}") for p, _ in ctx.profiles)
+    out = [_allow("InvokeApprovedModels", _INVOKE, direct + profiles)]
+    if profiles:
+        behind = tuple(
+            dict.fromkeys(
+                arn("bedrock", f"foundation-model/{m}", region=r, account="")
+                for _, m in ctx.profiles
+                for r in ctx.allowed_regions
+            )
+        )
+        out.append(
+            _allow(
+                "InvokeProfileModelsInAllowedRegions",
+                _INVOKE,
+                behind,
+                when("StringLike", "bedrock:InferenceProfileArn", profiles[0] if len(profiles) == 1 else profiles),
+                why="Cross-region inference: the model in the allowed regions only, and only through the "
+                "approved profiles.",
+            )
+        )
+    return out
+
+
+def allow_statements(g: Grants, ctx: IamContext) -> list[Statement]:
+    out = _data(g) + _logs_metrics_ecr(g)
+    if g.vpc:
+        out += _network_interfaces(ctx)
+    if g.bedrock:
+        out += _models(g, ctx)
+    if g.guardrail:
+        out.append(_allow("ApplyRequiredGuardrail", ("bedrock:ApplyGuardrail",), (GUARDRAIL_ARN,)))
+    if g.jobs:
+        out.append(
+            _allow(
+                "RunTrainingJobs",
+                (
+                    "sagemaker:AddTags",
+                    "sagemaker:CreateTrainingJob",
+                    "sagemaker:DescribeTrainingJob",
+                    "sagemaker:StopTrainingJob",
+                ),
+                (arn("sagemaker", "training-job/*"),),
+            )
+        )
+    if g.passrole is not None:
+        out.append(
+            _allow(
+                "PassTrainingRoleToSageMaker",
+                ("iam:PassRole",),
+                (g.passrole,),
+                when("StringEquals", "iam:PassedToService", "sagemaker.amazonaws.com"),
+            )
+        )
+    return out
+
+
+def region_deny(ctx: IamContext) -> Statement:
+    return Statement(
+        sid="DenyOutsideAllowedRegions",
+        effect="Deny",
+        not_actions=ctx.exemptions,
+        resources="*",
+        conditions=(when("StringNotEquals", "aws:RequestedRegion", ctx.allowed_regions),),
+        comment="A deny: every resource outside the allowed regions; global services (NotAction) stay reachable.",
+        layout=Layout(comment_at="resource"),
+    )
+
+
+def region_deny_scp(ctx: IamContext, admin_role_arns: tuple[str, ...]) -> PolicyDocument:
+    """For the organization's management account; admins exempt. Not attached by the stack."""
+    conditions = [when("StringNotEquals", "aws:RequestedRegion", ctx.allowed_regions)]
+    if admin_role_arns:
+        conditions.append(when("ArnNotLike", "aws:PrincipalARN", admin_role_arns))
+    return PolicyDocument(
+        kind="scp",
+        statements=(
+            Statement(
+                sid="DenyOutsideAllowedRegions",
+                effect="Deny",
+                not_actions=ctx.exemptions,
+                resources="*",
+                conditions=tuple(conditions),
+            ),
+        ),
+    )
+
+
+def boundary(g: Grants, ctx: IamContext) -> PolicyDocument:
+    return PolicyDocument(
+        kind="boundary",
+        statements=(
+            *allow_statements(g, ctx),
+            region_deny(ctx),
+            _allow(
+                "DenyBoundaryRemoval",
+                ("iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary"),
+                (interp("arn:", PARTITION, ":iam::", ACCOUNT_ID, ":role/*"),),
+                effect="Deny",
+            ),
+            _allow(
+                "DenyBoundaryChanges",
+                ("iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:SetDefaultPolicyVersion"),
+                (BOUNDARY_POLICY_ARN,),
+                effect="Deny",
+            ),
+        ),
+    )
+
+
+def trust(service_name: str, source_arn: str | None) -> PolicyDocument:
+    """Only the service, on behalf of this account (and its own resources where the service says which)."""
+    conditions = [when("StringEquals", "aws:SourceAccount", ACCOUNT_ID)]
+    if source_arn:
+        conditions.append(when("ArnLike", "aws:SourceArn", placeholder_arn(source_arn)))
+    return PolicyDocument(
+        kind="trust",
+        statements=(
+            Statement(
+                sid="TrustedServiceOnly",
+                effect="Allow",
+                principal=service(service_name),
+                actions="sts:AssumeRole",
+                conditions=tuple(conditions),
+            ),
+        ),
+    )
+
+
+def placeholder_arn(text: str) -> Value:
+    """'arn:aws:svc:REGION:ACCOUNT:...' with the partition, region and account as references."""
+    parts: list[str | Ref] = ["arn:", PARTITION, ":"]
+    for piece in re.split(r"(REGION|ACCOUNT)", text.removeprefix("arn:aws:")):
+        parts.append({"REGION": REGION, "ACCOUNT": ACCOUNT_ID}.get(piece, piece))
+    return interp(*parts)
+
+
+def _sagemaker_actions(kinds: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The SageMaker create actions each job guardrail covers, for the SageMaker workloads chosen."""
+    training = (
+        ("sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob")
+        if "sagemaker_training" in kinds
+        else ()
+    )
+    model = ("sagemaker:CreateModel",) if "sagemaker_inference" in kinds else ()
+    notebook = ("sagemaker:CreateNotebookInstance",) if "sagemaker_notebook" in kinds else ()
+    endpoint = ("sagemaker:CreateEndpointConfig",) if "sagemaker_inference" in kinds else ()
+    return {
+        "training": training,
+        "vpc": tuple(sorted(training + model + notebook)),
+        "isolation": tuple(sorted(training + model)),
+        "volume_data": tuple(sorted(training + notebook)),
+        "volume": tuple(sorted(training + notebook + endpoint)),
+    }
+
+
+def _deny(sid: str, actions: tuple[str, ...], operator: str, key: str, value: Value) -> Statement:
+    return Statement(
+        sid=sid,
+        effect="Deny",
+        actions=actions,
+        resources="*",
+        conditions=(when(operator, key, value),),
+        layout=Layout(comment_at="resource"),
+    )
+
+
+def _notebook_denies() -> list[Statement]:
+    create, update = ("sagemaker:CreateNotebookInstance",), ("sagemaker:UpdateNotebookInstance",)
+    return [
+        _deny(
+            "DenyNotebookInternetAccess",
+            create,
+            "StringNotEqualsIfExists",
+            "sagemaker:DirectInternetAccess",
+            "Disabled",
+        ),
+        _deny("DenyNotebookRootAccess", create, "StringNotEqualsIfExists", "sagemaker:RootAccess", "Disabled"),
+        _deny(
+            "DenyNotebookImdsV1",
+            create,
+            "StringNotEqualsIfExists",
+            "sagemaker:MinimumInstanceMetadataServiceVersion",
+            "2",
+        ),
+        _deny("DenyNotebookUpdateToRootAccess", update, "StringEquals", "sagemaker:RootAccess", "Enabled"),
+        _deny(
+            "DenyNotebookUpdateToImdsV1", update, "StringEquals", "sagemaker:MinimumInstanceMetadataServiceVersion", "1"
+        ),
+    ]
+
+
+def job_guardrails(kinds: tuple[str, ...], keys: JobKeys) -> PolicyDocument:
+    """Denies creating SageMaker jobs, models and notebooks without the hardened settings (catalog §2.6)."""
+    a = _sagemaker_actions(kinds)
+    out: list[Statement] = []
+    if a["vpc"]:
+        out += [
+            _deny("DenyWithoutVpc", a["vpc"], "Null", "sagemaker:VpcSubnets", "true"),
+            _deny(
+                "DenyOtherSubnets", a["vpc"], "ForAnyValue:StringNotEquals", "sagemaker:VpcSubnets", PRIVATE_SUBNET_IDS
+            ),
+            _deny("DenyWithoutSecurityGroup", a["vpc"], "Null", "sagemaker:VpcSecurityGroupIds", "true"),
+            _deny(
+                "DenyOtherSecurityGroups",
+                a["vpc"],
+                "ForAnyValue:StringNotEquals",
+                "sagemaker:VpcSecurityGroupIds",
+                (WORKLOAD_SECURITY_GROUP_ID,),
+            ),
+        ]
+    if a["isolation"]:
+        out.append(
+            _deny("DenyWithoutNetworkIsolation", a["isolation"], "BoolIfExists", "sagemaker:NetworkIsolation", "false")
+        )
+    if a["training"]:
+        out.append(
+            _deny(
+                "DenyWithoutInterContainerEncryption",
+                a["training"],
+                "BoolIfExists",
+                "sagemaker:InterContainerTrafficEncryption",
+                "false",
+            )
+        )
+    if a["volume"]:
+        out.append(_deny("DenyWithoutVolumeKey", a["volume"], "Null", "sagemaker:VolumeKmsKeyArn", "true"))
+    if a["volume_data"] and keys.volume:
+        out.append(
+            _deny("DenyOtherVolumeKey", a["volume_data"], "ArnNotEquals", "sagemaker:VolumeKmsKeyArn", keys.volume)
+        )
+    if keys.endpoint_volume:
+        out.append(
+            _deny(
+                "DenyEndpointVolumeNotOnArtifactsKey",
+                ("sagemaker:CreateEndpointConfig",),
+                "ArnNotEquals",
+                "sagemaker:VolumeKmsKeyArn",
+                keys.endpoint_volume,
+            )
+        )
+    if a["training"] and keys.output:
+        out.append(_deny("DenyWithoutOutputKey", a["training"], "Null", "sagemaker:OutputKmsKeyArn", "true"))
+        out.append(_deny("DenyOtherOutputKey", a["training"], "ArnNotEquals", "sagemaker:OutputKmsKeyArn", keys.output))
+    if "sagemaker_notebook" in kinds:
+        out += _notebook_denies()
+    return PolicyDocument(kind="managed", statements=tuple(out))
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobKeys:
+    """The data-class keys SageMaker must encrypt with, one local per condition that names them."""
+
+    volume: Local | None  # training volumes and notebook volumes
+    output: Local | None  # training output
+    endpoint_volume: Local | None  # endpoint volumes: the artifacts key
+
+
+def job_keys(kinds: tuple[str, ...], *, one_key: bool) -> JobKeys:
+    data_class = (key_arn("data"),) if one_key else (key_arn("data"), key_arn("artifacts"))
+    training, notebook = "sagemaker_training" in kinds, "sagemaker_notebook" in kinds
+    return JobKeys(
+        volume=Local(name="job_volume_key_arns", value=data_class) if training or notebook else None,
+        output=Local(name="job_output_key_arns", value=data_class) if training else None,
+        endpoint_volume=Local(name="endpoint_volume_key_arn", value=key_arn("artifacts"))
+        if "sagemaker_inference" in kinds
+        else None,
+    )
+
+
+def guardrail_denies() -> list[Statement]:
+    """No model call without this stack's guardrail (any version)."""
+    return [
+        _allow(
+            "DenyInvokeWithoutGuardrail",
+            _INVOKE,
+            ("*",),
+            when("Null", "bedrock:GuardrailIdentifier", "true"),
+            effect="Deny",
+            why="A deny: no model call, on any resource, without the required guardrail.",
+        ),
+        _allow(
+            "DenyInvokeWithOtherGuardrail",
+            _INVOKE,
+            ("*",),
+            when("StringNotLike", "bedrock:GuardrailIdentifier", GUARDRAIL_IDENTIFIERS),
+            effect="Deny",
+            why="A deny: the guardrail named must be this stack's guardrail (any version).",
+        ),
+    ]
