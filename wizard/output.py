@@ -551,6 +551,16 @@ def _resolve_target(out_dir: str | os.PathLike[str]) -> Path:
             raise OutputError(f"{target} exists and is not a folder")
         for anc in target.parents:
             if os.path.lexists(anc):
+                if anc.is_symlink():
+                    try:
+                        os.path.realpath(anc, strict=True)
+                    except (OSError, RuntimeError) as exc:
+                        if isinstance(exc, OSError) and exc.errno not in (errno.ELOOP, errno.ENOENT):
+                            raise
+                        how = "loops (it leads back to itself)" if not isinstance(exc, FileNotFoundError) else (
+                            "points to a folder that does not exist"
+                        )
+                        raise OutputError(f"{anc} is a symbolic link that {how}") from None
                 if not anc.is_dir():
                     raise OutputError(f"{anc} is not a folder, so {target} cannot be created in it")
                 break
@@ -1101,17 +1111,22 @@ class _Copier:
         for entry in entries:
             s, d = Path(entry.path), dst / entry.name
             r = f"{rel}/{entry.name}" if rel else entry.name
-            st = entry.stat(follow_symlinks=False)
-            if stat.S_ISLNK(st.st_mode):
-                os.symlink(os.readlink(s), d)
-                _own_like(d, st.st_uid, st.st_gid, None, s)
-            elif stat.S_ISDIR(st.st_mode):
-                if st.st_dev != self.dev or os.path.ismount(s):
-                    raise OutputError(f"{s} is a mount point; guardform will not carry it away. Nothing was changed.")
-                os.mkdir(d, 0o700)
-                self._dir(s, d, r)
-            else:
-                self._file(s, d, st)
+            try:
+                st = entry.stat(follow_symlinks=False)
+                if stat.S_ISLNK(st.st_mode):
+                    os.symlink(os.readlink(s), d)
+                    _own_like(d, st.st_uid, st.st_gid, None, s)
+                elif stat.S_ISDIR(st.st_mode):
+                    if st.st_dev != self.dev or os.path.ismount(s):
+                        raise OutputError(f"{s} is a mount point; guardform will not carry it away. Nothing was changed.")
+                    os.mkdir(d, 0o700)
+                    self._dir(s, d, r)
+                else:
+                    self._file(s, d, st)
+            except FileNotFoundError:
+                # renamed or deleted by someone else while we copy: whatever takes its place is
+                # carried over when the old folder is disposed of
+                continue
             self.placed[r] = os.lstat(d).st_ino
         st = os.lstat(src)
         _own_like(dst, st.st_uid, st.st_gid, None, src)
@@ -1304,7 +1319,8 @@ class _Disposer:
         self.result = _Disposal(old, False, [], [], [])
         self.dev = os.lstat(old).st_dev
         self.mounts = {str(m) for m in _mounts_inside(old)}
-        self.inodes = self._inodes(target)
+        self.inodes = self._inodes(target) if not placed else set()
+        self.seen: set[str] = set()  # every path met in the old folder
 
     def _inodes(self, root: Path) -> set[int]:
         found: set[int] = set()
@@ -1331,7 +1347,22 @@ class _Disposer:
             self.result.removed = self._dir(parent_fd, self.old.name, "", 0)
         finally:
             os.close(parent_fd)
+        self._replay_deletions()
         return self.result
+
+    def _replay_deletions(self) -> None:
+        """A file guardform copied into the new tree that was deleted (or renamed) in the old one
+        while guardform worked: the user meant it gone, so our copy goes too."""
+        for rel, ino in sorted(self.placed.items(), reverse=True):
+            if rel in self.seen or rel in self.result.carried:
+                continue
+            live = self.target / rel
+            with contextlib.suppress(OSError):
+                st = os.lstat(live)
+                if st.st_ino == ino and not stat.S_ISDIR(st.st_mode):
+                    os.unlink(live)
+                elif st.st_ino == ino and stat.S_ISDIR(st.st_mode):
+                    os.rmdir(live)  # only when empty
 
     def _dir(self, parent_fd: int, name: str, rel: str, depth: int) -> bool:
         shown = self.old / rel if rel else self.old
@@ -1372,8 +1403,10 @@ class _Disposer:
             self.result.problems.append(f"{self.old / rel}: {exc.strerror}")
             return
         if stat.S_ISDIR(st.st_mode):
+            self.seen.add(rel)
             self._dir(fd, name, rel, depth + 1)
             return
+        self.seen.add(rel.removesuffix(_PRIVATE))
         if name.endswith(_PRIVATE):  # set aside by a cleanup that was interrupted
             private, name = name, name.removesuffix(_PRIVATE)
             rel = rel.removesuffix(_PRIVATE)
@@ -1400,9 +1433,13 @@ class _Disposer:
     def _redundant(self, fd: int, private: str, rel: str, st: os.stat_result) -> bool:
         if rel == MANIFEST_NAME:
             return True  # guardform's own record, replaced by the new one
-        if st.st_nlink > 1 and st.st_ino in self.inodes:
-            return True  # the stack folder still links this very file
         live = self.target / self._moved(rel)
+        if st.st_nlink > 1:
+            with contextlib.suppress(OSError):
+                if os.lstat(live).st_ino == st.st_ino:
+                    return True  # the stack folder still links this very file at this path
+            if not self.placed and st.st_ino in self.inodes:
+                return True  # (a crashed run's leftover: linked anywhere in the stack folder will do)
         if stat.S_ISLNK(st.st_mode):
             with contextlib.suppress(OSError):
                 return os.path.islink(live) and os.readlink(private, dir_fd=fd) == os.readlink(live)
@@ -1555,14 +1592,8 @@ def _write_locked(
 
 def _stage_and_swap(plan: _Plan, target: Path) -> tuple[list[tuple[str, str]], _Disposal | None]:
     crash = _Crash()
-    staging = target.parent / f".{target.name}.guardform-staging-{os.getpid()}"
-    try:
-        os.mkdir(staging, 0o700)
-    except FileExistsError:
-        raise OutputError(
-            f"{staging} is left from an earlier guardform run and could not be removed; look through it, "
-            "keep what you need, delete it, and run again"
-        ) from None
+    staging = _free_sibling(target, "staging")
+    os.mkdir(staging, 0o700)
     existed = target.is_dir()
     placed: dict[str, int] = {}
     try:
@@ -1616,7 +1647,7 @@ def _stage_and_swap(plan: _Plan, target: Path) -> tuple[list[tuple[str, str]], _
         old = staging  # the exchange left the old folder under the staging name
         _fsync_dir(target.parent)
     else:
-        old = target.parent / f".{target.name}.guardform-old-{os.getpid()}"
+        old = _free_sibling(target, "old")
         os.rename(target, old)
         _fsync_dir(target.parent)
         crash.at("moved-old")
@@ -1628,6 +1659,16 @@ def _stage_and_swap(plan: _Plan, target: Path) -> tuple[list[tuple[str, str]], _
     trusted = plan.manifest.files if plan.manifest else {}
     disposal = _Disposer(old, target, trusted, placed, dict(kept)).run()
     return kept, disposal
+
+
+def _free_sibling(target: Path, kind: str) -> Path:
+    """A name for a temporary sibling that is not taken (an earlier run's leftover may hold ours)."""
+    pid = os.getpid()
+    for suffix in ["", *map(str, range(100))]:
+        path = target.parent / f".{target.name}.guardform-{kind}-{pid}{suffix}"
+        if not os.path.lexists(path):
+            return path
+    raise OutputError(f"too many leftover .{target.name}.guardform-{kind}-* folders in {target.parent}; delete them")
 
 
 def _umask() -> int:
