@@ -557,8 +557,10 @@ def _resolve_target(out_dir: str | os.PathLike[str]) -> Path:
                     except (OSError, RuntimeError) as exc:
                         if isinstance(exc, OSError) and exc.errno not in (errno.ELOOP, errno.ENOENT):
                             raise
-                        how = "loops (it leads back to itself)" if not isinstance(exc, FileNotFoundError) else (
-                            "points to a folder that does not exist"
+                        how = (
+                            "loops (it leads back to itself)"
+                            if not isinstance(exc, FileNotFoundError)
+                            else ("points to a folder that does not exist")
                         )
                         raise OutputError(f"{anc} is a symbolic link that {how}") from None
                 if not anc.is_dir():
@@ -1118,7 +1120,9 @@ class _Copier:
                     _own_like(d, st.st_uid, st.st_gid, None, s)
                 elif stat.S_ISDIR(st.st_mode):
                     if st.st_dev != self.dev or os.path.ismount(s):
-                        raise OutputError(f"{s} is a mount point; guardform will not carry it away. Nothing was changed.")
+                        raise OutputError(
+                            f"{s} is a mount point; guardform will not carry it away. Nothing was changed."
+                        )
                     os.mkdir(d, 0o700)
                     self._dir(s, d, r)
                 else:
