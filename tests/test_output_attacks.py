@@ -270,6 +270,10 @@ def test_a_user_file_identical_to_a_generated_one_is_never_removed_later(out: Pa
     assert result.removed == ()
     assert (out / "README.md").read_text() == FILES["README.md"]
 
+    # --force takes it over: from then on it is guardform's
+    write_stack(FILES, out, V1, ANSWERS_A, force=True)
+    assert "README.md" in json.loads((out / MANIFEST_NAME).read_text())["files"]
+
 
 def test_a_manifest_listing_a_folder_never_moves_the_users_files(written: Path) -> None:
     manifest = json.loads((written / MANIFEST_NAME).read_text())
@@ -520,6 +524,24 @@ def test_an_unreadable_file_is_a_clear_output_error(public_tmp: Path) -> None:
         err = _as_other_user(fn)
         assert isinstance(err, OutputError), err
         assert "main.tf" in str(err) and "Permission denied" in str(err)
+
+
+@needs_root
+def test_a_folder_whose_owner_cannot_be_kept_is_refused_before_anything_changes(public_tmp: Path) -> None:
+    written = public_tmp / "modules_out" / "fraud-scoring"
+    write_stack(FILES, written, V1, ANSWERS_A)
+    add_user_files(written)
+    for dirpath, dirnames, filenames in os.walk(public_tmp):
+        for name in [*dirnames, *filenames, ""]:
+            os.chown(Path(dirpath, name), OTHER_UID, OTHER_GID)
+    for dirpath, dirnames, filenames in os.walk(written / ".terraform"):  # root's provider cache
+        for name in [*dirnames, *filenames, ""]:
+            os.chown(Path(dirpath, name), 0, 0)
+    before = snapshot(written)
+    err = _as_other_user(lambda: write_stack(v2(), written, V1, ANSWERS_A))
+    assert isinstance(err, OutputError), err
+    assert "cannot keep the owner of" in str(err) and ".terraform" in str(err) and "Nothing was changed" in str(err)
+    assert snapshot(written) == before and leftovers(written) == []
 
 
 def test_the_kept_message_names_the_edited_file_not_its_orig(tmp_path: Path) -> None:

@@ -16,17 +16,24 @@ Rules (see docs/regeneration.md for the user-facing version)
        deleted one is re-created.
     2. A file guardform wrote before and no longer generates is removed only if unedited. An edited
        one is drift; with force it is kept as ``FILE.orig`` and the original removed.
-    3. Files guardform did not write (not in the manifest) are never modified or removed. A generated
-       path that would overwrite such a file (or a symlink, or a directory in the way) is a conflict,
-       reported like drift; with force the existing entry is kept as ``FILE.orig``.
-       A file on disk that already holds exactly the content guardform would write is never drift.
+    3. Files guardform did not write are never modified or removed. Only a regular file listed in a
+       trusted manifest (sealed, naming this stack folder) counts as written by guardform; a folder,
+       symlink or special file at a listed path is left alone. A generated path that would overwrite
+       a user's file (or a symlink, or a directory in the way) is a conflict, reported like drift;
+       with force the existing entry is kept as ``FILE.orig``. A user's file that already holds
+       exactly the content guardform would write is never drift, and is not recorded (so never
+       removed later) unless force takes it over.
     4. The folder is replaced atomically: the complete new folder (user files hard-linked or copied,
        generated files applied, manifest written, everything fsynced) is built in a sibling folder
        ``.<name>.guardform-staging-<pid>`` and then swapped in with ``renameat2(RENAME_EXCHANGE)`` on
        Linux. Elsewhere (or when the filesystem refuses the exchange) the old folder is first renamed
        to ``.<name>.guardform-old-<pid>`` and the new one renamed into place; if a crash lands between
-       those two renames, the next write (or `recover`) puts the old folder back. Leftover siblings of
-       crashed runs, and only those names, are removed at the start of every write.
+       those two renames, the next write (or `recover`) puts the old folder back. The old folder is
+       then disposed of by `_Disposer`, which deletes an entry only when that provably loses nothing
+       and moves anything written meanwhile into the new folder. Leftover siblings of crashed runs,
+       and only those names, are cleared the same way at the start of every write. A mount inside
+       the folder, an immutable file, or an owner that cannot be kept is refused before anything
+       changes; no removal crosses a filesystem boundary. Writers in one parent folder take turns.
     5. Writing identical content touches nothing and reports every file as unchanged.
 
 Test-only hooks (environment variables; never set them outside the test suite)
@@ -35,7 +42,8 @@ Test-only hooks (environment variables; never set them outside the test suite)
         (generated files and the manifest count). Or a named point: ``copied`` (old folder copied
         into staging), ``staged`` (staging complete and fsynced, before the swap), ``moved-old``
         (fallback swap only: old folder renamed away, new one not yet in place), ``swapped`` (new
-        folder in place, old copy not yet deleted).
+        folder in place, old copy not yet deleted). Tests also replace `_test_point` to act at
+        ``copied``, ``staged`` and ``swapped`` (a concurrent writer).
     ``GUARDFORM_TEST_NO_RENAMEAT2``
         Non-empty: do not use ``renameat2``; exercise the rename-away/rename-in fallback.
 """
@@ -503,8 +511,11 @@ _SIBLING_OVERHEAD = len("..guardform-staging-") + 10
 def _check_lengths(path: Path) -> None:
     """Refuse a path the system cannot hold, before anything is created."""
     raw = os.fsencode(path)
-    if len(raw) >= _PATH_MAX:
-        raise OutputError(f"the output path is {len(raw)} bytes long; this system allows at most {_PATH_MAX - 1}")
+    if len(raw) + _SIBLING_OVERHEAD >= _PATH_MAX:  # the staging folder's paths are that much longer
+        raise OutputError(
+            f"the output path is {len(raw)} bytes long and guardform's temporary folder beside it adds "
+            f"{_SIBLING_OVERHEAD}; this system allows at most {_PATH_MAX - 1}"
+        )
     for part in path.parts:
         size = len(os.fsencode(part))
         if size > _NAME_MAX:
