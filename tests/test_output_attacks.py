@@ -572,3 +572,29 @@ def test_check_and_diff_report_output_errors_without_a_traceback(tmp_path: Path,
     assert result.exit_code == 3, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "exists and is not a folder" in result.output
+
+
+def test_the_cli_names_a_leftover_it_could_not_remove(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from wizard.cli import cli
+
+    example = ROOT / "examples" / "internal-training.yaml"
+    args = ["generate", "--answers", str(example), "--out", str(tmp_path), "--no-scan"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    stack = tmp_path / "churn-model"
+    (stack / "terraform.tfstate").write_text("{}\n")
+    manifest = json.loads((stack / MANIFEST_NAME).read_text())
+    manifest["tool_version"] = "0.0.1"  # an older guardform wrote it: regenerating rewrites the manifest
+    (stack / MANIFEST_NAME).write_text(sealed(manifest))
+    real_unlink = os.unlink
+
+    def stubborn(path: object, *a: object, **kw: object) -> None:
+        if str(path).startswith("terraform.tfstate"):
+            raise PermissionError(errno.EPERM, "Operation not permitted")
+        real_unlink(path, *a, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "unlink", stubborn)
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    (left,) = leftovers(stack)
+    assert f"guardform: warning: the previous copy of {stack} could not be removed and is left in" in result.output
+    assert str(tmp_path / left) in result.output

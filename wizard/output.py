@@ -982,7 +982,11 @@ def _recover_locked(target: Path) -> tuple[bool, list[str]]:
         if not target.is_dir():  # no stack to compare with: nothing can be proven redundant
             warnings.append(_leftover_warning(p, target, [f"{target} does not exist"]))
             continue
-        result = _Disposer(p, target, _trusted_hashes(p, target.name), {}).run()
+        try:
+            result = _Disposer(p, target, _trusted_hashes(p, target.name), {}).run()
+        except OSError as exc:
+            warnings.append(_leftover_warning(p, target, [exc.strerror or str(exc)]))
+            continue
         warnings.extend(result.warnings(target))
     return restored, warnings
 
@@ -1437,10 +1441,9 @@ class _Disposer:
                 os.unlink(private, dir_fd=fd)
             else:
                 self._carry(fd, private, name, rel, st)
-        except OutputError:
-            raise
-        except OSError as exc:
-            self.result.problems.append(f"{self.old / rel}: {exc.strerror}")
+        except (OSError, OutputError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.result.problems.append(f"{self.old / rel}: {why}")
             with contextlib.suppress(OSError):  # put it back under its own name if that is still free
                 if private != name and not os.path.lexists((self.old / rel).parent / name):
                     os.rename(private, name, src_dir_fd=fd, dst_dir_fd=fd)
@@ -1672,7 +1675,10 @@ def _stage_and_swap(plan: _Plan, target: Path) -> tuple[list[tuple[str, str]], _
     _test_point("swapped")
     # 5. delete the old folder, moving anything written into it meanwhile into the new one
     trusted = plan.manifest.files if plan.manifest else {}
-    disposal = _Disposer(old, target, trusted, placed, dict(kept)).run()
+    try:
+        disposal = _Disposer(old, target, trusted, placed, dict(kept)).run()
+    except OSError as exc:  # the new tree is in place: a failed cleanup is a warning, never a failed write
+        disposal = _Disposal(old, False, [], [], [f"{old}: {exc.strerror or exc}"])
     return kept, disposal
 
 
