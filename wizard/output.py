@@ -1330,7 +1330,10 @@ class _Disposer:
         trusted: Mapping[str, str],
         placed: Mapping[str, int],
         moved: Mapping[str, str] | None = None,
+        *,
+        in_run: bool = False,
     ) -> None:
+        self.in_run = in_run  # disposing of this run's own old folder (else: a crashed run's leftover)
         self.old, self.target = old, target
         self.moved = dict(moved or {})  # entries this write kept as .orig: old path -> new path
         self.trusted = dict(trusted)
@@ -1338,7 +1341,7 @@ class _Disposer:
         self.result = _Disposal(old, False, [], [], [])
         self.dev = os.lstat(old).st_dev
         self.mounts = {str(m) for m in _mounts_inside(old)}
-        self.inodes = self._inodes(target) if not placed else set()
+        self.inodes = self._inodes(target) if not in_run else set()
         self.seen: set[str] = set()  # every path met in the old folder
 
     def _inodes(self, root: Path) -> set[int]:
@@ -1456,7 +1459,7 @@ class _Disposer:
             with contextlib.suppress(OSError):
                 if os.lstat(live).st_ino == st.st_ino:
                     return True  # the stack folder still links this very file at this path
-            if not self.placed and st.st_ino in self.inodes:
+            if not self.in_run and st.st_ino in self.inodes:
                 return True  # (a crashed run's leftover: linked anywhere in the stack folder will do)
         if stat.S_ISLNK(st.st_mode):
             with contextlib.suppress(OSError):
@@ -1675,8 +1678,11 @@ def _stage_and_swap(plan: _Plan, target: Path) -> tuple[list[tuple[str, str]], _
     _test_point("swapped")
     # 5. delete the old folder, moving anything written into it meanwhile into the new one
     trusted = plan.manifest.files if plan.manifest else {}
+    # generated paths now hold guardform's new files, never a stale link of the user's (even when the
+    # filesystem reused an inode number)
+    placed = {r: i for r, i in placed.items() if r not in plan.new_files and r != MANIFEST_NAME}
     try:
-        disposal = _Disposer(old, target, trusted, placed, dict(kept)).run()
+        disposal = _Disposer(old, target, trusted, placed, dict(kept), in_run=True).run()
     except OSError as exc:  # the new tree is in place: a failed cleanup is a warning, never a failed write
         disposal = _Disposal(old, False, [], [], [f"{old}: {exc.strerror or exc}"])
     return kept, disposal
