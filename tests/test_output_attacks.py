@@ -189,7 +189,10 @@ def _big(version: str) -> dict[str, str]:
     return {f"modules/m{m:02d}/f{i}.tf": f"# {version} {m} {i}\n" * 20 for m in range(15) for i in range(10)}
 
 
-def test_a_concurrent_writer_thread_loses_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("swap", ["renameat2", "rename fallback"])
+def test_a_concurrent_writer_thread_loses_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, swap: str) -> None:
+    if swap == "rename fallback":
+        monkeypatch.setenv("GUARDFORM_TEST_NO_RENAMEAT2", "1")
     stack = tmp_path / "modules_out" / "stack"
     write_stack(_big("v1"), stack, V1, ANSWERS_A)
     saved: dict[str, bytes] = {}
