@@ -101,6 +101,13 @@ def leftovers(out: Path) -> list[str]:
     return sorted(n for n in os.listdir(out.parent) if ".guardform-" in n)
 
 
+def seal_of(doc: dict) -> str:
+    """The seal guardform puts in a manifest: what a forger would have to recompute by hand."""
+    body = {k: doc[k] for k in ("answers_sha256", "files", "stack", "tool", "tool_version")}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(b"guardform manifest seal v1\0" + text.encode()).hexdigest()
+
+
 def changed(files: dict[str, str], edits: dict[str, str]) -> dict[str, str]:
     return {**files, **edits}
 
@@ -130,10 +137,13 @@ def test_first_write_creates_every_file_and_a_deterministic_manifest(out: Path, 
     for rel, text in FILES.items():
         assert (out / rel).read_text() == text
     manifest = (out / MANIFEST_NAME).read_text()
-    assert json.loads(manifest) == {
+    doc = json.loads(manifest)
+    assert doc.pop("seal") == seal_of(doc)
+    assert doc == {
         "tool": "guardform",
         "tool_version": V1,
         "answers_sha256": ANSWERS_A,
+        "stack": "fraud-scoring",
         "files": {rel: hashlib.sha256(text.encode()).hexdigest() for rel, text in FILES.items()},
     }
     assert manifest.endswith("}\n") and '\n  "files": {\n    "README.md"' in manifest
@@ -362,15 +372,34 @@ def test_stale_siblings_of_crashed_runs_are_cleaned_up_and_nothing_else(written:
     assert sorted(os.listdir(parent)) == sorted([*keep, "fraud-scoring"])
 
 
-def test_a_second_writer_in_the_same_folder_is_refused(written: Path) -> None:
+def test_a_second_writer_waits_for_the_first_and_says_so(written: Path) -> None:
     fcntl = pytest.importorskip("fcntl")
     fd = os.open(written.parent, os.O_RDONLY)
+    messages: list[str] = []
+    fcntl.flock(fd, fcntl.LOCK_EX)  # "the first guardform" holds the folder
+
+    def on_progress(message: str) -> None:
+        messages.append(message)
+        os.close(fd)  # ... and finishes as soon as the second one starts waiting
+
+    result = write_stack(changed(FILES, {"main.tf": "x\n"}), written, V1, ANSWERS_A, progress=on_progress)
+    assert result.updated == ("main.tf",) and (written / "main.tf").read_text() == "x\n"
+    assert len(messages) == 1 and "waiting" in messages[0] and str(written.parent) in messages[0]
+
+
+def test_a_second_writer_gives_up_after_the_lock_timeout(written: Path) -> None:
+    fcntl = pytest.importorskip("fcntl")
+    fd = os.open(written.parent, os.O_RDONLY)
+    messages: list[str] = []
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        with pytest.raises(OutputError, match="another guardform"):
-            write_stack(changed(FILES, {"main.tf": "x\n"}), written, V1, ANSWERS_A)
+        with pytest.raises(OutputError, match=r"another guardform has been writing in .* for 0.3 s"):
+            write_stack(
+                changed(FILES, {"main.tf": "x\n"}), written, V1, ANSWERS_A, lock_timeout=0.3, progress=messages.append
+            )
     finally:
         os.close(fd)
+    assert messages and "up to 0.3 s" in messages[0]
     assert (written / "main.tf").read_text() == FILES["main.tf"]
 
 
@@ -654,7 +683,7 @@ def test_a_tampered_manifest_needs_force_and_cannot_point_outside(written: Path,
     (written / MANIFEST_NAME).write_text(json.dumps(manifest))
     before = snapshot(written)
 
-    with pytest.raises(OutputError, match="unreadable"):
+    with pytest.raises(OutputError, match="cannot be trusted"):
         write_stack(FILES, written, V1, ANSWERS_A)
     assert snapshot(written) == before
     assert check_stack(FILES, written, V1, ANSWERS_A).categories == ("missing",)

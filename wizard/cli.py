@@ -149,7 +149,10 @@ def generate(answers_file: Path, out: Path, force: bool, check: bool, no_scan: b
     digest = answers_digest(loaded.answers)
 
     if check:
-        report = check_stack(files, target, __version__, digest)
+        try:
+            report = check_stack(files, target, __version__, digest)
+        except OutputError as exc:
+            _fail(f"guardform: cannot check {target}: {exc}", EXIT_REFUSED)
         if fmt == "json":
             click.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True))
         elif report.up_to_date:
@@ -159,15 +162,17 @@ def generate(answers_file: Path, out: Path, force: bool, check: bool, no_scan: b
         sys.exit(EXIT_OK if report.up_to_date else EXIT_REFUSED)
 
     try:
-        result = write_stack(files, target, __version__, digest, force=force)
+        result = write_stack(files, target, __version__, digest, force=force, progress=_progress)
     except DriftError as exc:
         _fail(exc.format(), EXIT_REFUSED)
     except OutputError as exc:
         _fail(f"guardform: refused to write {target}: {exc}", EXIT_REFUSED)
     except ValueError as exc:
         _fail(f"guardform: internal error, a generated path is unsafe: {exc}", EXIT_USAGE)
-    for kept in result.kept_as_orig:
-        _progress(f"guardform: kept your edited {kept.removesuffix('.orig')} as {target / kept}")
+    for original, kept in result.kept:
+        _progress(f"guardform: kept your edited {original} as {target / kept}")
+    for warning in result.warnings:
+        _progress(f"guardform: warning: {warning}")
 
     scan_report = None
     if not no_scan:
@@ -265,10 +270,13 @@ def explain(answers_file: Path, fmt: str) -> None:
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT, show_default=True)
 def diff(answers_file: Path, out: Path) -> None:
     """Show what regenerating from the answers would change in the stack folder (writes nothing)."""
-    from wizard.output import diff_stack
+    from wizard.output import OutputError, diff_stack
 
     stack_plan, files = build(load(answers_file))
-    text = diff_stack(files, out / stack_plan.name)
+    try:
+        text = diff_stack(files, out / stack_plan.name)
+    except OutputError as exc:
+        _fail(f"guardform: cannot diff {out / stack_plan.name}: {exc}", EXIT_REFUSED)
     if text:
         click.echo(text, nl=False)
     else:
