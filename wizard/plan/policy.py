@@ -20,6 +20,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, TypeAlias
 
+from wizard.errors import GuardformError
+
 Effect = Literal["Allow", "Deny"]
 PolicyKind = Literal[
     "identity",  # an inline policy of a role (aws_iam_role_policy)
@@ -34,7 +36,7 @@ PolicyKind = Literal[
 ]
 
 
-class PlanError(Exception):
+class PlanError(GuardformError):
     """The answers ask for something AWS would refuse (a policy over its size limit, say)."""
 
 
