@@ -22,7 +22,19 @@ One module per concern: ``report`` (the model and the parsing of checkov's outpu
 ``stack`` (scanning a generated stack and each of its modules).
 """
 
-from wizard.scan.formats import SARIF_SCHEMA, SARIF_TOOL_NAME, format_json, format_sarif, format_text
+from wizard.scan.formats import (
+    SARIF_SCHEMA,
+    SARIF_SRCROOT,
+    SARIF_TOOL_NAME,
+    Problem,
+    SarifBase,
+    format_json,
+    format_json_errors,
+    format_sarif,
+    format_sarif_errors,
+    format_text,
+    terminal_safe,
+)
 from wizard.scan.provision import (
     CHECKOV_ENV_VAR,
     CHECKOV_REQUIREMENT,
@@ -33,47 +45,75 @@ from wizard.scan.provision import (
     prewarm_checkov,
     resolve_checkov,
 )
+from wizard.scan.repo import sarif_base
 from wizard.scan.report import (
     CHECK_ERROR_RULE_ID,
+    CHECKOV_POLICY_INDEX_URL,
     PARSE_ERROR_RULE_ID,
+    SCAN_ERRORS_DOCS_URL,
     Finding,
     Progress,
     Result,
+    ScanCancelled,
     ScanError,
     ScanReport,
     check_errors_from_log,
+    guideline_url,
     report_from_checkov_json,
 )
-from wizard.scan.runner import PINNED_CHECKOV_VERSION, scan
-from wizard.scan.stack import fold_scan_tree, guardform_checks_dir, scan_files, write_scan_tree
+from wizard.scan.runner import (
+    DEFAULT_SCAN_TIMEOUT_S,
+    PINNED_CHECKOV_VERSION,
+    SCAN_TIMEOUT_ENV_VAR,
+    scan,
+    scan_timeout,
+    tf_files,
+)
+from wizard.scan.stack import declared_resources, fold_scan_tree, guardform_checks_dir, scan_files, write_scan_tree
 
 __all__ = [
     "CHECKOV_ENV_VAR",
+    "CHECKOV_POLICY_INDEX_URL",
     "CHECKOV_REQUIREMENT",
     "CHECK_ERROR_RULE_ID",
+    "DEFAULT_SCAN_TIMEOUT_S",
     "PARSE_ERROR_RULE_ID",
     "PINNED_CHECKOV_VERSION",
     "SARIF_SCHEMA",
+    "SARIF_SRCROOT",
     "SARIF_TOOL_NAME",
+    "SCAN_ERRORS_DOCS_URL",
+    "SCAN_TIMEOUT_ENV_VAR",
     "CheckovPrewarm",
     "Finding",
+    "Problem",
     "Progress",
     "Result",
+    "SarifBase",
+    "ScanCancelled",
     "ScanError",
     "ScanReport",
     "cache_root",
     "check_errors_from_log",
     "checkov_version",
+    "declared_resources",
     "fold_scan_tree",
     "format_json",
+    "format_json_errors",
     "format_sarif",
+    "format_sarif_errors",
     "format_text",
     "guardform_checks_dir",
+    "guideline_url",
     "managed_env_dir",
     "prewarm_checkov",
     "report_from_checkov_json",
     "resolve_checkov",
+    "sarif_base",
     "scan",
     "scan_files",
+    "scan_timeout",
+    "terminal_safe",
+    "tf_files",
     "write_scan_tree",
 ]
