@@ -320,6 +320,29 @@ def test_sarif_uris_are_relative_to_the_repository_root(tmp_path: Path) -> None:
         assert (repo / uri).is_file()
 
 
+def test_scan_in_a_repository_writes_sarif_from_its_root_without_being_told(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    stack = repo / "infra" / "stack"
+    write(stack / "main.tf", BUCKET_NO_CONTROLS)
+    git("init", "-q", cwd=repo)
+    out = json.dumps(sample_output()).replace("/scan/root", str(stack.resolve()))
+    (tmp_path / "out.json").write_text(out, encoding="utf-8")
+    fake = fake_program(tmp_path / "bin" / "checkov", f"cat '{tmp_path / 'out.json'}'\nexit 1\n")
+    doc = json.loads(S.format_sarif(S.scan(stack, checkov=fake)))
+    assert_valid_sarif(doc)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in doc["runs"][0]["results"]}
+    assert "infra/stack/main.tf" in uris and "main.tf" not in uris
+
+    # generate's scan of the files it wrote: paths from the repository holding the stack folder
+    fake_gen = fake_program(tmp_path / "bin2" / "checkov", f"cat '{tmp_path / 'gen.json'}'\nexit 1\n")
+    gen = sample_output()
+    (tmp_path / "gen.json").write_text(json.dumps(gen).replace("/scan/root/", "/x/stack/"), encoding="utf-8")
+    folded = S.scan_files(GENERATED, checkov=fake_gen, stack_dir=stack)
+    doc = json.loads(S.format_sarif(folded))
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in doc["runs"][0]["results"]}
+    assert "infra/stack/main.tf" in uris
+
+
 def test_sarif_base_explicit_and_outside_a_repository(tmp_path: Path) -> None:
     stack = tmp_path / "work" / "stack"
     stack.mkdir(parents=True)
@@ -407,7 +430,7 @@ def _anchors(markdown: str) -> set[str]:
 def test_every_guardform_guideline_points_at_an_anchor_of_docs_checks_md() -> None:
     anchors = _anchors((ROOT / "docs" / "checks.md").read_text(encoding="utf-8"))
     ids = set()
-    for path in (ROOT / "wizard" / "checks").iterdir():
+    for path in S.guardform_checks_dir().iterdir():
         if path.suffix == ".py":
             ids |= {f"CKV_GF_{n}" for n in re.findall(r"guideline\((\d+)\)", path.read_text(encoding="utf-8"))}
         elif path.suffix == ".yaml":

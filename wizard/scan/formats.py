@@ -16,6 +16,7 @@ from wizard.scan.report import (
     PARSE_ERROR_RULE_ID,
     SCAN_ERRORS_DOCS_URL,
     Finding,
+    SarifBase,
     ScanReport,
     guideline_url,
 )
@@ -122,26 +123,6 @@ def format_json(report: ScanReport) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SarifBase:
-    """Where the scanned folder sits in the repository, for SARIF locations.
-
-    ``prefix`` is the folder's path from the repository root (posix, ``""`` or ending in ``/``):
-    finding paths are relative to the scanned folder, SARIF's to the repository root.
-    ``root_uri`` is the repository root as an absolute ``file:`` URI ending in ``/`` (SARIF's
-    ``originalUriBaseIds``), or None when it is not known.  `wizard.scan.sarif_base` finds both.
-    """
-
-    prefix: str = ""
-    root_uri: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.prefix and (not self.prefix.endswith("/") or self.prefix.startswith("/")):
-            raise ValueError(f"SarifBase.prefix must be relative and end with '/': {self.prefix!r}")
-        if self.root_uri is not None and not (self.root_uri.startswith("file:") and self.root_uri.endswith("/")):
-            raise ValueError(f"SarifBase.root_uri must be a file: URI ending with '/': {self.root_uri!r}")
-
-
 _SEVERITY_SCORES = {"CRITICAL": "9.5", "HIGH": "8.0", "MEDIUM": "5.5", "LOW": "3.0", "INFO": "1.0"}
 # checkov gives no severity offline. Every failed check fails guardform's run (zero failed checks is
 # the bar), so an unrated security check is reported as high, the level code scanning blocks on.
@@ -193,10 +174,11 @@ def format_sarif(report: ScanReport, *, base: SarifBase | None = None) -> str:
     level "error"; skipped checks are results carrying an in-source suppression with its reason.
 
     Locations are relative to the repository root (``uriBaseId`` ``%SRCROOT%``): ``base`` says
-    where the scanned folder is in it (`sarif_base`); without it, paths are the scanned folder's.
+    where the scanned folder is in it (`sarif_base`); without it, the report's own ``base`` (what
+    `scan` found, or `scan_files` for its ``stack_dir``); without either, the scanned folder's.
     Every rule has a ``helpUri`` and a ``security-severity``; the report's notes are
     ``toolExecutionNotifications`` (warnings) of the run's invocation."""
-    base = base or SarifBase()
+    base = base or report.base or SarifBase()
     by_rule: dict[str, list[Finding]] = {}
     for f in report.findings:
         by_rule.setdefault(f.check_id, []).append(f)

@@ -6,8 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from wizard.scan.formats import SarifBase
-from wizard.scan.report import ScanError
+from wizard.scan.report import SarifBase, ScanError
 
 _GIT_TIMEOUT_S = 30
 

@@ -57,6 +57,26 @@ def _safe_repr(value: object) -> str:
 
 
 @dataclass(frozen=True)
+class SarifBase:
+    """Where the scanned folder sits in the repository, for SARIF locations.
+
+    ``prefix`` is the folder's path from the repository root (posix, ``""`` or ending in ``/``):
+    finding paths are relative to the scanned folder, SARIF's to the repository root.
+    ``root_uri`` is the repository root as an absolute ``file:`` URI ending in ``/`` (SARIF's
+    ``originalUriBaseIds``), or None when it is not known.  `wizard.scan.sarif_base` finds both.
+    """
+
+    prefix: str = ""
+    root_uri: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.prefix and (not self.prefix.endswith("/") or self.prefix.startswith("/")):
+            raise ValueError(f"SarifBase.prefix must be relative and end with '/': {self.prefix!r}")
+        if self.root_uri is not None and not (self.root_uri.startswith("file:") and self.root_uri.endswith("/")):
+            raise ValueError(f"SarifBase.root_uri must be a file: URI ending with '/': {self.root_uri!r}")
+
+
+@dataclass(frozen=True)
 class Finding:
     """One checkov check evaluated against one resource."""
 
@@ -111,6 +131,7 @@ class ScanReport:
     check_errors: tuple[str, ...] = ()
     resource_count: int = 0
     notes: tuple[str, ...] = ()
+    base: SarifBase | None = None  # where the scanned folder sits in its repository (SARIF paths)
 
     @property
     def ok(self) -> bool:

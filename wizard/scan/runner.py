@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 
+from wizard.scan.repo import sarif_base
 from wizard.scan.report import (
     Progress,
     ScanCancelled,
@@ -146,17 +147,23 @@ def scan_timeout(explicit: float | None = None) -> float | None:
 
 
 def _kill_group(proc: subprocess.Popen[str]) -> None:
-    """Stop checkov and everything it started (it runs in its own session): SIGTERM, then SIGKILL."""
-    if proc.poll() is not None:
-        return
-    for sig, wait in ((signal.SIGTERM, _TERMINATE_GRACE_S), (signal.SIGKILL, 10.0)):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, sig)
+    """Stop checkov and everything it started (it runs in its own session, so its process group
+    id is its pid): SIGTERM, then SIGKILL.  Also when checkov itself has exited but left children
+    behind (they would hold its output pipes open)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
-            proc.wait(wait)
-            return
+            os.killpg(proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            break  # nothing left in the group
+        try:
+            proc.wait(_TERMINATE_GRACE_S if sig == signal.SIGTERM else 10.0)
         except subprocess.TimeoutExpired:
             continue
+        if sig == signal.SIGTERM:
+            # checkov is gone; anything of its group that ignored SIGTERM goes now.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        break
 
 
 class _Terminated(BaseException):
@@ -210,6 +217,7 @@ def _run(cmd: list[str], *, cwd: Path, timeout: float | None, cancel: threading.
     except (PermissionError, OSError) as exc:
         raise ScanError(f"checkov at {cmd[0]} cannot be run: {exc}") from exc
     deadline = None if timeout is None else time.monotonic() + timeout
+    finished = False
     try:
         while True:
             wait = _POLL_S if cancel is not None else None
@@ -218,6 +226,7 @@ def _run(cmd: list[str], *, cwd: Path, timeout: float | None, cancel: threading.
                 wait = left if wait is None else min(wait, left)
             try:
                 stdout, stderr = proc.communicate(timeout=wait)
+                finished = True
                 return proc.returncode, stdout, stderr
             except subprocess.TimeoutExpired:
                 pass
@@ -229,7 +238,8 @@ def _run(cmd: list[str], *, cwd: Path, timeout: float | None, cancel: threading.
                     f"large folder: set {SCAN_TIMEOUT_ENV_VAR} to more seconds (0 for no limit)."
                 )
     finally:
-        _kill_group(proc)
+        if not finished:
+            _kill_group(proc)
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 with contextlib.suppress(OSError):
@@ -307,4 +317,4 @@ def scan(
             f"({PINNED_CHECKOV_VERSION}); results may differ"
         )
         report = dataclasses.replace(report, notes=(version_note, *report.notes))
-    return report
+    return dataclasses.replace(report, base=sarif_base(root))

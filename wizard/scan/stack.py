@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
+from wizard.scan.repo import sarif_base
 from wizard.scan.report import Finding, Progress, ScanError, ScanReport
 from wizard.scan.runner import _sigterm_unwinds, scan
 
@@ -98,6 +99,7 @@ def scan_files(
     progress: Progress | None = None,
     timeout: float | None = None,
     cancel: threading.Event | None = None,
+    stack_dir: Path | None = None,
 ) -> ScanReport:
     """Scan exactly the generated files (not a user's own files beside them) with checkov and
     guardform's checks, in a temporary copy laid out by `write_scan_tree`; findings name paths
@@ -106,7 +108,8 @@ def scan_files(
     guardform knows what it wrote: when the files declare resources and checkov reports none (or
     no check result at all), checkov did not really scan them, and that is a ScanError, not a pass.
     ``timeout`` and ``cancel`` are passed to `scan`.  The temporary copy is removed however the
-    scan ends (an exception, ``cancel``, SIGTERM).
+    scan ends (an exception, ``cancel``, SIGTERM).  ``stack_dir`` is where the files were written:
+    SARIF then names them from that folder's repository root.
     """
     expected = declared_resources(files)
     with _sigterm_unwinds(), tempfile.TemporaryDirectory(prefix="guardform-render-") as tmp:
@@ -128,4 +131,4 @@ def scan_files(
             f"the stack guardform just wrote, which declares {expected} resources: checkov did not really scan "
             f"it (a broken or fake checkov, or settings that skip every check), so the scan cannot pass"
         )
-    return fold_scan_tree(report)
+    return replace(fold_scan_tree(report), base=sarif_base(stack_dir) if stack_dir is not None else None)
