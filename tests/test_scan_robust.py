@@ -48,6 +48,17 @@ def pid_alive(pid: int) -> bool:
     return state != "Z"
 
 
+def gone(pid_file: Path, seconds: float = 10.0) -> bool:
+    """The process whose pid is in ``pid_file`` has exited (a killed process takes a moment to go)."""
+    pid = int(pid_file.read_text())
+    end = time.monotonic() + seconds
+    while pid_alive(pid):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def slow_checkov(tmp_path: Path) -> Path:
     """A checkov that starts a grandchild (as checkov's workers do), records both pids, and hangs."""
     return fake_program(
@@ -122,7 +133,7 @@ def test_hung_checkov_times_out_and_its_process_group_is_killed(tmp_path: Path) 
     with pytest.raises(ScanError, match=rf"did not finish within 1 s[\s\S]*{S.SCAN_TIMEOUT_ENV_VAR}"):
         S.scan(tf_folder(tmp_path), checkov=fake, timeout=1)
     for name in ("checkov.pid", "grandchild.pid"):
-        assert not pid_alive(int((tmp_path / name).read_text())), f"{name} survived the timeout"
+        assert gone(tmp_path / name), f"{name} survived the timeout"
 
 
 def test_timeout_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -159,7 +170,7 @@ def test_scan_can_be_cancelled_from_another_thread(tmp_path: Path) -> None:
     assert not thread.is_alive()
     (result,) = outcome
     assert isinstance(result, ScanCancelled) and isinstance(result, ScanError)
-    assert not pid_alive(int((tmp_path / "grandchild.pid").read_text()))
+    assert gone(tmp_path / "grandchild.pid")
 
 
 # --------------------------------------------------------------------------------------------
@@ -193,7 +204,7 @@ def test_sigterm_during_a_scan_removes_the_temporary_copies(tmp_path: Path) -> N
             child.kill()
     assert child.returncode == 128 + signal.SIGTERM, stderr
     assert sorted(p.name for p in tmpdir.iterdir()) == []
-    assert not pid_alive(int((tmp_path / "grandchild.pid").read_text()))
+    assert gone(tmp_path / "grandchild.pid")
 
 
 def test_a_callers_sigterm_handler_is_left_alone() -> None:
@@ -276,6 +287,17 @@ def test_format_text_prints_no_control_characters_from_files(evil: str) -> None:
     assert doc["skipped"][0]["skip_reason"] == f"reason {evil}"
     sarif = json.loads(S.format_sarif(report))
     assert_valid_sarif(sarif)
+
+
+def test_scan_error_messages_do_not_replay_escapes_from_checkov_output(tmp_path: Path) -> None:
+    fake = fake_program(
+        tmp_path / "bin" / "checkov", "printf 'parse failed near \\033]0;owned\\007 here\\n' >&2\nexit 2\n"
+    )
+    with pytest.raises(ScanError) as info:
+        S.scan(tf_folder(tmp_path), checkov=fake)
+    message = str(info.value)
+    assert "parse failed near" in message and ESC not in message and "\x07" not in message
+    assert "\\x1b]0;owned" in message
 
 
 # --------------------------------------------------------------------------------------------

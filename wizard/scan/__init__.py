@@ -41,7 +41,6 @@ from wizard.scan.formats import (
     format_sarif,
     format_sarif_errors,
     format_text,
-    terminal_safe,
 )
 from wizard.scan.provision import (
     CHECKOV_ENV_VAR,
@@ -71,6 +70,7 @@ from wizard.scan.report import (
     check_errors_from_log,
     guideline_url,
     report_from_checkov_json,
+    terminal_safe,
 )
 from wizard.scan.runner import (
     DEFAULT_SCAN_TIMEOUT_S,

@@ -4,7 +4,6 @@ is none (bad answers, a scanner that cannot run).  All pure."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -19,6 +18,7 @@ from wizard.scan.report import (
     SarifBase,
     ScanReport,
     guideline_url,
+    terminal_safe,
 )
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -29,23 +29,6 @@ SARIF_SRCROOT = "%SRCROOT%"
 # --------------------------------------------------------------------------------------------
 # Text that reaches a terminal
 # --------------------------------------------------------------------------------------------
-
-# C0 controls (newline included: every field is printed on one line), DEL, C1 controls, the Unicode
-# line and paragraph separators, and the bidirectional formatting characters (Trojan Source).
-_UNSAFE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def _escape_char(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
-
-
-def terminal_safe(text: str) -> str:
-    """``text`` with every character that could drive a terminal or reorder what it shows
-    (escape sequences, OSC titles, carriage returns, bidi overrides) written as a visible escape
-    (ESC becomes ``\\x1b``).  For anything read from scanned files before it is printed."""
-    return _UNSAFE_RE.sub(_escape_char, text)
-
 
 # --------------------------------------------------------------------------------------------
 # Text

@@ -51,6 +51,23 @@ def _safe_repr(value: object) -> str:
     return _REPR.repr(value)
 
 
+# C0 controls (newline included: every field is printed on one line), DEL, C1 controls, the Unicode
+# line and paragraph separators, and the bidirectional formatting characters (Trojan Source).
+_UNSAFE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every character that could drive a terminal or reorder what it shows
+    (escape sequences, OSC titles, carriage returns, bidi overrides) written as a visible escape
+    (ESC becomes ``\\x1b``).  For anything read from scanned files before it is printed."""
+    return _UNSAFE_RE.sub(_escape_char, text)
+
+
 # --------------------------------------------------------------------------------------------
 # Report model
 # --------------------------------------------------------------------------------------------
@@ -336,13 +353,15 @@ def check_errors_from_log(stderr: str) -> list[str]:
 
 
 def _tail(text: str, lines: int = _OUTPUT_TAIL_LINES) -> str:
+    """The last lines of a program's output, indented, for an error message; escape sequences in
+    it (checkov quotes the files it reads) are made visible, not sent to the terminal."""
     kept = text.strip().splitlines()[-lines:]
-    return "\n".join(f"    {line}" for line in kept) if kept else "    (no output)"
+    return "\n".join(f"    {terminal_safe(line)}" for line in kept) if kept else "    (no output)"
 
 
 def _display(path: Path) -> str:
     """A path for messages, with the home folder shortened to ~."""
     try:
-        return "~/" + path.relative_to(Path.home()).as_posix()
+        return terminal_safe("~/" + path.relative_to(Path.home()).as_posix())
     except (ValueError, RuntimeError):
-        return str(path)
+        return terminal_safe(str(path))
