@@ -184,6 +184,7 @@ def _sigterm_unwinds() -> Iterator[None]:
         return
 
     def handler(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the clean-up short
         raise _Terminated
 
     previous = signal.signal(signal.SIGTERM, handler)
