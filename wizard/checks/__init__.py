@@ -1,7 +1,8 @@
 """guardform's own checkov policies (CKV_GF_*), loaded by checkov with --external-checks-dir.
 
 checkov imports each ``guardform_*.py`` here as a top-level module (guardform itself never imports
-them: checkov lives in its own environment) and reads ``*.yaml`` as graph checks. What each check
+the checks: checkov lives in its own environment; wizard.scan reads only guardform_common's docs URL)
+and reads ``*.yaml`` as graph checks. What each check
 proves, and its limits: docs/checks.md.
 
     CKV_GF_1  guardform_vpce_private_dns.py             VPC endpoint type explicit; Interface -> private DNS

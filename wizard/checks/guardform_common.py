@@ -19,9 +19,12 @@ import json
 import re
 from typing import Any
 
-# guardform has no published documentation site yet: the guideline names the file in guardform's
-# repository. Change DOCS to the docs URL once there is one (SARIF output links only http(s) guidelines).
-DOCS = "guardform docs/checks.md"
+# Where guardform's documentation is read on the web: the docs folder of the repository guardform is
+# published from. The one place to change when the repository moves or a docs site exists; every
+# CKV_GF guideline, the scan's SARIF helpUri links and the stack output link here. docs/checks.md keeps
+# an explicit anchor (<a id="ckv_gf_N">) per check, so these links survive heading edits.
+DOCS_BASE_URL = "https://github.com/guardform/guardform/blob/main/docs/"
+DOCS = DOCS_BASE_URL + "checks.md"
 
 MISSING = object()  # the attribute is not in the resource at all
 UNRESOLVED = object()  # the attribute is there but checkov could not give its value
@@ -30,7 +33,7 @@ _REF_PREFIXES = ("var.", "local.", "module.", "data.", "each.", "count.", "path.
 
 
 def guideline(number: int) -> str:
-    """Where guardform documents check CKV_GF_<number> (docs/checks.md in the guardform repository)."""
+    """The URL of check CKV_GF_<number>'s section in docs/checks.md."""
     return f"{DOCS}#ckv_gf_{number}"
 
 

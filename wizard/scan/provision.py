@@ -6,12 +6,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -26,6 +28,13 @@ CHECKOV_ENV_VAR = "GUARDFORM_CHECKOV"
 _MARKER_NAME = "guardform-env.json"
 _INSTALL_TIMEOUT_S = 1800
 _VERSION_TIMEOUT_S = 300
+#: What the first install takes, said before it starts (80-94 s measured on a 2-core machine with a
+#: warm package index; a cold download takes longer).
+INSTALL_ESTIMATE = "usually 1-2 minutes"
+# Install progress: at most one line per _PROGRESS_EVERY_S, and a "still installing" line when the
+# installer has said nothing for _HEARTBEAT_S.
+_PROGRESS_EVERY_S = 5.0
+_HEARTBEAT_S = 15.0
 
 # --------------------------------------------------------------------------------------------
 # Resolving and provisioning checkov
@@ -195,9 +204,79 @@ def _relocate_scripts(bin_dir: Path, old: Path, new: Path) -> None:
             entry.chmod(mode)
 
 
-def _run_install_step(cmd: list[str], final: Path) -> None:
+_PIP_COLLECT_RE = re.compile(r"^\s*Collecting ([A-Za-z0-9][A-Za-z0-9._-]*)")
+_PIP_DOWNLOAD_RE = re.compile(r"^\s*Downloading (\S+)(?:\s+\(([^)]*)\))?")
+_DIST_NAME_RE = re.compile(r"^(.+?)-\d")
+_PIP_BUILD_RE = re.compile(r"^\s*Building wheels? for ([A-Za-z0-9._-]+)")
+_PIP_INSTALLING_RE = re.compile(r"^\s*Installing collected packages: (.*)$")
+_UV_RE = re.compile(r"^\s*(Resolved|Prepared|Installed|Downloaded|Built) (\d+ packages?.*)$")
+
+
+def condense_installer_line(line: str) -> str | None:
+    """One line of pip's (or uv's) output as a short progress step, or None for lines that say
+    nothing a user waits for (pure)."""
+    text = line.strip()
+    if m := _PIP_COLLECT_RE.match(text):
+        return f"resolving {m.group(1)}"
+    if m := _PIP_DOWNLOAD_RE.match(text):
+        filename = m.group(1).rsplit("/", 1)[-1]
+        name = (n.group(1) if (n := _DIST_NAME_RE.match(filename)) else filename).split("#", 1)[0]
+        size = f" ({m.group(2)})" if m.group(2) else ""
+        return f"downloading {name}{size}"
+    if m := _PIP_BUILD_RE.match(text):
+        return f"building {m.group(1)}"
+    if m := _PIP_INSTALLING_RE.match(text):
+        count = len([p for p in m.group(1).split(",") if p.strip()])
+        return f"installing {count} packages (the longest step)"
+    if m := _UV_RE.match(text):
+        return f"{m.group(1).lower()} {m.group(2)}"
+    return None
+
+
+class InstallProgress:
+    """Turns an installer's stream of steps into progress lines a person can follow: each line
+    says the elapsed time and the latest step; at most one per ``every`` seconds, and a "still
+    installing" line after ``heartbeat`` seconds of silence.  ``clock`` is injectable for tests."""
+
+    def __init__(
+        self,
+        say: Progress,
+        *,
+        every: float = _PROGRESS_EVERY_S,
+        heartbeat: float = _HEARTBEAT_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._say, self._every, self._heartbeat, self._clock = say, every, heartbeat, clock
+        self._start = clock()
+        self._last_said: float | None = None
+        self._pending: str | None = None
+
+    def _elapsed(self, now: float) -> str:
+        seconds = int(now - self._start)
+        return f"{seconds // 60}:{seconds % 60:02d}"
+
+    def step(self, text: str) -> None:
+        """The installer reached ``text``; said now unless a line was said less than ``every`` ago."""
+        self._pending = text
+        self.tick()
+
+    def tick(self) -> None:
+        """Called regularly: says the pending step when its time has come, or a heartbeat."""
+        now = self._clock()
+        since = None if self._last_said is None else now - self._last_said
+        if self._pending is not None and (since is None or since >= self._every):
+            self._say(f"  [{self._elapsed(now)}] {self._pending}")
+            self._pending, self._last_said = None, now
+        elif self._pending is None and (since if since is not None else now - self._start) >= self._heartbeat:
+            self._say(f"  [{self._elapsed(now)}] still installing…")
+            self._last_said = now
+
+
+def _run_install_step(cmd: list[str], final: Path, progress: InstallProgress | None = None) -> None:
+    """Run one install command, feeding its condensed output to ``progress``; keep all of it for the
+    failure message.  Killed after _INSTALL_TIMEOUT_S."""
     try:
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             cmd,
             env=_install_env(),
             stdin=subprocess.DEVNULL,
@@ -206,13 +285,49 @@ def _run_install_step(cmd: list[str], final: Path) -> None:
             text=True,
             encoding="utf-8",
             errors="replace",
-            timeout=_INSTALL_TIMEOUT_S,
-            check=False,
+            start_new_session=True,
         )
-    except (OSError, subprocess.TimeoutExpired) as exc:
+    except OSError as exc:
         raise ScanError(_install_failure(final, cmd, str(exc))) from exc
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    reader = threading.Thread(target=pump, name="guardform-install-output", daemon=True)
+    reader.start()
+    output: list[str] = []
+    deadline = time.monotonic() + _INSTALL_TIMEOUT_S
+    try:
+        while True:
+            try:
+                line = lines.get(timeout=1.0)
+            except queue.Empty:
+                if progress:
+                    progress.tick()
+                if time.monotonic() > deadline:
+                    raise ScanError(
+                        _install_failure(final, cmd, "".join(output) + f"\n(stopped after {_INSTALL_TIMEOUT_S} s)")
+                    ) from None
+                continue
+            if line is None:
+                break
+            output.append(line)
+            step = condense_installer_line(line)
+            if progress and step:
+                progress.step(step)
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, 9)
+            proc.wait()
+        reader.join(5)
     if proc.returncode != 0:
-        raise ScanError(_install_failure(final, cmd, proc.stdout))
+        raise ScanError(_install_failure(final, cmd, "".join(output)))
 
 
 def _install_failure(final: Path, cmd: list[str], output: str) -> str:
@@ -255,12 +370,16 @@ def _provision(progress: Progress | None) -> Path:
             os.replace(final, aside)
             shutil.rmtree(aside.parent, ignore_errors=True)
 
-        say(f"Installing checkov {PINNED_CHECKOV_VERSION} into {_display(final)} (first run only, about 30 s)…")
+        say(
+            f"Installing checkov {PINNED_CHECKOV_VERSION} into {_display(final)} (first run only, "
+            f"{INSTALL_ESTIMATE}; `guardform setup` does this ahead of time)…"
+        )
         work = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=root))
         build = work / "env"
+        steps = InstallProgress(say) if progress else None
         try:
             for cmd in _install_commands(build, CHECKOV_REQUIREMENT):
-                _run_install_step(cmd, final)
+                _run_install_step(cmd, final, steps)
             if not _env_checkov(build).is_file():
                 raise ScanError(_install_failure(final, ["(install)"], "no checkov program was installed"))
             _relocate_scripts(_bin_dir(build), build, final)
@@ -280,6 +399,32 @@ def _provision(progress: Progress | None) -> Path:
             raise ScanError(f"the freshly installed checkov does not run: {exc}") from exc
         say(f"checkov {version or PINNED_CHECKOV_VERSION} is ready.")
     return _env_checkov(final)
+
+
+def setup_checkov(progress: Progress | None = None) -> Path:
+    """Provision guardform's managed checkov now rather than at the first scan (``guardform setup``;
+    in CI, cache ``${XDG_CACHE_HOME:-~/.cache}/guardform`` and run this once).  Installs it when
+    missing or incomplete, proves it runs, and returns its path.  When $GUARDFORM_CHECKOV or a
+    checkov on PATH would be used instead, says so through ``progress``.  Raises ScanError."""
+    say = progress or (lambda _msg: None)
+    final = managed_env_dir()
+    already = _env_is_complete(final)
+    exe = _provision(progress)
+    version = checkov_version(exe)
+    if version != PINNED_CHECKOV_VERSION:
+        raise ScanError(
+            f"the checkov in {_display(final)} reports version {version!r}, not {PINNED_CHECKOV_VERSION}; "
+            f"remove {_display(final)} and run again"
+        )
+    if already:
+        say(f"checkov {version} is already installed in {_display(final)}; nothing to do.")
+    env_value = os.environ.get(CHECKOV_ENV_VAR, "")
+    on_path = shutil.which("checkov")
+    if env_value:
+        say(f"note: scans use {CHECKOV_ENV_VAR}={env_value}, not this one, while that variable is set.")
+    elif on_path:
+        say(f"note: scans use the checkov on PATH ({on_path}), not this one, while it is there.")
+    return exe
 
 
 def resolve_checkov(explicit: str | os.PathLike[str] | None, progress: Progress | None = None) -> Path:

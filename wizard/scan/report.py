@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import re
+import reprlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
+from wizard.checks.guardform_common import DOCS as GUARDFORM_CHECKS_DOCS_URL
 from wizard.errors import GuardformError
 
 PARSE_ERROR_RULE_ID = "GUARDFORM_PARSE_ERROR"
 CHECK_ERROR_RULE_ID = "GUARDFORM_CHECK_ERROR"
+
+#: checkov's Policy Index of Terraform checks: every CKV_*/CKV2_* check id with its title. checkov
+#: offline (no platform mapping download) gives its own checks no guideline, and the per-check pages
+#: of its vendor's docs have slugs that cannot be derived from the id, so guardform links the index,
+#: with a text fragment that takes browsers that support them to the check's row.
+CHECKOV_POLICY_INDEX_URL = "https://www.checkov.io/5.Policy%20Index/terraform.html"
+#: Where scan failures that are not checks (parse errors, crashed checks) are explained.
+SCAN_ERRORS_DOCS_URL = GUARDFORM_CHECKS_DOCS_URL + "#scan-errors"
+
+_CHECKOV_ID_RE = re.compile(r"CKV2?_[A-Z0-9]+_\d+")
+_GUARDFORM_ID_RE = re.compile(r"CKV_GF_\d+")
 
 _OUTPUT_TAIL_LINES = 25
 
@@ -22,9 +35,62 @@ Result = Literal["passed", "failed", "skipped"]
 class ScanError(GuardformError):
     """checkov is missing or cannot be provisioned, crashed, or wrote output we cannot read."""
 
+
+class ScanCancelled(ScanError):
+    """The caller cancelled the scan (its ``cancel`` event was set); checkov was stopped."""
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 3
+_REPR.maxstring = 120
+_REPR.maxother = 120
+
+
+def _safe_repr(value: object) -> str:
+    """A short repr for messages that cannot recurse without bound on deeply nested data."""
+    return _REPR.repr(value)
+
+
+# C0 controls (newline included: every field is printed on one line), DEL, C1 controls, the Unicode
+# line and paragraph separators, and the bidirectional formatting characters (Trojan Source).
+_UNSAFE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every character that could drive a terminal or reorder what it shows
+    (escape sequences, OSC titles, carriage returns, bidi overrides) written as a visible escape
+    (ESC becomes ``\\x1b``).  For anything read from scanned files before it is printed."""
+    return _UNSAFE_RE.sub(_escape_char, text)
+
+
 # --------------------------------------------------------------------------------------------
 # Report model
 # --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SarifBase:
+    """Where the scanned folder sits in the repository, for SARIF locations.
+
+    ``prefix`` is the folder's path from the repository root (posix, ``""`` or ending in ``/``):
+    finding paths are relative to the scanned folder, SARIF's to the repository root.
+    ``root_uri`` is the repository root as an absolute ``file:`` URI ending in ``/`` (SARIF's
+    ``originalUriBaseIds``), or None when it is not known.  `wizard.scan.sarif_base` finds both.
+    """
+
+    prefix: str = ""
+    root_uri: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.prefix and (not self.prefix.endswith("/") or self.prefix.startswith("/")):
+            raise ValueError(f"SarifBase.prefix must be relative and end with '/': {self.prefix!r}")
+        if self.root_uri is not None and not (self.root_uri.startswith("file:") and self.root_uri.endswith("/")):
+            raise ValueError(f"SarifBase.root_uri must be a file: URI ending with '/': {self.root_uri!r}")
 
 
 @dataclass(frozen=True)
@@ -39,6 +105,7 @@ class Finding:
     lines: tuple[int, int]  # (start, end); (0, 0) when checkov gave none
     guideline: str | None = None
     skip_reason: str | None = None
+    severity: str | None = None  # checkov's severity (LOW…CRITICAL) when it gives one; offline it does not
 
     def sort_key(self) -> tuple[str, int, int, str, str, str]:
         return (self.file, self.lines[0], self.lines[1], self.check_id, self.resource, self.result)
@@ -60,6 +127,7 @@ class Finding:
             "lines": [self.lines[0], self.lines[1]],
             "guideline": self.guideline,
             "skip_reason": self.skip_reason,
+            "severity": self.severity,
         }
 
 
@@ -80,6 +148,7 @@ class ScanReport:
     check_errors: tuple[str, ...] = ()
     resource_count: int = 0
     notes: tuple[str, ...] = ()
+    base: SarifBase | None = None  # where the scanned folder sits in its repository (SARIF paths)
 
     @property
     def ok(self) -> bool:
@@ -149,10 +218,22 @@ def _opt_str(raw: object) -> str | None:
     return raw if isinstance(raw, str) and raw else None
 
 
+def guideline_url(check_id: str, given: str | None = None) -> str | None:
+    """A guideline a user can open: checkov's own when it is a web link; guardform's checks link
+    their section of docs/checks.md; checkov's checks link checkov's Policy Index."""
+    if given and given.startswith(("https://", "http://")):
+        return given
+    if _GUARDFORM_ID_RE.fullmatch(check_id):
+        return f"{GUARDFORM_CHECKS_DOCS_URL}#{check_id.lower()}"
+    if _CHECKOV_ID_RE.fullmatch(check_id):
+        return f"{CHECKOV_POLICY_INDEX_URL}#:~:text={check_id}"
+    return given
+
+
 def _finding(item: Mapping[str, Any], result: Result, root: PurePosixPath) -> Finding:
     check_id = item.get("check_id")
     if not isinstance(check_id, str) or not check_id:
-        raise ScanError(f"checkov output has a check result without a check id: {item!r:.200}")
+        raise ScanError(f"checkov output has a check result without a check id: {_safe_repr(item)}")
     skip_reason = None
     if result == "skipped":
         check_result = item.get("check_result")
@@ -165,8 +246,9 @@ def _finding(item: Mapping[str, Any], result: Result, root: PurePosixPath) -> Fi
         resource=_opt_str(item.get("resource")) or "",
         file=_relative_file(item.get("file_abs_path"), item.get("file_path"), root),
         lines=_lines(item.get("file_line_range")),
-        guideline=_opt_str(item.get("guideline")),
+        guideline=guideline_url(check_id, _opt_str(item.get("guideline"))),
         skip_reason=skip_reason,
+        severity=_opt_str(item.get("severity")),
     )
 
 
@@ -177,7 +259,7 @@ def _framework_reports(data: object) -> list[Mapping[str, Any]]:
         return [data]
     if isinstance(data, list) and all(isinstance(x, Mapping) for x in data):
         return list(data)
-    raise ScanError(f"checkov output is not a report or a list of reports: {str(data)[:200]}")
+    raise ScanError(f"checkov output is not a report or a list of reports: {_safe_repr(data)}")
 
 
 def report_from_checkov_json(
@@ -269,14 +351,17 @@ def check_errors_from_log(stderr: str) -> list[str]:
             errors.add(f"check {m.group(1)} crashed on {m.group(2).lstrip('/')}")
     return sorted(errors)
 
+
 def _tail(text: str, lines: int = _OUTPUT_TAIL_LINES) -> str:
+    """The last lines of a program's output, indented, for an error message; escape sequences in
+    it (checkov quotes the files it reads) are made visible, not sent to the terminal."""
     kept = text.strip().splitlines()[-lines:]
-    return "\n".join(f"    {line}" for line in kept) if kept else "    (no output)"
+    return "\n".join(f"    {terminal_safe(line)}" for line in kept) if kept else "    (no output)"
 
 
 def _display(path: Path) -> str:
     """A path for messages, with the home folder shortened to ~."""
     try:
-        return "~/" + path.relative_to(Path.home()).as_posix()
+        return terminal_safe("~/" + path.relative_to(Path.home()).as_posix())
     except (ValueError, RuntimeError):
-        return str(path)
+        return terminal_safe(str(path))

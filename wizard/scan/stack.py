@@ -3,13 +3,16 @@ under the stack's paths."""
 
 from __future__ import annotations
 
+import re
 import tempfile
+import threading
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from wizard.scan.report import Finding, Progress, ScanReport
-from wizard.scan.runner import scan
+from wizard.scan.repo import sarif_base
+from wizard.scan.report import Finding, Progress, ScanError, ScanReport
+from wizard.scan.runner import _sigterm_unwinds, scan
 
 # --------------------------------------------------------------------------------------------
 # Scanning what guardform generated
@@ -80,14 +83,52 @@ def fold_scan_tree(report: ScanReport) -> ScanReport:
     )
 
 
-def scan_files(files: Mapping[str, str], *, checkov: Path, progress: Progress | None = None) -> ScanReport:
+_RESOURCE_RE = re.compile(r'^\s*resource\s+"[^"]+"\s+"[^"]+"', re.MULTILINE)
+
+
+def declared_resources(files: Mapping[str, str]) -> int:
+    """How many ``resource`` blocks the generated .tf files declare (a lower bound of what checkov
+    must report: the stack scan and the standalone module scans each see them)."""
+    return sum(len(_RESOURCE_RE.findall(text)) for rel, text in files.items() if rel.endswith(".tf"))
+
+
+def scan_files(
+    files: Mapping[str, str],
+    *,
+    checkov: Path,
+    progress: Progress | None = None,
+    timeout: float | None = None,
+    cancel: threading.Event | None = None,
+    stack_dir: Path | None = None,
+) -> ScanReport:
     """Scan exactly the generated files (not a user's own files beside them) with checkov and
     guardform's checks, in a temporary copy laid out by `write_scan_tree`; findings name paths
-    relative to the stack."""
-    with tempfile.TemporaryDirectory(prefix="guardform-render-") as tmp:
+    relative to the stack.
+
+    guardform knows what it wrote: when the files declare resources and checkov reports none (or
+    no check result at all), checkov did not really scan them, and that is a ScanError, not a pass.
+    ``timeout`` and ``cancel`` are passed to `scan`.  The temporary copy is removed however the
+    scan ends (an exception, ``cancel``, SIGTERM).  ``stack_dir`` is where the files were written:
+    SARIF then names them from that folder's repository root.
+    """
+    expected = declared_resources(files)
+    with _sigterm_unwinds(), tempfile.TemporaryDirectory(prefix="guardform-render-") as tmp:
         root = Path(tmp)
         write_scan_tree(files, root)
         if progress:
             progress("Scanning the generated stack, and each module on its own, with checkov…")
-        report = scan(root, checkov=checkov, external_checks_dirs=[guardform_checks_dir()], progress=None)
-    return fold_scan_tree(report)
+        report = scan(
+            root,
+            checkov=checkov,
+            external_checks_dirs=[guardform_checks_dir()],
+            progress=None,
+            timeout=timeout,
+            cancel=cancel,
+        )
+    if expected and (report.resource_count == 0 or not report.findings) and not report.parse_errors:
+        raise ScanError(
+            f"checkov reported {report.resource_count} resources and {len(report.findings)} check results for "
+            f"the stack guardform just wrote, which declares {expected} resources: checkov did not really scan "
+            f"it (a broken or fake checkov, or settings that skip every check), so the scan cannot pass"
+        )
+    return replace(fold_scan_tree(report), base=sarif_base(stack_dir) if stack_dir is not None else None)
