@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_tui import EXAMPLES, FakePipeline, choose, fill_new, generate, next_screen, settle, type_into
+from tests.conftest import EXAMPLES, FakePipeline, choose, fill_new, generate, next_screen, settle, type_into
 from wizard.tui.app import WizardApp
 
 WIDE = (100, 30)

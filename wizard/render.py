@@ -16,6 +16,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from wizard.errors import GuardformError
 from wizard.hclfmt import format_hcl
 from wizard.plan import MODULE_TITLES, Plan
 
@@ -26,7 +27,7 @@ ANSWERS_FILE = "guardform.answers.yaml"
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
-class RenderError(Exception):
+class RenderError(GuardformError):
     """A template could not be rendered (a bug in guardform, or a value no filter accepts)."""
 
 

@@ -59,8 +59,9 @@ class Question:
 
 @dataclass(frozen=True)
 class Step:
+    """The questions one step of the wizard asks (the step's title and place are in wizard/tui/steps.py)."""
+
     id: str
-    title: str
     intro: str
     questions: tuple[Question, ...] = field(default=())
 
@@ -120,10 +121,10 @@ def _regions() -> tuple[str, ...]:
 
 
 def build_steps() -> tuple[Step, ...]:
-    """The form screens and their questions, in order."""
+    """The question steps and their questions (their order is the registry's: :func:`steps`)."""
     q = Question
     return (
-        Step("project", "Project", "What the stack is called and where it runs.", (
+        Step("project", "What the stack is called and where it runs.", (
             q("project.name", "Stack name", "text",
               "Prefixes every resource, role and key alias, so ownership shows in IAM and CloudTrail. "
               "3-32 characters: a-z, 0-9 and hyphens, starting with a letter.", placeholder="e.g. fraud-scoring"),
@@ -142,7 +143,7 @@ def build_steps() -> tuple[Step, ...]:
               "data replicate there. Empty: the stack's region only. Separate with spaces or commas.",
               placeholder="empty: the region above"),
         )),
-        Step("workload", "Workload", "What runs. Only what you pick gets roles, endpoints and log groups.", (
+        Step("workload", "What runs. Only what you pick gets roles, endpoints and log groups.", (
             q("workload.kinds", "Workloads", "multi",
               "Each workload gets its own least-privilege role, VPC endpoints and log groups; nothing is "
               "created for a workload you do not pick. Space toggles.",
@@ -155,7 +156,7 @@ def build_steps() -> tuple[Step, ...]:
               "One IAM role per caller, trusted only by that AWS service in this account.",
               options=_enum_options("BedrockCaller", _CALLER_LABELS), visible=_bedrock),
         )),
-        Step("data", "Data", "How sensitive the data is. This decides most of the controls.", (
+        Step("data", "How sensitive the data is. This decides most of the controls.", (
             q("data.sensitivity", "Sensitivity", "choice",
               "confidential adds a VPC-endpoint data perimeter, permission boundaries, replication, object lock "
               "and write data events; restricted adds read data events, daily Macie scans and longer logs.",
@@ -169,7 +170,7 @@ def build_steps() -> tuple[Step, ...]:
               "years), gdpr to confidential, soc2 to internal.",
               options=_enum_options("Compliance", _COMPLIANCE_LABELS)),
         )),
-        Step("network", "Network", "Where the workloads run. No internet path is ever created.", (
+        Step("network", "Where the workloads run. No internet path is ever created.", (
             q("network.mode", "Network", "choice",
               "new: private subnets only, no internet or NAT gateway, flow logs, VPC endpoints. existing: the "
               "endpoints go into your VPC; its routing and flow logs stay yours.",
@@ -190,7 +191,7 @@ def build_steps() -> tuple[Step, ...]:
               "The private route tables (rtb-…) that get the S3 gateway endpoint, so S3 traffic stays on the AWS "
               "network.", placeholder="rtb-…", visible=_existing_vpc),
         )),
-        Step("keys", "Keys and access", "Customer managed KMS keys, and who may bypass the data perimeter.", (
+        Step("keys", "Customer managed KMS keys, and who may bypass the data perimeter.", (
             q("keys.strategy", "Key strategy", "choice",
               "Separate keys mean one key policy cannot expose everything, and key use shows per purpose in "
               "CloudTrail. One key is allowed for public and internal data only.",
@@ -205,7 +206,7 @@ def build_steps() -> tuple[Step, ...]:
               "IAM roles exempt from the data perimeter (break-glass, data administrators). Keep it short. "
               "Separate with spaces or commas.", placeholder="arn:aws:iam::111122223333:role/BreakGlass"),
         )),
-        Step("monitoring", "Monitoring", "Audit logs and where security alerts go.", (
+        Step("monitoring", "Audit logs and where security alerts go.", (
             q("monitoring.log_retention_days", "Log retention", "select",
               "How long CloudWatch Logs keep audit and workload logs. Derived: 365 days, 731 for confidential, "
               "2192 for restricted data or HIPAA."),
@@ -220,10 +221,21 @@ _STEPS: tuple[Step, ...] | None = None
 
 
 def steps() -> tuple[Step, ...]:
+    """The question steps in the order the wizard walks them."""
     global _STEPS
     if _STEPS is None:
-        _STEPS = build_steps()
+        from wizard.tui.steps import STEPS
+
+        groups = {s.id: s for s in build_steps()}
+        _STEPS = tuple(groups.pop(s.id) for s in STEPS if s.id in groups)
+        if groups:
+            raise LookupError(f"question steps missing from the registry (wizard/tui/steps.py): {sorted(groups)}")
     return _STEPS
+
+
+def step(step_id: str) -> Step:
+    """The questions of one step."""
+    return next(s for s in steps() if s.id == step_id)
 
 
 def questions() -> dict[str, Question]:
@@ -419,11 +431,7 @@ def effective_data(form: dict[str, Any]) -> tuple[str, str, int] | None:
     tier = data.effective_sensitivity
     why = ""
     if tier is not data.sensitivity:
-        from wizard.answers import CATEGORY_MINIMUM_TIER, COMPLIANCE_MINIMUM_TIER
-
-        raised = [c.value for c in data.categories if CATEGORY_MINIMUM_TIER[c] > data.sensitivity]
-        raised += [c.value for c in data.compliance if COMPLIANCE_MINIMUM_TIER[c] > data.sensitivity]
-        why = f"raised from {data.sensitivity.value} by {', '.join(raised)}"
+        why = f"raised from {data.sensitivity.value} by {', '.join(value for _, value in data.raised_by)}"
     return tier.value, why, data.minimum_log_retention
 
 

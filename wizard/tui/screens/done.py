@@ -15,16 +15,11 @@ from wizard.tui.screens.base import WizardScreen
 
 
 class DoneScreen(WizardScreen):
-    STEP = None
-    TITLE_TEXT = "Done"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+n", "quit_wizard", "Quit", show=False),
     ]
-
-    def __init__(self) -> None:
-        super().__init__(id="step-done")
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()

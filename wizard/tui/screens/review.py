@@ -18,19 +18,18 @@ from textual.widgets.option_list import Option
 
 from wizard.tui import form as F
 from wizard.tui.screens.base import WizardScreen
+from wizard.tui.steps import STEPS, WizardStep
 
 
 class ReviewScreen(WizardScreen):
-    STEP = "review"
-    TITLE_TEXT = "Review"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+n", "generate", "Generate"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__(id="step-review")
+    def __init__(self, step: WizardStep) -> None:
+        super().__init__(step)
         self.controls: list[Any] = []
         self.problem_steps: list[str] = []
 
@@ -73,7 +72,7 @@ class ReviewScreen(WizardScreen):
         problems.clear_options()
         self.problem_steps = []
         if answers is None:
-            titles = {s.id: s.title for s in F.steps()}
+            titles = {s.id: s.title for s in STEPS}
             for issue in issues:
                 step = F.step_of(F.field_of(issue.field)) if issue.field else None
                 where = titles.get(step, "Answers") if step else "Answers"
@@ -121,7 +120,7 @@ class ReviewScreen(WizardScreen):
             self._show_control(table.cursor_row)
 
     def _fill_files(self, plan: Any, target: str) -> None:
-        from wizard.tui.pipeline import planned_files
+        from wizard.pipeline import planned_files
 
         paths = planned_files(plan)
         lines = [f"{target}/   ({len(paths)} files)", ""]
@@ -168,4 +167,4 @@ class ReviewScreen(WizardScreen):
         if answers is None:
             self.notify("Fix the answers listed first.", severity="warning")
             return
-        self.wizard.go_next("review")
+        self.wizard.go_next(self.wizard_step.id)
