@@ -20,8 +20,10 @@ def main() -> int:
     for example in sorted((ROOT / "examples").glob("*.yaml")):
         build = pipe.build_loaded(pipe.load(example), out_dir=ROOT / "modules_out")
         result = pipe.write(build, force=True)
-        print(f"{example.name} -> {build.target.relative_to(ROOT)}: {len(result.created)} created, "
-              f"{len(result.updated)} updated, {len(result.removed)} removed, {len(result.unchanged)} unchanged")
+        print(
+            f"{example.name} -> {build.target.relative_to(ROOT)}: {len(result.created)} created, "
+            f"{len(result.updated)} updated, {len(result.removed)} removed, {len(result.unchanged)} unchanged"
+        )
     return 0
 
 

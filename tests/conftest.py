@@ -48,21 +48,43 @@ FAKE_TF = 'resource "aws_s3_bucket" "this" {\n  bucket_prefix = "demo-"\n  force
 
 
 def fake_report() -> ScanReport:
-    failed = Finding("CKV_AWS_18", "Ensure the S3 bucket has access logging enabled", "failed",
-                     "module.s3.aws_s3_bucket.this", "modules/s3/main.tf", (1, 4), "https://example.com/ckv_aws_18")
-    skipped = Finding("CKV_AWS_144", "Ensure that S3 bucket has cross-region replication enabled", "skipped",
-                      "module.s3.aws_s3_bucket.this", "modules/s3/main.tf", (1, 4), None,
-                      "data residency: allowed_regions holds no second region")
-    passed = tuple(Finding(f"CKV_AWS_{n}", f"Passing check {n}", "passed", "module.s3.aws_s3_bucket.this",
-                           "modules/s3/main.tf", (1, 4)) for n in (19, 21, 53, 54, 55, 56))
+    failed = Finding(
+        "CKV_AWS_18",
+        "Ensure the S3 bucket has access logging enabled",
+        "failed",
+        "module.s3.aws_s3_bucket.this",
+        "modules/s3/main.tf",
+        (1, 4),
+        "https://example.com/ckv_aws_18",
+    )
+    skipped = Finding(
+        "CKV_AWS_144",
+        "Ensure that S3 bucket has cross-region replication enabled",
+        "skipped",
+        "module.s3.aws_s3_bucket.this",
+        "modules/s3/main.tf",
+        (1, 4),
+        None,
+        "data residency: allowed_regions holds no second region",
+    )
+    passed = tuple(
+        Finding(
+            f"CKV_AWS_{n}", f"Passing check {n}", "passed", "module.s3.aws_s3_bucket.this", "modules/s3/main.tf", (1, 4)
+        )
+        for n in (19, 21, 53, 54, 55, 56)
+    )
     return ScanReport("3.3.30", passed=passed, failed=(failed,), skipped=(skipped,), resource_count=1)
 
 
 class FakePipeline(Pipeline):
     """Real plan and real (atomic) write; a small fixed stack instead of the templates; a fixed scan."""
 
-    def __init__(self, report: ScanReport | None = None, render_error: Exception | None = None,
-                 render_gate: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        report: ScanReport | None = None,
+        render_error: Exception | None = None,
+        render_gate: threading.Event | None = None,
+    ) -> None:
         self.report = report or fake_report()
         self.render_error = render_error
         self.render_gate = render_gate
@@ -74,8 +96,12 @@ class FakePipeline(Pipeline):
             self.render_gate.wait(10)
         if self.render_error is not None:
             raise self.render_error
-        return {"README.md": f"# {plan.name}\n", "main.tf": 'module "s3" {\n  source = "./modules/s3"\n}\n',
-                "modules/s3/main.tf": FAKE_TF, ANSWERS_FILE: answers_yaml}
+        return {
+            "README.md": f"# {plan.name}\n",
+            "main.tf": 'module "s3" {\n  source = "./modules/s3"\n}\n',
+            "modules/s3/main.tf": FAKE_TF,
+            ANSWERS_FILE: answers_yaml,
+        }
 
     def prewarm(self, explicit: str | None, progress: Progress | None) -> Any:
         return None
@@ -170,9 +196,20 @@ async def next_screen(pilot: Any) -> None:
     await settle(pilot)
 
 
-async def fill_new(pilot: Any, *, name: str, sensitivity: str, kinds: list[str], region: str = "us-east-1",
-                   models: str = "", categories: list[str] | None = None, compliance: list[str] | None = None,
-                   environment: str = "dev", strategy: str = "per_purpose", email: str = "") -> None:
+async def fill_new(
+    pilot: Any,
+    *,
+    name: str,
+    sensitivity: str,
+    kinds: list[str],
+    region: str = "us-east-1",
+    models: str = "",
+    categories: list[str] | None = None,
+    compliance: list[str] | None = None,
+    environment: str = "dev",
+    strategy: str = "per_purpose",
+    email: str = "",
+) -> None:
     """From the start screen, answer every question screen by keyboard and arrive at the review."""
     app = pilot.app
     await pilot.press("enter")  # "Start with new answers" has the focus
@@ -215,5 +252,3 @@ async def generate(pilot: Any) -> None:
 
 def text_of(app: WizardApp, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
-
-

@@ -64,9 +64,15 @@ def failures() -> tuple[tuple[type[GuardformError], int, Describe], ...]:
     return (
         (UsageProblem, EXIT_USAGE, lambda e, w: f"guardform: {e}"),
         (AnswersError, EXIT_USAGE, _answers_problems),
-        (RenderError, EXIT_USAGE, lambda e, w: "guardform: could not render the stack; nothing was written. This is a "
-                                               f"bug in guardform {__version__}, please report it with your answers "
-                                               f"file.\n  {e}"),
+        (
+            RenderError,
+            EXIT_USAGE,
+            lambda e, w: (
+                "guardform: could not render the stack; nothing was written. This is a "
+                f"bug in guardform {__version__}, please report it with your answers "
+                f"file.\n  {e}"
+            ),
+        ),
         (DriftError, EXIT_REFUSED, lambda e, w: e.format()),
         (OutputError, EXIT_REFUSED, lambda e, w: f"guardform: refused to write {w.target}: {e}"),
         (InternalError, EXIT_USAGE, lambda e, w: f"guardform: internal error, {e}"),
@@ -115,11 +121,18 @@ def format_report(report: ScanReport, fmt: str) -> str:
 
 
 _checkov_option = click.option(
-    "--checkov", type=click.Path(path_type=Path, dir_okay=False), default=None,
-    help="checkov program to use (default: $GUARDFORM_CHECKOV, PATH, else a managed install).")
+    "--checkov",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="checkov program to use (default: $GUARDFORM_CHECKOV, PATH, else a managed install).",
+)
 _out_option = click.option(
-    "--out", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT, show_default=True,
-    help="Folder the stack is written under (<out>/<project name>/).")
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_OUT,
+    show_default=True,
+    help="Folder the stack is written under (<out>/<project name>/).",
+)
 
 
 @click.group(cls=_Guardform, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -145,8 +158,12 @@ def cli(ctx: click.Context) -> None:
 
 
 @cli.command("wizard")
-@click.option("--answers", "answers_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Prefill the wizard from this answers file (saved back, comments kept).")
+@click.option(
+    "--answers",
+    "answers_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Prefill the wizard from this answers file (saved back, comments kept).",
+)
 @_out_option
 @click.pass_context
 def wizard_cmd(ctx: click.Context, answers_file: Path | None, out: Path) -> None:
@@ -159,19 +176,41 @@ def wizard_cmd(ctx: click.Context, answers_file: Path | None, out: Path) -> None
 
 
 @cli.command()
-@click.option("--answers", "answers_file", required=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="The answers file (YAML or JSON).")
+@click.option(
+    "--answers",
+    "answers_file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The answers file (YAML or JSON).",
+)
 @_out_option
 @click.option("--force", is_flag=True, help="Overwrite hand-edited generated files, keeping each edit as FILE.orig.")
-@click.option("--check", is_flag=True,
-              help="Write nothing; exit 3 if the folder differs from what these answers produce now (for CI).")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 3 if the folder differs from what these answers produce now (for CI).",
+)
 @click.option("--no-scan", is_flag=True, help="Skip the checkov scan.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True,
-              help="Report format on standard output.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="Report format on standard output.",
+)
 @_checkov_option
 @click.pass_context
-def generate(ctx: click.Context, answers_file: Path, out: Path, force: bool, check: bool, no_scan: bool, fmt: str,
-             checkov: Path | None) -> None:
+def generate(
+    ctx: click.Context,
+    answers_file: Path,
+    out: Path,
+    force: bool,
+    check: bool,
+    no_scan: bool,
+    fmt: str,
+    checkov: Path | None,
+) -> None:
     """Render the hardened stack for an answers file, write it, and scan it with checkov."""
     if force and check:
         raise UsageProblem("--force and --check cannot be used together")
@@ -193,9 +232,15 @@ def generate(ctx: click.Context, answers_file: Path, out: Path, force: bool, che
         else:
             click.echo(report.format())
         ctx.exit(EXIT_OK if report.up_to_date else EXIT_REFUSED)
-    done = pipe.generate(loaded.answers, answers_yaml=stack_answers(loaded.answers, loaded.document, loaded.format),
-                         out_dir=out, force=force, scan=not no_scan, checkov=str(checkov) if checkov else None,
-                         observer=_Told())
+    done = pipe.generate(
+        loaded.answers,
+        answers_yaml=stack_answers(loaded.answers, loaded.document, loaded.format),
+        out_dir=out,
+        force=force,
+        scan=not no_scan,
+        checkov=str(checkov) if checkov else None,
+        observer=_Told(),
+    )
     click.echo(_generation_text(done, fmt, answers_file))
     if done.report is not None and not done.report.ok:
         ctx.exit(EXIT_FINDINGS)
@@ -216,12 +261,16 @@ def _generation_text(done: Generation, fmt: str, answers_file: Path) -> str:
             "scan": json.loads(format_report(report, "json")) if report else None,
         }
         return json.dumps(payload, indent=2, sort_keys=True)
-    lines = [f"guardform {__version__}: {stack_plan.name} ({stack_plan.sensitivity} data) -> {target}",
-             f"  controls: {on} on, {len(stack_plan.controls) - on} off  (guardform explain --answers "
-             f"{answers_file} says why)"]
+    lines = [
+        f"guardform {__version__}: {stack_plan.name} ({stack_plan.sensitivity} data) -> {target}",
+        f"  controls: {on} on, {len(stack_plan.controls) - on} off  (guardform explain --answers "
+        f"{answers_file} says why)",
+    ]
     if result.changed:
-        lines.append(f"  files: {len(result.created)} created, {len(result.updated)} updated, "
-                     f"{len(result.unchanged)} unchanged, {len(result.removed)} removed")
+        lines.append(
+            f"  files: {len(result.created)} created, {len(result.updated)} updated, "
+            f"{len(result.unchanged)} unchanged, {len(result.removed)} removed"
+        )
     else:
         lines.append(f"  files: {target} is up to date; nothing written")
     lines.append(format_report(report, "text").rstrip() if report is not None else "  scan: skipped (--no-scan)")
@@ -252,20 +301,34 @@ def explain(where: Where, answers_file: Path, fmt: str) -> None:
     pipe = Pipeline()
     stack_plan = pipe.plan(pipe.load(answers_file).answers)
     if fmt == "json":
-        controls = [
-            {"id": c.id, "title": c.title, "enabled": c.enabled, "reason": c.reason, "module": c.module,
-             "checks": list(c.checks)}
+        listed = [
+            {
+                "id": c.id,
+                "title": c.title,
+                "enabled": c.enabled,
+                "reason": c.reason,
+                "module": c.module,
+                "checks": list(c.checks),
+            }
             for c in stack_plan.controls
         ]
-        skips = [{"check": s.check_id, "module": s.module, "resource": s.resource, "reason": s.reason}
-                 for s in stack_plan.skips]
-        click.echo(json.dumps({"stack": stack_plan.name, "sensitivity": stack_plan.sensitivity,
-                               "controls": controls, "skips": skips}, indent=2))
+        skips = [
+            {"check": s.check_id, "module": s.module, "resource": s.resource, "reason": s.reason}
+            for s in stack_plan.skips
+        ]
+        click.echo(
+            json.dumps(
+                {"stack": stack_plan.name, "sensitivity": stack_plan.sensitivity, "controls": listed, "skips": skips},
+                indent=2,
+            )
+        )
         return
     from wizard.plan import MODULE_ORDER
 
-    click.echo(f"{stack_plan.name} ({stack_plan.environment}): data is {stack_plan.sensitivity}"
-               f"{stack_plan.tier_reason}; workloads: {', '.join(stack_plan.workloads)}")
+    click.echo(
+        f"{stack_plan.name} ({stack_plan.environment}): data is {stack_plan.sensitivity}"
+        f"{stack_plan.tier_reason}; workloads: {', '.join(stack_plan.workloads)}"
+    )
     for module in MODULE_ORDER:
         controls = [c for c in stack_plan.controls if c.module == module]
         if not controls:

@@ -245,8 +245,9 @@ class Pipeline:
 
     # -- sequences ---------------------------------------------------------------------------------
 
-    def build(self, answers: Answers, *, answers_yaml: str, out_dir: Path | str,
-              observer: Observer | None = None) -> Build:
+    def build(
+        self, answers: Answers, *, answers_yaml: str, out_dir: Path | str, observer: Observer | None = None
+    ) -> Build:
         """Plan and render: the pure middle of the pipeline. ``answers_yaml`` is the stack's answers copy."""
         seen = observer or Observer()
         seen.stage(Stage.PLAN)
@@ -262,10 +263,18 @@ class Pipeline:
         yaml = stack_answers(loaded.answers, loaded.document, loaded.format)
         return self.build(loaded.answers, answers_yaml=yaml, out_dir=out_dir, observer=observer)
 
-    def generate(self, answers: Answers, *, answers_yaml: str, out_dir: Path | str, force: bool = False,
-                 scan: bool = True, checkov: str | None = None,
-                 find_checkov: Callable[[Progress], Path] | None = None,
-                 observer: Observer | None = None) -> Generation:
+    def generate(
+        self,
+        answers: Answers,
+        *,
+        answers_yaml: str,
+        out_dir: Path | str,
+        force: bool = False,
+        scan: bool = True,
+        checkov: str | None = None,
+        find_checkov: Callable[[Progress], Path] | None = None,
+        observer: Observer | None = None,
+    ) -> Generation:
         """Build, write, and (unless ``scan`` is false) find checkov and scan what was written.
 
         ``checkov`` is an explicit program (else $GUARDFORM_CHECKOV, PATH, a managed install);

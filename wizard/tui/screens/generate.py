@@ -264,8 +264,13 @@ class GenerateScreen(WizardScreen):
         relay = _Relay(self, worker, job)
         try:
             self.wizard.pipeline.generate(
-                job.answers, answers_yaml=job.stack_yaml, out_dir=job.out_dir, force=job.force,
-                find_checkov=lambda progress: self._get_checkov(worker, progress), observer=relay)
+                job.answers,
+                answers_yaml=job.stack_yaml,
+                out_dir=job.out_dir,
+                force=job.force,
+                find_checkov=lambda progress: self._get_checkov(worker, progress),
+                observer=relay,
+            )
         except _Cancelled:
             return
         except Exception as exc:
@@ -282,8 +287,9 @@ class GenerateScreen(WizardScreen):
                 thread.join(0.2)
                 if worker.is_cancelled:
                     raise _Cancelled
-            if getattr(thread, "checkov", None) is not None:
-                return thread.checkov
+            warm: Path | None = getattr(thread, "checkov", None)
+            if warm is not None:
+                return warm
         return app.pipeline.resolve_checkov(app.checkov, progress)
 
     # -- messages from the worker (UI thread) ------------------------------------------------------
@@ -325,8 +331,10 @@ class GenerateScreen(WizardScreen):
             what = "checkov could not run" if isinstance(exc, ScanError) else f"{type(exc).__name__}"
             after = ""
             if stage in (Stage.CHECKOV, Stage.SCAN) and self.job is not None:
-                after = (" The stack is written; scan it later with `guardform scan "
-                         f"{self.wizard.display_path(self.job.target)}`.")
+                after = (
+                    " The stack is written; scan it later with `guardform scan "
+                    f"{self.wizard.display_path(self.job.target)}`."
+                )
             text = f"{what}:{after}\n{exc}"
         self._fail(stage.value, text)
 
@@ -402,8 +410,10 @@ class GenerateScreen(WizardScreen):
         self.wizard.mark_saved(snapshot)
         self.wizard.last_generation = self
         if result.changed:
-            detail = (f"{len(result.created)} new, {len(result.updated)} updated, {len(result.removed)} removed, "
-                      f"{len(result.unchanged)} unchanged")
+            detail = (
+                f"{len(result.created)} new, {len(result.updated)} updated, {len(result.removed)} removed, "
+                f"{len(result.unchanged)} unchanged"
+            )
         else:
             detail = f"already up to date ({len(result.unchanged)} files unchanged)"
         if result.kept_as_orig:
@@ -420,9 +430,11 @@ class GenerateScreen(WizardScreen):
         self.query_one("#steps").display = False
         self.query_one("#progress").display = False
         target = self.wizard.display_path(self.job.target) if self.job else ""
-        summary = (f"✓ Wrote {target}/ ({self.detail.get('write', '')}).\n"
-                   f"checkov {report.checkov_version}: {len(report.passed)} passed, {len(report.failed)} failed, "
-                   f"{len(report.skipped)} skipped, {report.resource_count} resources")
+        summary = (
+            f"✓ Wrote {target}/ ({self.detail.get('write', '')}).\n"
+            f"checkov {report.checkov_version}: {len(report.passed)} passed, {len(report.failed)} failed, "
+            f"{len(report.skipped)} skipped, {report.resource_count} resources"
+        )
         if report.parse_errors or report.check_errors:
             summary += f", {len(report.parse_errors)} parse errors, {len(report.check_errors)} check errors"
         summary += " — " + ("PASSED" if report.ok else "FAILED")
@@ -430,8 +442,7 @@ class GenerateScreen(WizardScreen):
             summary += "\n" + "\n".join(f"note: {n}" for n in report.notes)
         self.query_one("#scan-summary", Static).update(summary)
         self.query_one("#scan-summary").display = True
-        self.findings = {"failed": list(report.failed), "skipped": list(report.skipped),
-                         "passed": list(report.passed)}
+        self.findings = {"failed": list(report.failed), "skipped": list(report.skipped), "passed": list(report.passed)}
         tabs = self.query_one("#results", TabbedContent)
         tabs.display = True
         for kind, items in self.findings.items():
@@ -443,8 +454,10 @@ class GenerateScreen(WizardScreen):
                     row.append(Text(f.skip_reason or "(no reason given)"))
                 table.add_row(*row, key=str(i))
             tabs.get_tab(f"tab-{kind}").label = f"{kind.capitalize()} ({len(items)})"
-        errors = [*(f"parse error: {p}" for p in report.parse_errors), *(f"check error: {e}" for e in
-                                                                           report.check_errors)]
+        errors = [
+            *(f"parse error: {p}" for p in report.parse_errors),
+            *(f"check error: {e}" for e in report.check_errors),
+        ]
         self.query_one("#scan-errors", Static).update("\n".join(errors) or "none")
         tabs.get_tab("tab-errors").label = f"Errors ({len(errors)})"
         tabs.show_tab("tab-errors") if errors else tabs.hide_tab("tab-errors")
@@ -481,8 +494,7 @@ class GenerateScreen(WizardScreen):
             panel.update("No findings of this kind." if not items else "")
             return
         f = items[index]
-        lines = [f"{f.result.upper()} {f.check_id}: {f.check_name}", f"resource: {f.resource}",
-                 f"file: {f.location}"]
+        lines = [f"{f.result.upper()} {f.check_id}: {f.check_name}", f"resource: {f.resource}", f"file: {f.location}"]
         if f.skip_reason is not None or f.result == "skipped":
             lines.append(f"why skipped: {f.skip_reason or '(no reason given)'}")
         if f.guideline:
@@ -501,7 +513,7 @@ class GenerateScreen(WizardScreen):
             return []
         start, end = finding.lines
         end = max(end, start)
-        shown = text[start - 1:min(end, start + 11)]
+        shown = text[start - 1 : min(end, start + 11)]
         out = [f"{n:>5} │ {line}" for n, line in enumerate(shown, start)]
         if end > start + 11:
             out.append("      │ …")
@@ -527,8 +539,9 @@ class GenerateScreen(WizardScreen):
 
     def action_back(self) -> None:
         if self.running:
-            self.notify("Generation is running. The folder is replaced only when everything is written.",
-                        severity="warning")
+            self.notify(
+                "Generation is running. The folder is replaced only when everything is written.", severity="warning"
+            )
             return
         super().action_back()
 

@@ -22,7 +22,6 @@ KEYS = "Tab moves · Enter chooses · Space toggles · Esc goes back · Ctrl+S s
 
 
 class StartScreen(WizardScreen):
-
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Quit", show=False),
         Binding("ctrl+n", "new", "New answers"),
