@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from wizard import __version__
 from wizard.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,6 +136,37 @@ def test_force_and_check_together_is_usage_error(tmp_path: Path) -> None:
     assert code == 2 and "cannot be used together" in out
 
 
+def test_sarif_without_the_scan_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    code, out = run(
+        "generate", "--answers", str(EXAMPLE), "--out", str(tmp_path / "o"), "--no-scan", "--format", "sarif"
+    )
+    assert code == 2 and "--format sarif needs the scan" in out
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_stack_folder_that_is_a_file_is_refused_with_exit_3(tmp_path: Path) -> None:
+    (tmp_path / "churn-model").write_text("mine\n")
+    code, out = run("generate", "--answers", str(EXAMPLE), "--out", str(tmp_path), "--no-scan")
+    assert code == 3
+    assert f"refused to write {tmp_path / 'churn-model'}" in out and "not a folder" in out
+    assert (tmp_path / "churn-model").read_text() == "mine\n"
+
+
+def test_bad_answers_name_the_file_and_every_problem(tmp_path: Path) -> None:
+    bad = ROOT / "tests" / "fixtures" / "bad_answers" / "bad-region.yaml"
+    code, out = run("explain", "--answers", str(bad))
+    assert code == 2
+    assert f"guardform: {bad} has 1 problem; nothing was written." in out
+    assert f"{bad}:" in out and "project.region" in out
+
+
+def test_a_checkov_that_is_not_there_is_exit_2_and_the_stack_stays_written(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "checkov"
+    code, out = run("generate", "--answers", str(EXAMPLE), "--out", str(tmp_path), "--checkov", str(missing))
+    assert code == 2 and "the scan could not run" in out and str(missing) in out
+    assert (tmp_path / "churn-model" / ".guardform.manifest.json").is_file()
+
+
 def test_missing_answers_file_is_exit_2(tmp_path: Path) -> None:
     code, out = run("generate", "--answers", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "o"))
     assert code == 2 and "no such file" in out and not (tmp_path / "o").exists()
@@ -166,6 +198,12 @@ def test_an_installed_wheel_finds_its_templates(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert (work / "out" / "churn-model" / "modules" / "kms" / "main.tf").is_file()
+    # The version is written once: the wheel's name, its metadata and `guardform --version` agree with it.
+    version = subprocess.run(
+        [str(env_dir / "bin" / "guardform"), "--version"], capture_output=True, text=True, env=env, check=True
+    ).stdout
+    assert version.strip() == f"guardform, version {__version__}"
+    assert wheel.name.startswith(f"guardform-{__version__}-")
     origin = subprocess.run(
         [str(python), "-c", "import wizard.render as r; print(r.templates_dir())"],
         cwd=work,
