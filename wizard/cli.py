@@ -50,6 +50,13 @@ def _answers_problems(exc: Any, where: Where) -> str:
     return f"guardform: {source} has {count} problem{'s' if count != 1 else ''}; nothing was written.\n{exc.format()}"
 
 
+def _render_bug(exc: Any, where: Where) -> str:
+    return (
+        f"guardform: could not render the stack; nothing was written. This is a bug in guardform {__version__}, "
+        f"please report it with your answers file.\n  {exc}"
+    )
+
+
 @cache
 def failures() -> tuple[tuple[type[GuardformError], int, Describe], ...]:
     """Every failure the command line reports: (error type, exit code, how it is told). The first row the
@@ -64,15 +71,7 @@ def failures() -> tuple[tuple[type[GuardformError], int, Describe], ...]:
     return (
         (UsageProblem, EXIT_USAGE, lambda e, w: f"guardform: {e}"),
         (AnswersError, EXIT_USAGE, _answers_problems),
-        (
-            RenderError,
-            EXIT_USAGE,
-            lambda e, w: (
-                "guardform: could not render the stack; nothing was written. This is a "
-                f"bug in guardform {__version__}, please report it with your answers "
-                f"file.\n  {e}"
-            ),
-        ),
+        (RenderError, EXIT_USAGE, _render_bug),
         (DriftError, EXIT_REFUSED, lambda e, w: e.format()),
         (OutputError, EXIT_REFUSED, lambda e, w: f"guardform: refused to write {w.target}: {e}"),
         (InternalError, EXIT_USAGE, lambda e, w: f"guardform: internal error, {e}"),
