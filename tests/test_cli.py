@@ -149,6 +149,10 @@ def test_a_stack_folder_that_is_a_file_is_refused_with_exit_3(tmp_path: Path) ->
     code, out = run("generate", "--answers", str(EXAMPLE), "--out", str(tmp_path), "--no-scan")
     assert code == 3
     assert f"refused to write {tmp_path / 'churn-model'}" in out and "not a folder" in out
+    code, out = run("generate", "--answers", str(EXAMPLE), "--out", str(tmp_path), "--check")
+    assert code == 3 and f"cannot check {tmp_path / 'churn-model'}" in out
+    code, out = run("diff", "--answers", str(EXAMPLE), "--out", str(tmp_path))
+    assert code == 3 and f"cannot diff {tmp_path / 'churn-model'}" in out
     assert (tmp_path / "churn-model").read_text() == "mine\n"
 
 

@@ -39,6 +39,8 @@ class Where:
 
     answers_file: Path | None = None
     target: Path | None = None
+    #: what the command does to the stack folder: "write", "check" or "diff"
+    action: str = "write"
 
 
 Describe = Callable[[Any, Where], str]
@@ -48,6 +50,11 @@ def _answers_problems(exc: Any, where: Where) -> str:
     count = len(exc.issues)
     source = exc.source or where.answers_file
     return f"guardform: {source} has {count} problem{'s' if count != 1 else ''}; nothing was written.\n{exc.format()}"
+
+
+def _refused(exc: Any, where: Where) -> str:
+    verb = "refused to write" if where.action == "write" else f"cannot {where.action}"
+    return f"guardform: {verb} {where.target}: {exc}"
 
 
 def _render_bug(exc: Any, where: Where) -> str:
@@ -73,7 +80,7 @@ def failures() -> tuple[tuple[type[GuardformError], int, Describe], ...]:
         (AnswersError, EXIT_USAGE, _answers_problems),
         (RenderError, EXIT_USAGE, _render_bug),
         (DriftError, EXIT_REFUSED, lambda e, w: e.format()),
-        (OutputError, EXIT_REFUSED, lambda e, w: f"guardform: refused to write {w.target}: {e}"),
+        (OutputError, EXIT_REFUSED, _refused),
         (InternalError, EXIT_USAGE, lambda e, w: f"guardform: internal error, {e}"),
         (ScanError, EXIT_USAGE, lambda e, w: f"guardform: the scan could not run: {e}"),
     )
@@ -223,6 +230,7 @@ def generate(
         _progress(f"guardform: {notice}")
     where.target = stack_dir(out, loaded.answers)
     if check:
+        where.action = "check"
         report = pipe.check(pipe.build_loaded(loaded, out_dir=out))
         if fmt == "json":
             click.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True))
@@ -350,9 +358,10 @@ def explain(where: Where, answers_file: Path, fmt: str) -> None:
 @click.pass_obj
 def diff(where: Where, answers_file: Path, out: Path) -> None:
     """Show what regenerating from the answers would change in the stack folder (writes nothing)."""
-    where.answers_file = answers_file
+    where.answers_file, where.action = answers_file, "diff"
     pipe = Pipeline()
     build = pipe.build_loaded(pipe.load(answers_file), out_dir=out)
+    where.target = build.target
     text = pipe.diff(build)
     if text:
         click.echo(text, nl=False)
