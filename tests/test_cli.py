@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from wizard import __version__
 from wizard.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,8 +36,16 @@ def test_generate_without_scan_writes_the_stack(tmp_path: Path) -> None:
     code, out = run("generate", "--answers", str(EXAMPLE), "--out", str(tmp_path), "--no-scan")
     assert code == 0, out
     stack = tmp_path / "churn-model"
-    for name in ("main.tf", "providers.tf", "versions.tf", "README.md", "guardform.answers.yaml",
-                 ".guardform.manifest.json", "modules/kms/main.tf", "modules/s3/variables.tf"):
+    for name in (
+        "main.tf",
+        "providers.tf",
+        "versions.tf",
+        "README.md",
+        "guardform.answers.yaml",
+        ".guardform.manifest.json",
+        "modules/kms/main.tf",
+        "modules/s3/variables.tf",
+    ):
         assert (stack / name).is_file(), name
     assert "controls:" in out and "created" in out
     manifest = json.loads((stack / ".guardform.manifest.json").read_text())
@@ -105,8 +114,9 @@ def test_explain_lists_every_control_with_reasons() -> None:
     code, out = run("explain", "--answers", str(ROOT / "examples" / "restricted-phi-bedrock.yaml"))
     assert code == 0
     assert "data is restricted" in out and "why:" in out
-    code, out = run_stdout("explain", "--answers", str(ROOT / "examples" / "restricted-phi-bedrock.yaml"),
-                           "--format", "json")
+    code, out = run_stdout(
+        "explain", "--answers", str(ROOT / "examples" / "restricted-phi-bedrock.yaml"), "--format", "json"
+    )
     data = json.loads(out)
     assert {c["id"] for c in data["controls"] if c["enabled"]} >= {"bedrock.guardrail_required", "s3.replication"}
 
@@ -126,6 +136,41 @@ def test_force_and_check_together_is_usage_error(tmp_path: Path) -> None:
     assert code == 2 and "cannot be used together" in out
 
 
+def test_sarif_without_the_scan_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    code, out = run(
+        "generate", "--answers", str(EXAMPLE), "--out", str(tmp_path / "o"), "--no-scan", "--format", "sarif"
+    )
+    assert code == 2 and "--format sarif needs the scan" in out
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_stack_folder_that_is_a_file_is_refused_with_exit_3(tmp_path: Path) -> None:
+    (tmp_path / "churn-model").write_text("mine\n")
+    code, out = run("generate", "--answers", str(EXAMPLE), "--out", str(tmp_path), "--no-scan")
+    assert code == 3
+    assert f"refused to write {tmp_path / 'churn-model'}" in out and "not a folder" in out
+    code, out = run("generate", "--answers", str(EXAMPLE), "--out", str(tmp_path), "--check")
+    assert code == 3 and f"cannot check {tmp_path / 'churn-model'}" in out
+    code, out = run("diff", "--answers", str(EXAMPLE), "--out", str(tmp_path))
+    assert code == 3 and f"cannot diff {tmp_path / 'churn-model'}" in out
+    assert (tmp_path / "churn-model").read_text() == "mine\n"
+
+
+def test_bad_answers_name_the_file_and_every_problem(tmp_path: Path) -> None:
+    bad = ROOT / "tests" / "fixtures" / "bad_answers" / "bad-region.yaml"
+    code, out = run("explain", "--answers", str(bad))
+    assert code == 2
+    assert f"guardform: {bad} has 1 problem; nothing was written." in out
+    assert f"{bad}:" in out and "project.region" in out
+
+
+def test_a_checkov_that_is_not_there_is_exit_2_and_the_stack_stays_written(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "checkov"
+    code, out = run("generate", "--answers", str(EXAMPLE), "--out", str(tmp_path), "--checkov", str(missing))
+    assert code == 2 and "the scan could not run" in out and str(missing) in out
+    assert (tmp_path / "churn-model" / ".guardform.manifest.json").is_file()
+
+
 def test_missing_answers_file_is_exit_2(tmp_path: Path) -> None:
     code, out = run("generate", "--answers", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "o"))
     assert code == 2 and "no such file" in out and not (tmp_path / "o").exists()
@@ -135,8 +180,9 @@ def test_missing_answers_file_is_exit_2(tmp_path: Path) -> None:
 def test_an_installed_wheel_finds_its_templates(tmp_path: Path) -> None:
     """Build the wheel, install it (not editable) in a fresh venv, and generate from outside the source tree."""
     wheel_dir = tmp_path / "wheel"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheel_dir), str(ROOT)],
-                   check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheel_dir), str(ROOT)], check=True
+    )
     wheel = next(wheel_dir.glob("guardform-*.whl"))
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
@@ -146,13 +192,30 @@ def test_an_installed_wheel_finds_its_templates(tmp_path: Path) -> None:
     work.mkdir()
     shutil.copy(EXAMPLE, work / "answers.yaml")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    result = subprocess.run([str(env_dir / "bin" / "guardform"), "generate", "--answers", "answers.yaml",
-                             "--out", "out", "--no-scan"], cwd=work, capture_output=True, text=True, env=env,
-                            check=False)
+    result = subprocess.run(
+        [str(env_dir / "bin" / "guardform"), "generate", "--answers", "answers.yaml", "--out", "out", "--no-scan"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr + result.stdout
     assert (work / "out" / "churn-model" / "modules" / "kms" / "main.tf").is_file()
-    origin = subprocess.run([str(python), "-c", "import wizard.render as r; print(r.templates_dir())"],
-                            cwd=work, capture_output=True, text=True, check=True, env=env).stdout
+    # The version is written once: the wheel's name, its metadata and `guardform --version` agree with it.
+    version = subprocess.run(
+        [str(env_dir / "bin" / "guardform"), "--version"], capture_output=True, text=True, env=env, check=True
+    ).stdout
+    assert version.strip() == f"guardform, version {__version__}"
+    assert wheel.name.startswith(f"guardform-{__version__}-")
+    origin = subprocess.run(
+        [str(python), "-c", "import wizard.render as r; print(r.templates_dir())"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    ).stdout
     assert "site-packages" in origin
 
 
@@ -173,9 +236,11 @@ def test_generate_scans_every_example_clean(example: Path, tmp_path: Path) -> No
 
 @pytest.mark.checkov
 def test_scan_of_hand_written_terraform_reports_findings(tmp_path: Path) -> None:
-    (tmp_path / "main.tf").write_text('resource "aws_sns_topic" "t" {\n  name = "t"\n}\n'
-                                      'resource "aws_vpc_endpoint" "e" {\n  vpc_id = "vpc-1"\n'
-                                      '  service_name = "com.amazonaws.us-east-1.s3"\n}\n')
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_sns_topic" "t" {\n  name = "t"\n}\n'
+        'resource "aws_vpc_endpoint" "e" {\n  vpc_id = "vpc-1"\n'
+        '  service_name = "com.amazonaws.us-east-1.s3"\n}\n'
+    )
     code, out = run("scan", str(tmp_path))
     assert code == 1
     assert "CKV_GF_5" in out and "CKV_GF_1" in out and "CKV_GF_2" in out

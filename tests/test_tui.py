@@ -6,9 +6,6 @@ scan where they need a stack (the write is always the real, atomic ``write_stack
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import shutil
 import subprocess
 import sys
 import threading
@@ -16,206 +13,34 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets import Button, DataTable, Input
 
-from wizard.answers import answers_digest, load_answers
-from wizard.scan import Finding, ScanReport
+from tests.conftest import (
+    EXAMPLES,
+    REPO,
+    SIZE,
+    FakePipeline,
+    WarmedUp,
+    choose,
+    copy_example,
+    field,
+    fill_new,
+    generate,
+    make_app,
+    next_screen,
+    settle,
+    sync,
+    text_of,
+    tick,
+    type_into,
+)
+from wizard.answers import load_answers
+from wizard.pipeline import Pipeline
+from wizard.render import ANSWERS_FILE
 from wizard.tui import form as F
 from wizard.tui.app import WizardApp
-from wizard.tui.pipeline import ANSWERS_FILE, Pipeline
 from wizard.tui.screens.dialogs import QuitScreen, SaveAsScreen
-from wizard.tui.widgets.fields import FormField
 from wizard.tui.widgets.toggles import CheckList, Choices
-
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLES = REPO / "examples"
-SIZE = (100, 30)
-
-
-# -- fakes and helpers -----------------------------------------------------------------------------
-
-
-def sync(fn: Any) -> Any:
-    """Run an async test with asyncio.run (no async pytest plugin is installed)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(fn(*args, **kwargs))
-
-    return wrapper
-
-
-FAKE_TF = 'resource "aws_s3_bucket" "this" {\n  bucket_prefix = "demo-"\n  force_destroy = false\n}\n'
-
-
-def fake_report() -> ScanReport:
-    failed = Finding("CKV_AWS_18", "Ensure the S3 bucket has access logging enabled", "failed",
-                     "module.s3.aws_s3_bucket.this", "modules/s3/main.tf", (1, 4), "https://example.com/ckv_aws_18")
-    skipped = Finding("CKV_AWS_144", "Ensure that S3 bucket has cross-region replication enabled", "skipped",
-                      "module.s3.aws_s3_bucket.this", "modules/s3/main.tf", (1, 4), None,
-                      "data residency: allowed_regions holds no second region")
-    passed = tuple(Finding(f"CKV_AWS_{n}", f"Passing check {n}", "passed", "module.s3.aws_s3_bucket.this",
-                           "modules/s3/main.tf", (1, 4)) for n in (19, 21, 53, 54, 55, 56))
-    return ScanReport("3.3.30", passed=passed, failed=(failed,), skipped=(skipped,), resource_count=1)
-
-
-class FakePipeline(Pipeline):
-    """Real plan and real (atomic) write; a small fixed stack instead of the templates; a fixed scan."""
-
-    def __init__(self, report: ScanReport | None = None, render_error: Exception | None = None,
-                 render_gate: threading.Event | None = None) -> None:
-        self.report = report or fake_report()
-        self.render_error = render_error
-        self.render_gate = render_gate
-        self.scanned: list[list[str]] = []
-        self.resolved = 0
-
-    def render(self, plan: Any, answers_yaml: str) -> dict[str, str]:
-        if self.render_gate is not None:
-            self.render_gate.wait(10)
-        if self.render_error is not None:
-            raise self.render_error
-        return {"README.md": f"# {plan.name}\n", "main.tf": 'module "s3" {\n  source = "./modules/s3"\n}\n',
-                "modules/s3/main.tf": FAKE_TF, ANSWERS_FILE: answers_yaml}
-
-    def prewarm(self, explicit: str | None, progress: Any) -> Any:
-        return None
-
-    def resolve_checkov(self, explicit: str | None, progress: Any) -> Path:
-        self.resolved += 1
-        return Path("/opt/checkov/bin/checkov")
-
-    def scan(self, files: dict[str, str], checkov: Path, progress: Any) -> ScanReport:
-        progress("Scanning with checkov…")
-        self.scanned.append(sorted(files))
-        return self.report
-
-
-class WarmedUp(threading.Thread):
-    """Stands in for scan.CheckovPrewarm: resolves checkov on a thread, started when the wizard opens."""
-
-    def __init__(self) -> None:
-        super().__init__(daemon=True)
-        self.checkov: Path | None = None
-        self.error: Exception | None = None
-
-    def run(self) -> None:
-        self.checkov = Path("/opt/warm/bin/checkov")
-
-
-def make_app(tmp_path: Path, answers: Path | None = None, pipeline: Pipeline | None = None) -> WizardApp:
-    return WizardApp(answers, tmp_path / "out", prewarm=False, pipeline=pipeline or FakePipeline())
-
-
-def copy_example(tmp_path: Path, name: str = "restricted-phi-bedrock.yaml") -> Path:
-    target = tmp_path / name
-    shutil.copy(EXAMPLES / name, target)
-    return target
-
-
-async def settle(pilot: Any) -> None:
-    await pilot.pause()
-    await pilot.pause()
-
-
-def field(app: WizardApp, path: str) -> FormField:
-    return app.screen.field(path)  # type: ignore[attr-defined]
-
-
-async def type_into(pilot: Any, path: str, text: str) -> None:
-    """Focus the field with the keyboard-equivalent focus(), clear it, and type."""
-    control = field(pilot.app, path).query_one(Input)
-    control.focus()
-    control.value = ""
-    await pilot.pause()
-    if text:
-        await pilot.press(*text)
-    await pilot.pause()
-
-
-async def choose(pilot: Any, path: str, value: Any) -> None:
-    """Pick a radio option with the keyboard: arrows to it, then Enter."""
-    choices = field(pilot.app, path).query_one(Choices)
-    choices.focus()
-    await pilot.pause()
-    target = choices.values.index(value)
-    for _ in range(len(choices.values) + 1):
-        if choices._selected == target:
-            break
-        await pilot.press("down")
-    assert choices._selected == target
-    if choices.value != value:
-        await pilot.press("enter")
-    await pilot.pause()
-    assert choices.value == value
-
-
-async def tick(pilot: Any, path: str, values: list[str]) -> None:
-    """Make exactly ``values`` checked in a check list, with arrows and Space."""
-    checklist = field(pilot.app, path).query_one(CheckList)
-    checklist.focus()
-    await pilot.pause()
-    for index in range(checklist.option_count):
-        value = checklist.get_option_at_index(index).value
-        if (value in values) != (value in checklist.selected):
-            while checklist.highlighted != index:
-                await pilot.press("down" if (checklist.highlighted or 0) < index else "up")
-            await pilot.press("space")
-    await pilot.pause()
-    assert sorted(checklist.selected) == sorted(values)
-
-
-async def next_screen(pilot: Any) -> None:
-    await pilot.press("ctrl+n")
-    await settle(pilot)
-
-
-async def fill_new(pilot: Any, *, name: str, sensitivity: str, kinds: list[str], region: str = "us-east-1",
-                   models: str = "", categories: list[str] | None = None, compliance: list[str] | None = None,
-                   environment: str = "dev", strategy: str = "per_purpose", email: str = "") -> None:
-    """From the start screen, answer every question screen by keyboard and arrive at the review."""
-    app = pilot.app
-    await pilot.press("enter")  # "Start with new answers" has the focus
-    await settle(pilot)
-    assert app.screen.id == "step-project"
-    await type_into(pilot, "project.name", name)
-    await choose(pilot, "project.environment", environment)
-    await type_into(pilot, "project.region", region)
-    await next_screen(pilot)
-    assert app.screen.id == "step-workload"
-    await tick(pilot, "workload.kinds", kinds)
-    if "bedrock" in kinds:
-        await type_into(pilot, "workload.bedrock_models", models)
-    await next_screen(pilot)
-    assert app.screen.id == "step-data"
-    await choose(pilot, "data.sensitivity", sensitivity)
-    await tick(pilot, "data.categories", categories or [])
-    await tick(pilot, "data.compliance", compliance or [])
-    await next_screen(pilot)
-    assert app.screen.id == "step-network"
-    await next_screen(pilot)
-    assert app.screen.id == "step-keys"
-    await choose(pilot, "keys.strategy", strategy)
-    await next_screen(pilot)
-    assert app.screen.id == "step-monitoring"
-    if email:
-        await type_into(pilot, "monitoring.alert_email", email)
-    await next_screen(pilot)
-    assert app.screen.id == "step-review", F.validate(app.form)[1]
-
-
-async def generate(pilot: Any) -> None:
-    app = pilot.app
-    await pilot.press("ctrl+n")
-    await settle(pilot)
-    assert app.screen.id == "step-generate"
-    await app.workers.wait_for_complete()
-    await settle(pilot)
-
-
-def text_of(app: WizardApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
-
 
 # -- form state, no UI -----------------------------------------------------------------------------
 
@@ -247,12 +72,20 @@ def test_issue_paths_map_to_questions() -> None:
         def __init__(self, field: str, message: str) -> None:
             self.field, self.message = field, message
 
-    got = F.issues_by_field([Issue("project.allowed_regions[1]", "'x' is not a known AWS region code"),
-                             Issue("keys.strategy", "'single' is only allowed for public and internal data"),
-                             Issue("network", "something about the section"), Issue("", "top level")])
-    assert got == {"project.allowed_regions": ["'x' is not a known AWS region code"],
-                   "keys.strategy": ["'single' is only allowed for public and internal data"],
-                   "network": ["something about the section"], "": ["top level"]}
+    got = F.issues_by_field(
+        [
+            Issue("project.allowed_regions[1]", "'x' is not a known AWS region code"),
+            Issue("keys.strategy", "'single' is only allowed for public and internal data"),
+            Issue("network", "something about the section"),
+            Issue("", "top level"),
+        ]
+    )
+    assert got == {
+        "project.allowed_regions": ["'x' is not a known AWS region code"],
+        "keys.strategy": ["'single' is only allowed for public and internal data"],
+        "network": ["something about the section"],
+        "": ["top level"],
+    }
 
 
 def test_help_lines_come_from_the_model_where_not_written_here() -> None:
@@ -261,12 +94,6 @@ def test_help_lines_come_from_the_model_where_not_written_here() -> None:
         for q in step.questions:
             assert q.help_text(), q.path
             assert F.description(q.path), f"{q.path} is not a field of the answers model"
-
-
-def test_pipeline_answers_file_name_matches_render() -> None:
-    from wizard.render import ANSWERS_FILE as RENDER_ANSWERS_FILE
-
-    assert RENDER_ANSWERS_FILE == ANSWERS_FILE
 
 
 def test_the_first_screen_needs_no_heavy_module(tmp_path: Path) -> None:
@@ -348,11 +175,17 @@ async def test_a_cross_section_rule_is_shown_on_the_field_it_names(tmp_path: Pat
 async def test_back_keeps_every_value(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await fill_new(pilot, name="keep-me", sensitivity="confidential", kinds=["bedrock", "sagemaker_training"],
-                       models="anthropic.claude-3-haiku-20240307-v1:0", categories=["pii"], environment="staging",
-                       email="sec@example.com")
-        for expected in ("step-monitoring", "step-keys", "step-network", "step-data", "step-workload",
-                         "step-project"):
+        await fill_new(
+            pilot,
+            name="keep-me",
+            sensitivity="confidential",
+            kinds=["bedrock", "sagemaker_training"],
+            models="anthropic.claude-3-haiku-20240307-v1:0",
+            categories=["pii"],
+            environment="staging",
+            email="sec@example.com",
+        )
+        for expected in ("step-monitoring", "step-keys", "step-network", "step-data", "step-workload", "step-project"):
             await pilot.press("escape")
             await settle(pilot)
             assert app.screen.id == expected
@@ -360,8 +193,7 @@ async def test_back_keeps_every_value(tmp_path: Path) -> None:
         assert field(app, "project.environment").query_one(Choices).value == "staging"
         # forward again through every screen: the widgets show what was answered
         await next_screen(pilot)
-        assert sorted(field(app, "workload.kinds").query_one(CheckList).selected) == ["bedrock",
-                                                                                     "sagemaker_training"]
+        assert sorted(field(app, "workload.kinds").query_one(CheckList).selected) == ["bedrock", "sagemaker_training"]
         assert field(app, "workload.bedrock_models").query_one(Input).value.startswith("anthropic.claude-3-haiku")
         await next_screen(pilot)
         assert field(app, "data.sensitivity").query_one(Choices).value == "confidential"
@@ -429,8 +261,11 @@ async def test_review_follows_the_answers(tmp_path: Path) -> None:
         assert rows["Permission boundary on every workload role"] == "on"
         # the detail line under the table gives the reason of the highlighted control
         table.focus()
-        index = next(i for i in range(table.row_count)
-                     if table.get_row_at(i)[1].plain == "Permission boundary on every workload role")
+        index = next(
+            i
+            for i in range(table.row_count)
+            if table.get_row_at(i)[1].plain == "Permission boundary on every workload role"
+        )
         table.move_cursor(row=index)
         await settle(pilot)
         assert "why: data is confidential" in text_of(app, "#control-detail")
@@ -496,8 +331,10 @@ async def test_saving_is_refused_while_answers_have_problems(tmp_path: Path) -> 
 @sync
 async def test_an_answers_file_with_problems_opens_with_them_marked(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
-    path.write_text("# mine\nproject:\n  name: Broken_Name\n  region: us-east-1\n  colour: blue\n"
-                    "workload:\n  kinds: [sagemaker_training]\ndata:\n  sensitivity: internal\n")
+    path.write_text(
+        "# mine\nproject:\n  name: Broken_Name\n  region: us-east-1\n  colour: blue\n"
+        "workload:\n  kinds: [sagemaker_training]\ndata:\n  sensitivity: internal\n"
+    )
     app = make_app(tmp_path, path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -510,14 +347,18 @@ async def test_an_answers_file_with_problems_opens_with_them_marked(tmp_path: Pa
     assert "# mine" in text and "name: fixed-name" in text and "colour" not in text
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    (None, "no such file"),
-    ("project: [unclosed\n", "YAML syntax error"),
-    ("version: 9\nproject: {}\n", "newer than this guardform"),
-])
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "no such file"),
+        ("project: [unclosed\n", "YAML syntax error"),
+        ("version: 9\nproject: {}\n", "newer than this guardform"),
+    ],
+)
 @sync
-async def test_an_unreadable_answers_file_is_reported_on_the_start_screen(tmp_path: Path, content: str | None,
-                                                                           expected: str) -> None:
+async def test_an_unreadable_answers_file_is_reported_on_the_start_screen(
+    tmp_path: Path, content: str | None, expected: str
+) -> None:
     path = tmp_path / "answers.yaml"
     if content is not None:
         path.write_text(content)
@@ -769,9 +610,14 @@ SENSITIVITY_CASES = {
     "public": {"kinds": ["sagemaker_inference"]},
     "internal": {"kinds": ["sagemaker_training"]},
     "confidential": {"kinds": ["sagemaker_training", "sagemaker_inference"], "categories": ["financial"]},
-    "restricted": {"kinds": ["bedrock", "sagemaker_training", "sagemaker_notebook"],
-                   "models": "anthropic.claude-3-haiku-20240307-v1:0", "categories": ["phi"],
-                   "compliance": ["hipaa"], "environment": "prod", "email": "security@example.com"},
+    "restricted": {
+        "kinds": ["bedrock", "sagemaker_training", "sagemaker_notebook"],
+        "models": "anthropic.claude-3-haiku-20240307-v1:0",
+        "categories": ["phi"],
+        "compliance": ["hipaa"],
+        "environment": "prod",
+        "email": "security@example.com",
+    },
 }
 
 
@@ -804,26 +650,35 @@ async def test_a_restricted_phi_bedrock_stack_regenerates_identically_from_its_s
     out = tmp_path / "out"
     app = WizardApp(None, out)
     async with app.run_test(size=SIZE) as pilot:
-        await fill_new(pilot, name="phi-notes", **{"sensitivity": "restricted",
-                                                   **SENSITIVITY_CASES["restricted"]})
+        await fill_new(pilot, name="phi-notes", **{"sensitivity": "restricted", **SENSITIVITY_CASES["restricted"]})
         await generate(pilot)
         assert app.screen.report is not None and app.screen.report.ok  # type: ignore[attr-defined]
     stack = out / "phi-notes"
     before = {p.relative_to(stack): p.read_bytes() for p in stack.rglob("*") if p.is_file()}
     saved = stack / ANSWERS_FILE
     if (REPO / "wizard" / "cli.py").is_file():
-        proc = subprocess.run([sys.executable, "-m", "wizard", "generate", "--answers", str(saved), "--out", str(out),
-                               "--check", "--no-scan"], capture_output=True, text=True, cwd=tmp_path, check=False)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "wizard",
+                "generate",
+                "--answers",
+                str(saved),
+                "--out",
+                str(out),
+                "--check",
+                "--no-scan",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=False,
+        )
         assert proc.returncode == 0, proc.stdout + proc.stderr
-    # the same stages as `guardform generate`: load the saved answers, render, compare with what is on disk
-    from wizard import __version__
-    from wizard.output import check_stack
-    from wizard.tui.pipeline import answers_text
-
-    loaded = load_answers(saved)
+    # the same pipeline as `guardform generate --check`: load the saved answers, build, compare with the disk
     pipe = Pipeline()
-    files = pipe.render(pipe.plan(loaded.answers), answers_text(loaded.answers, loaded.document))
-    report = check_stack(files, stack, __version__, answers_digest(loaded.answers))
+    report = pipe.check(pipe.build_loaded(pipe.load(saved), out_dir=out))
     assert report.up_to_date, report.format()
     after = {p.relative_to(stack): p.read_bytes() for p in stack.rglob("*") if p.is_file()}
     assert after == before

@@ -1,5 +1,7 @@
-"""The command line: wires answers → plan → render → write → scan. No decisions live here.
+"""The command line: parses options, calls the pipeline (wizard/pipeline.py), prints, maps errors to exit codes.
 
+No stage is called from here directly and no decision lives here. Every failure a user can meet is a
+``GuardformError``; :func:`failures` is the one table from its type to the exit code and the message.
 Exit codes: 0 ok, 1 scan findings, 2 bad usage or bad answers, 3 refused (drift or a stale tree).
 """
 
@@ -8,75 +10,116 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from wizard import __version__
+from wizard.errors import GuardformError
+from wizard.pipeline import DEFAULT_OUT, Observer, Pipeline, stack_answers, stack_dir
 
 if TYPE_CHECKING:
-    from wizard.answers import LoadedAnswers
-    from wizard.plan import Plan
+    from wizard.output import WriteResult
+    from wizard.pipeline import Build, Generation
     from wizard.scan import ScanReport
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
-DEFAULT_OUT = Path("modules_out")
 
 
-def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    click.echo(message, err=True)
-    sys.exit(code)
+class UsageProblem(GuardformError):
+    """Options that cannot be used together, or a file that is not there."""
+
+
+@dataclass
+class Where:
+    """What an error message may name: filled in by the command as it learns it."""
+
+    answers_file: Path | None = None
+    target: Path | None = None
+    #: what the command does to the stack folder: "write", "check" or "diff"
+    action: str = "write"
+
+
+Describe = Callable[[Any, Where], str]
+
+
+def _answers_problems(exc: Any, where: Where) -> str:
+    count = len(exc.issues)
+    source = exc.source or where.answers_file
+    return f"guardform: {source} has {count} problem{'s' if count != 1 else ''}; nothing was written.\n{exc.format()}"
+
+
+def _refused(exc: Any, where: Where) -> str:
+    verb = "refused to write" if where.action == "write" else f"cannot {where.action}"
+    return f"guardform: {verb} {where.target}: {exc}"
+
+
+def _render_bug(exc: Any, where: Where) -> str:
+    return (
+        f"guardform: could not render the stack; nothing was written. This is a bug in guardform {__version__}, "
+        f"please report it with your answers file.\n  {exc}"
+    )
+
+
+@cache
+def failures() -> tuple[tuple[type[GuardformError], int, Describe], ...]:
+    """Every failure the command line reports: (error type, exit code, how it is told). The first row the
+    error is an instance of wins, so a subclass comes before its base. (Imported on first failure, so a
+    command that succeeds does not load every stage.)"""
+    from wizard.answers import AnswersError
+    from wizard.output import DriftError, OutputError
+    from wizard.pipeline import InternalError
+    from wizard.render import RenderError
+    from wizard.scan import ScanError
+
+    return (
+        (UsageProblem, EXIT_USAGE, lambda e, w: f"guardform: {e}"),
+        (AnswersError, EXIT_USAGE, _answers_problems),
+        (RenderError, EXIT_USAGE, _render_bug),
+        (DriftError, EXIT_REFUSED, lambda e, w: e.format()),
+        (OutputError, EXIT_REFUSED, _refused),
+        (InternalError, EXIT_USAGE, lambda e, w: f"guardform: internal error, {e}"),
+        (ScanError, EXIT_USAGE, lambda e, w: f"guardform: the scan could not run: {e}"),
+    )
+
+
+def exit_code_and_message(exc: GuardformError, where: Where) -> tuple[int, str]:
+    for kind, code, describe in failures():
+        if isinstance(exc, kind):
+            return code, describe(exc, where)
+    return EXIT_USAGE, f"guardform: {exc}"
+
+
+class _Guardform(click.Group):
+    """Turns a GuardformError from any command into its message on standard error and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GuardformError as exc:
+            code, message = exit_code_and_message(exc, ctx.ensure_object(Where))
+            click.echo(message, err=True)
+            ctx.exit(code)
 
 
 def _progress(message: str) -> None:
     click.echo(message, err=True)
 
 
-def load(answers_file: Path) -> LoadedAnswers:
-    """Load and validate an answers file, or exit 2 with every problem listed."""
-    from wizard.answers import AnswersError, load_answers
+class _Told(Observer):
+    """What `generate` says while it runs: progress, and hand edits kept aside, on standard error."""
 
-    try:
-        return load_answers(answers_file)
-    except AnswersError as exc:
-        count = len(exc.issues)
-        header = f"guardform: {answers_file} has {count} problem{'s' if count != 1 else ''}; nothing was written."
-        _fail(header + "\n" + exc.format())
+    def progress(self, message: str) -> None:
+        _progress(message)
 
-
-def build(loaded: LoadedAnswers) -> tuple[Plan, dict[str, str]]:
-    """Plan and render: the pure middle of the pipeline."""
-    from wizard.answers import stack_answers_yaml
-    from wizard.plan import plan
-    from wizard.render import RenderError, render
-
-    stack_plan = plan(loaded.answers)
-    answers_yaml = stack_answers_yaml(loaded.answers, loaded.document, loaded.format)
-    try:
-        return stack_plan, render(stack_plan, answers_yaml)
-    except RenderError as exc:
-        _fail(f"guardform: could not render the stack; nothing was written. This is a bug in guardform "
-              f"{__version__}, please report it with your answers file.\n  {exc}")
-
-
-def resolve(checkov: str | None, progress: Callable[[str], None] = _progress) -> Path:
-    """The checkov program to run, or exit 2 saying why there is none."""
-    from wizard.scan import ScanError, resolve_checkov
-
-    try:
-        return resolve_checkov(checkov, progress)
-    except ScanError as exc:
-        _fail(f"guardform: the scan could not run: {exc}")
-
-
-def _scanned(run: Callable[[], ScanReport]) -> ScanReport:
-    from wizard.scan import ScanError
-
-    try:
-        return run()
-    except ScanError as exc:
-        _fail(f"guardform: the scan could not run: {exc}")
+    def written(self, build: Build, result: WriteResult) -> None:
+        for original, kept in result.kept:
+            _progress(f"guardform: kept your edited {original} as {build.target / kept}")
+        for warning in result.warnings:
+            _progress(f"guardform: warning: {warning}")
 
 
 def format_report(report: ScanReport, fmt: str) -> str:
@@ -85,7 +128,22 @@ def format_report(report: ScanReport, fmt: str) -> str:
     return {"text": format_text, "json": format_json, "sarif": format_sarif}[fmt](report)
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+_checkov_option = click.option(
+    "--checkov",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="checkov program to use (default: $GUARDFORM_CHECKOV, PATH, else a managed install).",
+)
+_out_option = click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_OUT,
+    show_default=True,
+    help="Folder the stack is written under (<out>/<project name>/).",
+)
+
+
+@click.group(cls=_Guardform, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="guardform")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
@@ -99,6 +157,7 @@ def cli(ctx: click.Context) -> None:
     2 bad usage or bad answers (nothing written); 3 refused: a generated file
     was edited by hand, or --check found the stack stale.
     """
+    ctx.ensure_object(Where)
     if ctx.invoked_subcommand is None:
         if sys.stdin.isatty() and sys.stdout.isatty():
             ctx.invoke(wizard_cmd, answers_file=None, out=DEFAULT_OUT)
@@ -107,148 +166,178 @@ def cli(ctx: click.Context) -> None:
 
 
 @cli.command("wizard")
-@click.option("--answers", "answers_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Prefill the wizard from this answers file (saved back, comments kept).")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT, show_default=True,
-              help="Folder the stack is written under (<out>/<project name>/).")
-def wizard_cmd(answers_file: Path | None, out: Path) -> None:
+@click.option(
+    "--answers",
+    "answers_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Prefill the wizard from this answers file (saved back, comments kept).",
+)
+@_out_option
+@click.pass_context
+def wizard_cmd(ctx: click.Context, answers_file: Path | None, out: Path) -> None:
     """Answer the questions in an interactive terminal wizard, review every control, generate and scan."""
     if answers_file is not None and not answers_file.exists():
-        _fail(f"guardform: {answers_file}: no such file")
+        raise UsageProblem(f"{answers_file}: no such file")
     from wizard.tui.app import run_wizard
 
-    sys.exit(run_wizard(answers_file, out))
+    ctx.exit(run_wizard(answers_file, out))
 
 
 @cli.command()
-@click.option("--answers", "answers_file", required=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="The answers file (YAML or JSON).")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT, show_default=True,
-              help="Folder the stack is written under (<out>/<project name>/).")
+@click.option(
+    "--answers",
+    "answers_file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The answers file (YAML or JSON).",
+)
+@_out_option
 @click.option("--force", is_flag=True, help="Overwrite hand-edited generated files, keeping each edit as FILE.orig.")
-@click.option("--check", is_flag=True,
-              help="Write nothing; exit 3 if the folder differs from what these answers produce now (for CI).")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 3 if the folder differs from what these answers produce now (for CI).",
+)
 @click.option("--no-scan", is_flag=True, help="Skip the checkov scan.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True,
-              help="Report format on standard output.")
-@click.option("--checkov", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="checkov program to use (default: $GUARDFORM_CHECKOV, PATH, else a managed install).")
-def generate(answers_file: Path, out: Path, force: bool, check: bool, no_scan: bool, fmt: str,
-             checkov: Path | None) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="Report format on standard output.",
+)
+@_checkov_option
+@click.pass_context
+def generate(
+    ctx: click.Context,
+    answers_file: Path,
+    out: Path,
+    force: bool,
+    check: bool,
+    no_scan: bool,
+    fmt: str,
+    checkov: Path | None,
+) -> None:
     """Render the hardened stack for an answers file, write it, and scan it with checkov."""
-    from wizard.answers import answers_digest
-    from wizard.output import DriftError, OutputError, check_stack, write_stack
-
     if force and check:
-        _fail("guardform: --force and --check cannot be used together")
-    loaded = load(answers_file)
+        raise UsageProblem("--force and --check cannot be used together")
+    if fmt == "sarif" and no_scan and not check:
+        raise UsageProblem("--format sarif needs the scan; drop --no-scan")
+    where = ctx.ensure_object(Where)
+    where.answers_file = answers_file
+    pipe = Pipeline()
+    loaded = pipe.load(answers_file)
     for notice in loaded.notices:
         _progress(f"guardform: {notice}")
-    stack_plan, files = build(loaded)
-    target = out / stack_plan.name
-    digest = answers_digest(loaded.answers)
-
+    where.target = stack_dir(out, loaded.answers)
     if check:
-        try:
-            report = check_stack(files, target, __version__, digest)
-        except OutputError as exc:
-            _fail(f"guardform: cannot check {target}: {exc}", EXIT_REFUSED)
+        where.action = "check"
+        report = pipe.check(pipe.build_loaded(loaded, out_dir=out))
         if fmt == "json":
             click.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True))
         elif report.up_to_date:
-            click.echo(f"{target}: up to date")
+            click.echo(f"{where.target}: up to date")
         else:
             click.echo(report.format())
-        sys.exit(EXIT_OK if report.up_to_date else EXIT_REFUSED)
+        ctx.exit(EXIT_OK if report.up_to_date else EXIT_REFUSED)
+    done = pipe.generate(
+        loaded.answers,
+        answers_yaml=stack_answers(loaded.answers, loaded.document, loaded.format),
+        out_dir=out,
+        force=force,
+        scan=not no_scan,
+        checkov=str(checkov) if checkov else None,
+        observer=_Told(),
+    )
+    click.echo(_generation_text(done, fmt, answers_file))
+    if done.report is not None and not done.report.ok:
+        ctx.exit(EXIT_FINDINGS)
 
-    try:
-        result = write_stack(files, target, __version__, digest, force=force, progress=_progress)
-    except DriftError as exc:
-        _fail(exc.format(), EXIT_REFUSED)
-    except OutputError as exc:
-        _fail(f"guardform: refused to write {target}: {exc}", EXIT_REFUSED)
-    except ValueError as exc:
-        _fail(f"guardform: internal error, a generated path is unsafe: {exc}", EXIT_USAGE)
-    for original, kept in result.kept:
-        _progress(f"guardform: kept your edited {original} as {target / kept}")
-    for warning in result.warnings:
-        _progress(f"guardform: warning: {warning}")
 
-    scan_report = None
-    if not no_scan:
-        from wizard.scan import scan_files
-
-        executable = resolve(str(checkov) if checkov else None)
-        scan_report = _scanned(lambda: scan_files(files, checkov=executable, progress=_progress))
+def _generation_text(done: Generation, fmt: str, answers_file: Path) -> str:
+    """What `generate` prints on standard output, in the chosen format."""
+    stack_plan, result, report, target = done.build.plan, done.written, done.report, done.build.target
     on = sum(1 for c in stack_plan.controls if c.enabled)
-    if fmt == "sarif":
-        if scan_report is None:
-            _fail("guardform: --format sarif needs the scan; drop --no-scan")
-        click.echo(format_report(scan_report, "sarif"))
-    elif fmt == "json":
+    if fmt == "sarif" and report is not None:
+        return format_report(report, "sarif")
+    if fmt == "json":
         payload = {
             "stack": str(target),
             "sensitivity": stack_plan.sensitivity,
             "controls": {"on": on, "off": len(stack_plan.controls) - on},
             "write": result.as_dict(),
-            "scan": json.loads(format_report(scan_report, "json")) if scan_report else None,
+            "scan": json.loads(format_report(report, "json")) if report else None,
         }
-        click.echo(json.dumps(payload, indent=2, sort_keys=True))
+        return json.dumps(payload, indent=2, sort_keys=True)
+    lines = [
+        f"guardform {__version__}: {stack_plan.name} ({stack_plan.sensitivity} data) -> {target}",
+        f"  controls: {on} on, {len(stack_plan.controls) - on} off  (guardform explain --answers "
+        f"{answers_file} says why)",
+    ]
+    if result.changed:
+        lines.append(
+            f"  files: {len(result.created)} created, {len(result.updated)} updated, "
+            f"{len(result.unchanged)} unchanged, {len(result.removed)} removed"
+        )
     else:
-        created, updated = len(result.created), len(result.updated)
-        click.echo(f"guardform {__version__}: {stack_plan.name} ({stack_plan.sensitivity} data) -> {target}")
-        click.echo(f"  controls: {on} on, {len(stack_plan.controls) - on} off  (guardform explain --answers "
-                   f"{answers_file} says why)")
-        if result.changed:
-            click.echo(f"  files: {created} created, {updated} updated, {len(result.unchanged)} unchanged, "
-                       f"{len(result.removed)} removed")
-        else:
-            click.echo(f"  files: {target} is up to date; nothing written")
-        if scan_report is not None:
-            click.echo(format_report(scan_report, "text").rstrip())
-        else:
-            click.echo("  scan: skipped (--no-scan)")
-    if scan_report is not None and not scan_report.ok:
-        sys.exit(EXIT_FINDINGS)
+        lines.append(f"  files: {target} is up to date; nothing written")
+    lines.append(format_report(report, "text").rstrip() if report is not None else "  scan: skipped (--no-scan)")
+    return "\n".join(lines)
 
 
 @cli.command("scan")
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
-@click.option("--checkov", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="checkov program to use (default: $GUARDFORM_CHECKOV, PATH, else a managed install).")
-def scan_cmd(directory: Path, fmt: str, checkov: Path | None) -> None:
+@_checkov_option
+@click.pass_context
+def scan_cmd(ctx: click.Context, directory: Path, fmt: str, checkov: Path | None) -> None:
     """Scan any Terraform folder with checkov and guardform's own checks (CKV_GF_*)."""
-    from wizard.scan import guardform_checks_dir, scan
-
-    executable = resolve(str(checkov) if checkov else None)
-    report = _scanned(lambda: scan(directory, checkov=executable, external_checks_dirs=[guardform_checks_dir()],
-                                   progress=_progress))
+    pipe = Pipeline()
+    program = pipe.resolve_checkov(str(checkov) if checkov else None, _progress)
+    report = pipe.scan_folder(directory, program, _progress)
     click.echo(format_report(report, fmt).rstrip())
-    sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
+    ctx.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
 @cli.command()
 @click.option("--answers", "answers_file", required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def explain(answers_file: Path, fmt: str) -> None:
+@click.pass_obj
+def explain(where: Where, answers_file: Path, fmt: str) -> None:
     """List every control, on or off, and the answer that decided it."""
-    from wizard.plan import MODULE_ORDER, plan
-
-    stack_plan = plan(load(answers_file).answers)
+    where.answers_file = answers_file
+    pipe = Pipeline()
+    stack_plan = pipe.plan(pipe.load(answers_file).answers)
     if fmt == "json":
-        controls = [
-            {"id": c.id, "title": c.title, "enabled": c.enabled, "reason": c.reason, "module": c.module,
-             "checks": list(c.checks)}
+        listed = [
+            {
+                "id": c.id,
+                "title": c.title,
+                "enabled": c.enabled,
+                "reason": c.reason,
+                "module": c.module,
+                "checks": list(c.checks),
+            }
             for c in stack_plan.controls
         ]
-        skips = [{"check": s.check_id, "module": s.module, "resource": s.resource, "reason": s.reason}
-                 for s in stack_plan.skips]
-        click.echo(json.dumps({"stack": stack_plan.name, "sensitivity": stack_plan.sensitivity,
-                               "controls": controls, "skips": skips}, indent=2))
+        skips = [
+            {"check": s.check_id, "module": s.module, "resource": s.resource, "reason": s.reason}
+            for s in stack_plan.skips
+        ]
+        click.echo(
+            json.dumps(
+                {"stack": stack_plan.name, "sensitivity": stack_plan.sensitivity, "controls": listed, "skips": skips},
+                indent=2,
+            )
+        )
         return
-    click.echo(f"{stack_plan.name} ({stack_plan.environment}): data is {stack_plan.sensitivity}"
-               f"{stack_plan.tier_reason}; workloads: {', '.join(stack_plan.workloads)}")
+    from wizard.plan import MODULE_ORDER
+
+    click.echo(
+        f"{stack_plan.name} ({stack_plan.environment}): data is {stack_plan.sensitivity}"
+        f"{stack_plan.tier_reason}; workloads: {', '.join(stack_plan.workloads)}"
+    )
     for module in MODULE_ORDER:
         controls = [c for c in stack_plan.controls if c.module == module]
         if not controls:
@@ -267,20 +356,19 @@ def explain(answers_file: Path, fmt: str) -> None:
 
 @cli.command()
 @click.option("--answers", "answers_file", required=True, type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT, show_default=True)
-def diff(answers_file: Path, out: Path) -> None:
+@_out_option
+@click.pass_obj
+def diff(where: Where, answers_file: Path, out: Path) -> None:
     """Show what regenerating from the answers would change in the stack folder (writes nothing)."""
-    from wizard.output import OutputError, diff_stack
-
-    stack_plan, files = build(load(answers_file))
-    try:
-        text = diff_stack(files, out / stack_plan.name)
-    except OutputError as exc:
-        _fail(f"guardform: cannot diff {out / stack_plan.name}: {exc}", EXIT_REFUSED)
+    where.answers_file, where.action = answers_file, "diff"
+    pipe = Pipeline()
+    build = pipe.build_loaded(pipe.load(answers_file), out_dir=out)
+    where.target = build.target
+    text = pipe.diff(build)
     if text:
         click.echo(text, nl=False)
     else:
-        click.echo(f"{out / stack_plan.name}: no changes", err=True)
+        click.echo(f"{build.target}: no changes", err=True)
 
 
 @cli.command()

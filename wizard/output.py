@@ -67,6 +67,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from wizard.errors import GuardformError
+
 __all__ = [
     "CATEGORIES",
     "MANIFEST_NAME",
@@ -106,7 +108,7 @@ Category = Literal["missing", "stale answers", "newer guardform", "hand edit", "
 # --------------------------------------------------------------------------------------------------
 
 
-class OutputError(Exception):
+class OutputError(GuardformError):
     """guardform refused to write (or could not write) the output folder."""
 
 

@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
 from wizard import policyhcl
+from wizard.errors import GuardformError
 from wizard.hclfmt import format_hcl
 from wizard.plan import MODULE_TITLES, Plan
 from wizard.plan.policy import PolicyDocument, Value
@@ -30,7 +31,7 @@ ANSWERS_FILE = "guardform.answers.yaml"
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
-class RenderError(Exception):
+class RenderError(GuardformError):
     """A template could not be rendered (a bug in guardform, or a value no filter accepts)."""
 
 

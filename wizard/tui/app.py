@@ -14,52 +14,17 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from wizard.pipeline import (
+    AnswersFormat,
+    Pipeline,
+    answers_file_text,
+    save_answers_file,
+    stack_answers,
+    stack_dir,
+)
 from wizard.tui import form as F
-from wizard.tui.pipeline import Pipeline, answers_text, save_answers_file
-from wizard.tui.pipeline import stack_dir as _stack_dir
+from wizard.tui import steps
 from wizard.tui.screens.start import StartScreen
-
-STEP_ORDER = ("project", "workload", "data", "network", "keys", "monitoring", "review", "generate", "done")
-
-
-def _screen_for(step: str) -> Screen[Any]:
-    if step == "project":
-        from wizard.tui.screens.project import ProjectScreen
-
-        return ProjectScreen()
-    if step == "workload":
-        from wizard.tui.screens.workload import WorkloadScreen
-
-        return WorkloadScreen()
-    if step == "data":
-        from wizard.tui.screens.data import DataScreen
-
-        return DataScreen()
-    if step == "network":
-        from wizard.tui.screens.network import NetworkScreen
-
-        return NetworkScreen()
-    if step == "keys":
-        from wizard.tui.screens.keys_access import KeysAccessScreen
-
-        return KeysAccessScreen()
-    if step == "monitoring":
-        from wizard.tui.screens.monitoring import MonitoringScreen
-
-        return MonitoringScreen()
-    if step == "review":
-        from wizard.tui.screens.review import ReviewScreen
-
-        return ReviewScreen()
-    if step == "generate":
-        from wizard.tui.screens.generate import GenerateScreen
-
-        return GenerateScreen()
-    if step == "done":
-        from wizard.tui.screens.done import DoneScreen
-
-        return DoneScreen()
-    raise ValueError(step)
 
 
 class WizardApp(App[int]):
@@ -98,7 +63,7 @@ class WizardApp(App[int]):
         self.has_form = False
         #: the ruamel document the answers were loaded from (comments, key order), or None
         self.document: Any = None
-        self.fmt = "yaml"
+        self.fmt: AnswersFormat = "yaml"
         self.answers_path: Path | None = None
         self.saved_snapshot: dict[str, Any] = {}
         self.show_problems_on_arrival = False
@@ -189,11 +154,17 @@ class WizardApp(App[int]):
         for notice in notices:
             self.notify(notice, timeout=6)
         if ignored:
-            self.notify("Unknown fields were left out (saving removes them): " + ", ".join(ignored),
-                        severity="warning", timeout=10)
+            self.notify(
+                "Unknown fields were left out (saving removes them): " + ", ".join(ignored),
+                severity="warning",
+                timeout=10,
+            )
         if problems:
-            self.notify(f"{self.display_path(path)} has answers that need fixing; they are marked on each screen.",
-                        severity="warning", timeout=8)
+            self.notify(
+                f"{self.display_path(path)} has answers that need fixing; they are marked on each screen.",
+                severity="warning",
+                timeout=8,
+            )
         self._restart_at("project")
 
     @staticmethod
@@ -231,16 +202,14 @@ class WizardApp(App[int]):
 
     def answers_yaml(self, answers: Any) -> str:
         """The answers file inside the stack: YAML, keeping a loaded YAML file's comments and order."""
-        from wizard.answers import stack_answers_yaml
-
-        return stack_answers_yaml(answers, self.document, self.fmt)
+        return stack_answers(answers, self.document, self.fmt)
 
     def answers_file_text(self, answers: Any) -> str:
         """The text saved back to the answers file the wizard was opened with (its own format)."""
-        return answers_text(answers, self.document, self.fmt)
+        return answers_file_text(answers, self.document, self.fmt)
 
     def stack_dir(self, answers: Any) -> Path:
-        return _stack_dir(self.out_dir, answers)
+        return stack_dir(self.out_dir, answers)
 
     @staticmethod
     def display_path(path: Path | str | None) -> str:
@@ -258,11 +227,11 @@ class WizardApp(App[int]):
         while len(self.screen_stack) > 1:
             self.pop_screen()
         if step is not None:
-            self.push_screen(_screen_for(step))
+            self.push_screen(steps.step(step).make_screen())
 
     def go_next(self, current: str) -> None:
-        index = STEP_ORDER.index(current)
-        self.push_screen(_screen_for(STEP_ORDER[index + 1]))
+        """Show the step after ``current`` (the registry's order)."""
+        self.push_screen(steps.after(current).make_screen())
 
     def go_back(self) -> None:
         if len(self.screen_stack) > 1:
@@ -273,7 +242,7 @@ class WizardApp(App[int]):
     def go_to_step(self, step: str) -> None:
         """Pop back to the screen of an earlier step (e.g. from a problem listed on the review)."""
         ids = [s.id for s in self.screen_stack]
-        target = f"step-{step}"
+        target = steps.step(step).screen_id
         if target not in ids:
             return
         while self.screen_stack[-1].id != target:
@@ -325,8 +294,10 @@ class WizardApp(App[int]):
         """Exit with the wizard's exit code (1 when the last generated stack has scan problems)."""
         message = None
         if self.generating:
-            message = ("guardform: stopping; the stack folder is either complete or as it was before "
-                       "(a running checkov scan is let finish first).")
+            message = (
+                "guardform: stopping; the stack folder is either complete or as it was before "
+                "(a running checkov scan is let finish first)."
+            )
         self.exit(self.exit_code, return_code=self.exit_code, message=message)
 
     def action_request_quit(self) -> None:
@@ -336,8 +307,10 @@ class WizardApp(App[int]):
             self.leave()
             return
         if self.generating:
-            message = ("A stack is being generated. If the folder is not written yet, quitting leaves it as it "
-                       "was; if it is, only the scan is stopped.")
+            message = (
+                "A stack is being generated. If the folder is not written yet, quitting leaves it as it "
+                "was; if it is, only the scan is stopped."
+            )
             can_save = False
         elif self.dirty:
             message = "Your answers have changes that are not saved."
@@ -370,7 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m wizard.tui", description="guardform's interactive wizard")
     parser.add_argument("--answers", type=Path, default=None, help="prefill from this answers file")
     parser.add_argument("--out", type=Path, default=Path("modules_out"), help="output folder (default modules_out)")
-    parser.add_argument("--checkov", default=None, help="the checkov program to run (else $GUARDFORM_CHECKOV, PATH, "
-                        "or guardform's own)")
+    parser.add_argument(
+        "--checkov", default=None, help="the checkov program to run (else $GUARDFORM_CHECKOV, PATH, or guardform's own)"
+    )
     args = parser.parse_args(argv)
     return run_wizard(args.answers, args.out, checkov=args.checkov)

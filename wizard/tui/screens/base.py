@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Static
 
 from wizard.tui import form as F
+from wizard.tui.steps import WizardStep
 from wizard.tui.widgets.fields import FormField, make_field
 from wizard.tui.widgets.stepper import Stepper
 
@@ -21,43 +22,43 @@ if TYPE_CHECKING:
 
 
 class WizardScreen(Screen[Any]):
-    """Header, step row, footer; Esc goes back."""
-
-    STEP: ClassVar[str | None] = None
-    TITLE_TEXT: ClassVar[str] = ""
+    """Header, step row, footer; Esc goes back. Built for one step of the registry (wizard/tui/steps.py)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
     ]
+
+    def __init__(self, step: WizardStep) -> None:
+        super().__init__(id=step.screen_id)
+        self.wizard_step = step
 
     @property
     def wizard(self) -> WizardApp:
         return self.app  # type: ignore[return-value]
 
     def on_mount(self) -> None:
-        self.sub_title = self.TITLE_TEXT
+        self.sub_title = self.wizard_step.title
 
     def compose_top(self) -> ComposeResult:
         yield Header(icon="◆")
-        yield Stepper(self.STEP)
+        yield Stepper(self.wizard_step.id)
 
     def action_back(self) -> None:
         self.wizard.go_back()
 
 
 class FormScreen(WizardScreen):
-    """One group of questions. Values go into the app's form dict as they change; "Next" asks the
-    answers model and stays here while a question on this screen has a problem."""
+    """One group of questions (``form.py`` holds them per step). Values go into the app's form dict as
+    they change; "Next" asks the answers model and stays here while a question on this screen has a problem."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+n", "next", "Next"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__(id=f"step-{self.STEP}")
-        self.step = next(s for s in F.steps() if s.id == self.STEP)
-        self.TITLE_TEXT = self.step.title
+    def __init__(self, step: WizardStep) -> None:
+        super().__init__(step)
+        self.step = F.step(step.id)
         #: questions whose problems are on show (blurred once, or after a "Next")
         self.shown: set[str] = set()
 
@@ -181,7 +182,10 @@ class FormScreen(WizardScreen):
                 first.focus_control()
                 first.scroll_visible()
             count = sum(len(v) for v in problems.values())
-            self.notify(f"{count} answer{'s' if count != 1 else ''} on this screen need{'s' if count == 1 else ''} "
-                        "attention", severity="warning", timeout=3)
+            self.notify(
+                f"{count} answer{'s' if count != 1 else ''} on this screen need{'s' if count == 1 else ''} attention",
+                severity="warning",
+                timeout=3,
+            )
             return
-        self.wizard.go_next(self.STEP)
+        self.wizard.go_next(self.wizard_step.id)

@@ -10,8 +10,6 @@ from wizard.tui.screens.base import FormScreen
 
 
 class DataScreen(FormScreen):
-    STEP = "data"
-
     def compose_extra(self) -> ComposeResult:
         yield Static("", id="effective", markup=False)
 

@@ -1,16 +1,19 @@
-"""Step 8: render, write and scan in a worker thread, with every step on screen; then checkov's results.
+"""Step 8: render, write and scan in a worker thread, with every stage on screen; then checkov's results.
 
-The worker only calls the stage functions (through the app's Pipeline) and reports back by posting
-messages, so the screen stays live. Nothing reaches the stack folder until ``write_stack`` swaps the
-complete new folder in; a render error or a refusal (hand edits) leaves the disk as it was.
+The worker runs the headless pipeline (``Pipeline.generate`` in wizard/pipeline.py) and hears each stage
+through an observer that posts typed messages (:class:`StageChanged`, :class:`StackWritten`,
+:class:`ScanFinished`, :class:`Failed`, plus progress lines) to this screen, which renders them on the UI
+thread. Nothing reaches the stack folder until ``write_stack`` swaps the complete new folder in; a render
+error or a refusal (hand edits) leaves the disk as it was.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -19,58 +22,156 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, DataTable, Footer, ProgressBar, Static, TabbedContent, TabPane
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
+from wizard.pipeline import Build, Observer, Stage, save_answers_file
 from wizard.tui import form as F
-from wizard.tui.pipeline import ANSWERS_FILE, save_answers_file
 from wizard.tui.screens.base import WizardScreen
+from wizard.tui.steps import WizardStep
 
-STEPS: tuple[tuple[str, str], ...] = (
-    ("plan", "Check the answers and decide the controls"),
-    ("render", "Render the Terraform"),
-    ("write", "Write the stack folder (all at once)"),
-    ("checkov", "Get checkov ready"),
-    ("scan", "Scan the stack with checkov"),
+if TYPE_CHECKING:  # pragma: no cover
+    from wizard.output import DriftError, WriteResult
+    from wizard.plan import Plan
+    from wizard.scan import ScanReport
+
+#: The pipeline's stages as this screen lists them.
+STAGES: tuple[tuple[Stage, str], ...] = (
+    (Stage.PLAN, "Check the answers and decide the controls"),
+    (Stage.RENDER, "Render the Terraform"),
+    (Stage.WRITE, "Write the stack folder (all at once)"),
+    (Stage.CHECKOV, "Get checkov ready"),
+    (Stage.SCAN, "Scan the stack with checkov"),
 )
 MARKS = {"waiting": "·", "running": "▶", "done": "✓", "failed": "✗", "skipped": "-"}
+
+
+# -- what the worker tells the screen --------------------------------------------------------------
+
+
+class StageChanged(Message):
+    """A stage started (``running``) or finished (``done``), with a line of detail."""
+
+    def __init__(self, stage: Stage, state: str, detail: str | None = None) -> None:
+        super().__init__()
+        self.stage, self.state, self.detail = stage, state, detail
+
+
+class Progressed(Message):
+    """A progress line from a long stage (provisioning or running checkov)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class AnswersNotSaved(Message):
+    """The stack is written but the user's answers file could not be saved back."""
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        super().__init__()
+        self.path, self.error = path, error
+
+
+class StackWritten(Message):
+    """The stack folder is written; ``saved`` lists where the answers are now."""
+
+    def __init__(self, result: WriteResult, saved: list[Path], snapshot: dict[str, Any]) -> None:
+        super().__init__()
+        self.result, self.saved, self.snapshot = result, saved, snapshot
+
+
+class ScanFinished(Message):
+    """checkov's findings for the written stack."""
+
+    def __init__(self, report: ScanReport) -> None:
+        super().__init__()
+        self.report = report
+
+
+class Failed(Message):
+    """A stage raised ``error``; the stages after it did not run."""
+
+    def __init__(self, stage: Stage, error: Exception) -> None:
+        super().__init__()
+        self.stage, self.error = stage, error
 
 
 class _Cancelled(Exception):
     pass
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class Job:
     answers: Any
     stack_yaml: str
     answers_path: Path | None
     answers_file_text: str | None
+    out_dir: Path
     target: Path
     force: bool
     snapshot: dict[str, Any]
 
 
-class GenerateScreen(WizardScreen):
-    STEP = "generate"
-    TITLE_TEXT = "Generate"
+class _Relay(Observer):
+    """Runs on the worker thread: turns what the pipeline does into messages for the screen, and stops the
+    pipeline (by raising) once the worker is cancelled or the app has closed."""
 
+    def __init__(self, screen: GenerateScreen, worker: Worker[None], job: Job) -> None:
+        self.screen, self.worker, self.job = screen, worker, job
+        self.current = Stage.PLAN
+
+    def post(self, message: Message) -> None:
+        if self.worker.is_cancelled:
+            raise _Cancelled
+        try:
+            self.screen.post_message(message)
+        except RuntimeError:  # the app has closed its event loop
+            raise _Cancelled from None
+
+    def stage(self, stage: Stage) -> None:
+        self.current = stage
+        self.post(StageChanged(stage, "running"))
+
+    def progress(self, message: str) -> None:
+        self.post(Progressed(message))
+
+    def planned(self, plan: Plan) -> None:
+        on = sum(1 for c in plan.controls if c.enabled)
+        self.post(StageChanged(Stage.PLAN, "done", f"{on} of {len(plan.controls)} controls on"))
+
+    def rendered(self, files: Mapping[str, str]) -> None:
+        self.post(StageChanged(Stage.RENDER, "done", f"{len(files)} files"))
+
+    def written(self, build: Build, result: WriteResult) -> None:
+        from wizard.render import ANSWERS_FILE
+
+        job = self.job
+        saved = [build.target / ANSWERS_FILE]
+        if job.answers_path is not None and job.answers_file_text is not None:
+            try:
+                save_answers_file(job.answers_path, job.answers_file_text)
+                saved.append(job.answers_path)
+            except OSError as exc:
+                self.post(AnswersNotSaved(job.answers_path, exc))
+        self.post(StackWritten(result, saved, job.snapshot))
+
+    def checkov_found(self, checkov: Path) -> None:
+        self.post(StageChanged(Stage.CHECKOV, "done", str(checkov)))
+
+    def scanned(self, report: ScanReport) -> None:
+        self.post(ScanFinished(report))
+
+
+class GenerateScreen(WizardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+n", "finish", "Finish"),
     ]
 
-    class _Call(Message):
-        """Runs a method on the UI thread, in order (posted by the worker)."""
-
-        def __init__(self, fn: Callable[..., None], args: tuple[Any, ...]) -> None:
-            super().__init__()
-            self.fn = fn
-            self.args = args
-
-    def __init__(self) -> None:
-        super().__init__(id="step-generate")
+    def __init__(self, step: WizardStep) -> None:
+        super().__init__(step)
         self.running = False
-        self.state = dict.fromkeys((s for s, _ in STEPS), "waiting")
+        self.state = dict.fromkeys((s.value for s, _ in STAGES), "waiting")
         self.detail: dict[str, str] = {}
         self.job: Job | None = None
         self.report: Any = None
@@ -83,7 +184,7 @@ class GenerateScreen(WizardScreen):
         yield from self.compose_top()
         with VerticalScroll(id="gen-top"):
             yield Static("", id="steps", markup=False)
-            yield ProgressBar(total=len(STEPS), show_eta=False, id="progress")
+            yield ProgressBar(total=len(STAGES), show_eta=False, id="progress")
             yield Static("", id="status", markup=False)
             yield Static("", id="problem", markup=False)
         with Horizontal(id="problem-actions"):
@@ -120,26 +221,26 @@ class GenerateScreen(WizardScreen):
         answers, issues = F.validate(app.form)
         self._reset()
         if answers is None:
-            self._set("plan", "failed")
+            self._set(Stage.PLAN.value, "failed")
             self._problem("The answers are not valid:\n" + "\n".join(f"  {i.field}: {i.message}" for i in issues))
             return
-        target = app.stack_dir(answers)
         self.job = Job(
             answers=answers,
             stack_yaml=app.answers_yaml(answers),
             answers_path=app.answers_path,
             answers_file_text=app.answers_file_text(answers) if app.answers_path is not None else None,
-            target=target,
+            out_dir=app.out_dir,
+            target=app.stack_dir(answers),
             force=force,
             snapshot=F.form_to_data(app.form),
         )
         self.running = True
         app.generating = True
-        self._status(f"Generating {app.display_path(target)}/ …")
+        self._status(f"Generating {app.display_path(self.job.target)}/ …")
         self._work(self.job)
 
     def _reset(self) -> None:
-        self.state = dict.fromkeys((s for s, _ in STEPS), "waiting")
+        self.state = dict.fromkeys((s.value for s, _ in STAGES), "waiting")
         self.detail = {}
         self.report = None
         self.write_result = None
@@ -159,81 +260,24 @@ class GenerateScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="generate", exit_on_error=False)
     def _work(self, job: Job) -> None:
-        worker = get_current_worker()
-        pipe = self.wizard.pipeline
-        current = "plan"
-
-        def post(fn: Callable[..., None], *args: Any) -> None:
-            if worker.is_cancelled:
-                raise _Cancelled
-            try:
-                self.post_message(self._Call(fn, args))
-            except RuntimeError:  # the app has closed its event loop
-                raise _Cancelled from None
-
-        def progress(message: str) -> None:
-            post(self._status, message)
-
+        worker: Worker[None] = get_current_worker()
+        relay = _Relay(self, worker, job)
         try:
-            post(self._set, "plan", "running")
-            plan = pipe.plan(job.answers)
-            on = sum(1 for c in plan.controls if c.enabled)
-            post(self._set, "plan", "done", f"{on} of {len(plan.controls)} controls on")
-
-            current = "render"
-            post(self._set, "render", "running")
-            try:
-                files = pipe.render(plan, job.stack_yaml)
-            except Exception as exc:
-                post(self._fail, "render", f"Rendering failed, so nothing was written.\n{type(exc).__name__}: {exc}")
-                return
-            post(self._set, "render", "done", f"{len(files)} files")
-
-            current = "write"
-            post(self._set, "write", "running")
-            from wizard.output import DriftError
-
-            try:
-                result = pipe.write(files, job.target, job.answers, force=job.force)
-            except DriftError as exc:
-                post(self._drift, exc)
-                return
-            except Exception as exc:
-                post(self._fail, "write",
-                     f"Writing failed; the folder was left as it was.\n{type(exc).__name__}: {exc}")
-                return
-            saved = [job.target / ANSWERS_FILE]
-            if job.answers_path is not None and job.answers_file_text is not None:
-                try:
-                    save_answers_file(job.answers_path, job.answers_file_text)
-                    saved.append(job.answers_path)
-                except OSError as exc:
-                    post(self._warn, f"Could not save {job.answers_path}: {exc}")
-            post(self._written, result, saved, job.snapshot)
-
-            current = "checkov"
-            post(self._set, "checkov", "running")
-            checkov = self._get_checkov(worker, progress)
-            post(self._set, "checkov", "done", str(checkov))
-
-            current = "scan"
-            post(self._set, "scan", "running")
-            report = pipe.scan(files, checkov, progress)
-            post(self._scanned, report)
+            self.wizard.pipeline.generate(
+                job.answers,
+                answers_yaml=job.stack_yaml,
+                out_dir=job.out_dir,
+                force=job.force,
+                find_checkov=lambda progress: self._get_checkov(worker, progress),
+                observer=relay,
+            )
         except _Cancelled:
             return
         except Exception as exc:
-            from wizard.scan import ScanError
+            with contextlib.suppress(_Cancelled):
+                relay.post(Failed(relay.current, exc))
 
-            what = "checkov could not run" if isinstance(exc, ScanError) else f"{type(exc).__name__}"
-            after = (" The stack is written; scan it later with `guardform scan "
-                     f"{self.wizard.display_path(job.target)}`.") if current in ("checkov", "scan") else ""
-            try:
-                post(self._fail, current, f"{what}:{after}\n{exc}")
-            except _Cancelled:
-                return
-
-    def _get_checkov(self, worker: Any, progress: Callable[[str], None]) -> Path:
+    def _get_checkov(self, worker: Worker[None], progress: Callable[[str], None]) -> Path:
         app = self.wizard
         thread = app.prewarm_thread
         if thread is not None:
@@ -243,23 +287,66 @@ class GenerateScreen(WizardScreen):
                 thread.join(0.2)
                 if worker.is_cancelled:
                     raise _Cancelled
-            if getattr(thread, "checkov", None) is not None:
-                return thread.checkov
+            warm: Path | None = getattr(thread, "checkov", None)
+            if warm is not None:
+                return warm
         return app.pipeline.resolve_checkov(app.checkov, progress)
 
-    @on(_Call)
-    def _call(self, message: GenerateScreen._Call) -> None:
-        message.fn(*message.args)
+    # -- messages from the worker (UI thread) ------------------------------------------------------
+
+    @on(StageChanged)
+    def _stage_changed(self, message: StageChanged) -> None:
+        self._set(message.stage.value, message.state, message.detail)
+
+    @on(Progressed)
+    def _progressed(self, message: Progressed) -> None:
+        self._status(message.text)
+
+    @on(AnswersNotSaved)
+    def _answers_not_saved(self, message: AnswersNotSaved) -> None:
+        self._warn(f"Could not save {message.path}: {message.error}")
+
+    @on(StackWritten)
+    def _stack_written(self, message: StackWritten) -> None:
+        self._written(message.result, message.saved, message.snapshot)
+
+    @on(ScanFinished)
+    def _scan_finished(self, message: ScanFinished) -> None:
+        self._scanned(message.report)
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        from wizard.output import DriftError
+        from wizard.scan import ScanError
+
+        stage, exc = message.stage, message.error
+        if stage is Stage.WRITE and isinstance(exc, DriftError):
+            self._drift(exc)
+            return
+        if stage is Stage.RENDER:
+            text = f"Rendering failed, so nothing was written.\n{type(exc).__name__}: {exc}"
+        elif stage is Stage.WRITE:
+            text = f"Writing failed; the folder was left as it was.\n{type(exc).__name__}: {exc}"
+        else:
+            what = "checkov could not run" if isinstance(exc, ScanError) else f"{type(exc).__name__}"
+            after = ""
+            if stage in (Stage.CHECKOV, Stage.SCAN) and self.job is not None:
+                after = (
+                    " The stack is written; scan it later with `guardform scan "
+                    f"{self.wizard.display_path(self.job.target)}`."
+                )
+            text = f"{what}:{after}\n{exc}"
+        self._fail(stage.value, text)
 
     # -- UI updates (UI thread) --------------------------------------------------------------------
 
     def _render_steps(self) -> None:
         lines = []
-        for step, title in STEPS:
-            state = self.state[step]
+        for stage, title in STAGES:
+            state = self.state[stage.value]
             text = f" {MARKS[state]} {title}"
-            if step in self.detail:
-                text += f" — {self.detail[step]}"
+            if stage.value in self.detail:
+                text += f" — {self.detail[stage.value]}"
             lines.append(text)
         self.query_one("#steps", Static).update("\n".join(lines))
         done = sum(1 for s in self.state.values() if s == "done")
@@ -290,7 +377,7 @@ class GenerateScreen(WizardScreen):
 
     def _fail(self, step: str, message: str) -> None:
         self._set(step, "failed")
-        for s, _ in STEPS:
+        for s in self.state:
             if self.state[s] == "waiting":
                 self.state[s] = "skipped"
         self._render_steps()
@@ -304,7 +391,7 @@ class GenerateScreen(WizardScreen):
         self._finish_run()
         self.query_one("#retry", Button).focus()
 
-    def _drift(self, exc: Any) -> None:
+    def _drift(self, exc: DriftError) -> None:
         self._set("write", "failed", "refused: files changed by hand")
         for s in ("checkov", "scan"):
             self.state[s] = "skipped"
@@ -323,8 +410,10 @@ class GenerateScreen(WizardScreen):
         self.wizard.mark_saved(snapshot)
         self.wizard.last_generation = self
         if result.changed:
-            detail = (f"{len(result.created)} new, {len(result.updated)} updated, {len(result.removed)} removed, "
-                      f"{len(result.unchanged)} unchanged")
+            detail = (
+                f"{len(result.created)} new, {len(result.updated)} updated, {len(result.removed)} removed, "
+                f"{len(result.unchanged)} unchanged"
+            )
         else:
             detail = f"already up to date ({len(result.unchanged)} files unchanged)"
         if result.kept_as_orig:
@@ -341,9 +430,11 @@ class GenerateScreen(WizardScreen):
         self.query_one("#steps").display = False
         self.query_one("#progress").display = False
         target = self.wizard.display_path(self.job.target) if self.job else ""
-        summary = (f"✓ Wrote {target}/ ({self.detail.get('write', '')}).\n"
-                   f"checkov {report.checkov_version}: {len(report.passed)} passed, {len(report.failed)} failed, "
-                   f"{len(report.skipped)} skipped, {report.resource_count} resources")
+        summary = (
+            f"✓ Wrote {target}/ ({self.detail.get('write', '')}).\n"
+            f"checkov {report.checkov_version}: {len(report.passed)} passed, {len(report.failed)} failed, "
+            f"{len(report.skipped)} skipped, {report.resource_count} resources"
+        )
         if report.parse_errors or report.check_errors:
             summary += f", {len(report.parse_errors)} parse errors, {len(report.check_errors)} check errors"
         summary += " — " + ("PASSED" if report.ok else "FAILED")
@@ -351,8 +442,7 @@ class GenerateScreen(WizardScreen):
             summary += "\n" + "\n".join(f"note: {n}" for n in report.notes)
         self.query_one("#scan-summary", Static).update(summary)
         self.query_one("#scan-summary").display = True
-        self.findings = {"failed": list(report.failed), "skipped": list(report.skipped),
-                         "passed": list(report.passed)}
+        self.findings = {"failed": list(report.failed), "skipped": list(report.skipped), "passed": list(report.passed)}
         tabs = self.query_one("#results", TabbedContent)
         tabs.display = True
         for kind, items in self.findings.items():
@@ -364,8 +454,10 @@ class GenerateScreen(WizardScreen):
                     row.append(Text(f.skip_reason or "(no reason given)"))
                 table.add_row(*row, key=str(i))
             tabs.get_tab(f"tab-{kind}").label = f"{kind.capitalize()} ({len(items)})"
-        errors = [*(f"parse error: {p}" for p in report.parse_errors), *(f"check error: {e}" for e in
-                                                                           report.check_errors)]
+        errors = [
+            *(f"parse error: {p}" for p in report.parse_errors),
+            *(f"check error: {e}" for e in report.check_errors),
+        ]
         self.query_one("#scan-errors", Static).update("\n".join(errors) or "none")
         tabs.get_tab("tab-errors").label = f"Errors ({len(errors)})"
         tabs.show_tab("tab-errors") if errors else tabs.hide_tab("tab-errors")
@@ -402,8 +494,7 @@ class GenerateScreen(WizardScreen):
             panel.update("No findings of this kind." if not items else "")
             return
         f = items[index]
-        lines = [f"{f.result.upper()} {f.check_id}: {f.check_name}", f"resource: {f.resource}",
-                 f"file: {f.location}"]
+        lines = [f"{f.result.upper()} {f.check_id}: {f.check_name}", f"resource: {f.resource}", f"file: {f.location}"]
         if f.skip_reason is not None or f.result == "skipped":
             lines.append(f"why skipped: {f.skip_reason or '(no reason given)'}")
         if f.guideline:
@@ -422,7 +513,7 @@ class GenerateScreen(WizardScreen):
             return []
         start, end = finding.lines
         end = max(end, start)
-        shown = text[start - 1:min(end, start + 11)]
+        shown = text[start - 1 : min(end, start + 11)]
         out = [f"{n:>5} │ {line}" for n, line in enumerate(shown, start)]
         if end > start + 11:
             out.append("      │ …")
@@ -448,12 +539,13 @@ class GenerateScreen(WizardScreen):
 
     def action_back(self) -> None:
         if self.running:
-            self.notify("Generation is running. The folder is replaced only when everything is written.",
-                        severity="warning")
+            self.notify(
+                "Generation is running. The folder is replaced only when everything is written.", severity="warning"
+            )
             return
         super().action_back()
 
     def action_finish(self) -> None:
         if self.running or not self.written:
             return
-        self.wizard.go_next("generate")
+        self.wizard.go_next(self.wizard_step.id)

@@ -18,19 +18,17 @@ from textual.widgets.option_list import Option
 
 from wizard.tui import form as F
 from wizard.tui.screens.base import WizardScreen
+from wizard.tui.steps import STEPS, WizardStep
 
 
 class ReviewScreen(WizardScreen):
-    STEP = "review"
-    TITLE_TEXT = "Review"
-
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+n", "generate", "Generate"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__(id="step-review")
+    def __init__(self, step: WizardStep) -> None:
+        super().__init__(step)
         self.controls: list[Any] = []
         self.problem_steps: list[str] = []
 
@@ -73,15 +71,17 @@ class ReviewScreen(WizardScreen):
         problems.clear_options()
         self.problem_steps = []
         if answers is None:
-            titles = {s.id: s.title for s in F.steps()}
+            titles = {s.id: s.title for s in STEPS}
             for issue in issues:
                 step = F.step_of(F.field_of(issue.field)) if issue.field else None
                 where = titles.get(step, "Answers") if step else "Answers"
                 label = f"{where} › {issue.field}: {issue.message}" if issue.field else f"{where}: {issue.message}"
                 problems.add_option(Option(Content(label)))
                 self.problem_steps.append(step or "project")
-            summary.update(f"{len(issues)} answer(s) need attention before anything can be generated. "
-                           "Enter on a problem opens its screen.")
+            summary.update(
+                f"{len(issues)} answer(s) need attention before anything can be generated. "
+                "Enter on a problem opens its screen."
+            )
             problems.display = True
             problems.highlighted = 0
             tabs.display = False
@@ -95,8 +95,9 @@ class ReviewScreen(WizardScreen):
         self.controls = list(plan.controls)
         on = sum(1 for c in self.controls if c.enabled)
         target = self.wizard.display_path(self.wizard.stack_dir(answers))
-        tier = plan.sensitivity + (f" (declared {plan.declared_sensitivity})"
-                                   if plan.sensitivity != plan.declared_sensitivity else "")
+        tier = plan.sensitivity + (
+            f" (declared {plan.declared_sensitivity})" if plan.sensitivity != plan.declared_sensitivity else ""
+        )
         summary.update(
             f"{plan.name} ({plan.environment}, {plan.region}) · {tier} data · {on} of {len(self.controls)} controls "
             f"on · modules: {', '.join(plan.modules)}\nGenerate writes {target}/ and scans it with checkov. "
@@ -114,14 +115,19 @@ class ReviewScreen(WizardScreen):
         row = table.cursor_row
         table.clear()
         for i, c in enumerate(self.controls):
-            table.add_row(Text("on" if c.enabled else "off", style="bold" if c.enabled else ""), Text(c.title),
-                          Text(c.reason), Text(c.module), key=str(i))
+            table.add_row(
+                Text("on" if c.enabled else "off", style="bold" if c.enabled else ""),
+                Text(c.title),
+                Text(c.reason),
+                Text(c.module),
+                key=str(i),
+            )
         if self.controls:
             table.move_cursor(row=min(max(row, 0), len(self.controls) - 1))
             self._show_control(table.cursor_row)
 
     def _fill_files(self, plan: Any, target: str) -> None:
-        from wizard.tui.pipeline import planned_files
+        from wizard.pipeline import planned_files
 
         paths = planned_files(plan)
         lines = [f"{target}/   ({len(paths)} files)", ""]
@@ -168,4 +174,4 @@ class ReviewScreen(WizardScreen):
         if answers is None:
             self.notify("Fix the answers listed first.", severity="warning")
             return
-        self.wizard.go_next("review")
+        self.wizard.go_next(self.wizard_step.id)

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Input, Static
 
 from wizard.tui.screens.base import WizardScreen
+from wizard.tui.steps import START
 
 INTRO = (
     "guardform writes hardened Terraform for AI workloads on AWS (SageMaker, Bedrock).\n"
@@ -21,9 +22,6 @@ KEYS = "Tab moves · Enter chooses · Space toggles · Esc goes back · Ctrl+S s
 
 
 class StartScreen(WizardScreen):
-    STEP = None
-    TITLE_TEXT = "Start"
-
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Quit", show=False),
         Binding("ctrl+n", "new", "New answers"),
@@ -31,7 +29,7 @@ class StartScreen(WizardScreen):
     ]
 
     def __init__(self, path: str = "", problem: str = "") -> None:
-        super().__init__(id="step-start")
+        super().__init__(START)
         self.initial_path = path
         self.initial_problem = problem
 

@@ -5,17 +5,7 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-#: (step id, short title) in the order the wizard walks them.
-STEPS: tuple[tuple[str, str], ...] = (
-    ("project", "Project"),
-    ("workload", "Workload"),
-    ("data", "Data"),
-    ("network", "Network"),
-    ("keys", "Keys"),
-    ("monitoring", "Monitoring"),
-    ("review", "Review"),
-    ("generate", "Generate"),
-)
+from wizard.tui.steps import on_bar
 
 
 class Stepper(Static):
@@ -29,13 +19,15 @@ class Stepper(Static):
 
     @staticmethod
     def _content(current: str | None) -> Content:
-        ids = [s for s, _ in STEPS]
+        bar = on_bar()
+        ids = [s.id for s in bar]
         here = ids.index(current) if current in ids else -1
         parts: list[tuple[str, str] | str] = []
-        for i, (step, title) in enumerate(STEPS):
+        for i, step in enumerate(bar):
+            title = step.label or step.title
             if i:
                 parts.append((" › ", "dim"))
-            if step == current:
+            if step.id == current:
                 parts.append((f" {title} ", "bold reverse"))
             elif i < here:
                 parts.append(title)

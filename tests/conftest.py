@@ -1,0 +1,254 @@
+"""Shared helpers for the tests: paths, and the wizard's fakes and Pilot steps (tests/test_tui*.py).
+
+The wizard's helpers drive it as a user would: keyboard first (Tab, arrows, Enter, Space, Ctrl+N).
+``FakePipeline`` keeps the real plan and the real, atomic write, and replaces render (a small fixed
+stack), checkov's lookup and the scan (a fixed report), so a flow test needs neither the templates
+nor checkov.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import shutil
+import threading
+from collections.abc import Callable, Coroutine, Mapping
+from pathlib import Path
+from typing import Any
+
+from textual.widgets import Input, Static
+
+from wizard.pipeline import Pipeline, Progress
+from wizard.render import ANSWERS_FILE
+from wizard.scan import Finding, ScanReport
+from wizard.tui import form as F
+from wizard.tui.app import WizardApp
+from wizard.tui.widgets.fields import FormField
+from wizard.tui.widgets.toggles import CheckList, Choices
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+SIZE = (100, 30)
+
+
+# -- the wizard: fakes and Pilot steps -----------------------------------------------------------
+
+
+def sync(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async test with asyncio.run (no async pytest plugin is installed)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(fn(*args, **kwargs))
+
+    return wrapper
+
+
+FAKE_TF = 'resource "aws_s3_bucket" "this" {\n  bucket_prefix = "demo-"\n  force_destroy = false\n}\n'
+
+
+def fake_report() -> ScanReport:
+    failed = Finding(
+        "CKV_AWS_18",
+        "Ensure the S3 bucket has access logging enabled",
+        "failed",
+        "module.s3.aws_s3_bucket.this",
+        "modules/s3/main.tf",
+        (1, 4),
+        "https://example.com/ckv_aws_18",
+    )
+    skipped = Finding(
+        "CKV_AWS_144",
+        "Ensure that S3 bucket has cross-region replication enabled",
+        "skipped",
+        "module.s3.aws_s3_bucket.this",
+        "modules/s3/main.tf",
+        (1, 4),
+        None,
+        "data residency: allowed_regions holds no second region",
+    )
+    passed = tuple(
+        Finding(
+            f"CKV_AWS_{n}", f"Passing check {n}", "passed", "module.s3.aws_s3_bucket.this", "modules/s3/main.tf", (1, 4)
+        )
+        for n in (19, 21, 53, 54, 55, 56)
+    )
+    return ScanReport("3.3.30", passed=passed, failed=(failed,), skipped=(skipped,), resource_count=1)
+
+
+class FakePipeline(Pipeline):
+    """Real plan and real (atomic) write; a small fixed stack instead of the templates; a fixed scan."""
+
+    def __init__(
+        self,
+        report: ScanReport | None = None,
+        render_error: Exception | None = None,
+        render_gate: threading.Event | None = None,
+    ) -> None:
+        self.report = report or fake_report()
+        self.render_error = render_error
+        self.render_gate = render_gate
+        self.scanned: list[list[str]] = []
+        self.resolved = 0
+
+    def render(self, plan: Any, answers_yaml: str) -> dict[str, str]:
+        if self.render_gate is not None:
+            self.render_gate.wait(10)
+        if self.render_error is not None:
+            raise self.render_error
+        return {
+            "README.md": f"# {plan.name}\n",
+            "main.tf": 'module "s3" {\n  source = "./modules/s3"\n}\n',
+            "modules/s3/main.tf": FAKE_TF,
+            ANSWERS_FILE: answers_yaml,
+        }
+
+    def prewarm(self, explicit: str | None, progress: Progress | None) -> Any:
+        return None
+
+    def resolve_checkov(self, explicit: str | None, progress: Progress | None) -> Path:
+        self.resolved += 1
+        return Path("/opt/checkov/bin/checkov")
+
+    def scan(self, files: Mapping[str, str], checkov: Path, progress: Progress | None) -> ScanReport:
+        if progress is not None:
+            progress("Scanning with checkov…")
+        self.scanned.append(sorted(files))
+        return self.report
+
+
+class WarmedUp(threading.Thread):
+    """Stands in for scan.CheckovPrewarm: resolves checkov on a thread, started when the wizard opens."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.checkov: Path | None = None
+        self.error: Exception | None = None
+
+    def run(self) -> None:
+        self.checkov = Path("/opt/warm/bin/checkov")
+
+
+def make_app(tmp_path: Path, answers: Path | None = None, pipeline: Pipeline | None = None) -> WizardApp:
+    return WizardApp(answers, tmp_path / "out", prewarm=False, pipeline=pipeline or FakePipeline())
+
+
+def copy_example(tmp_path: Path, name: str = "restricted-phi-bedrock.yaml") -> Path:
+    target = tmp_path / name
+    shutil.copy(EXAMPLES / name, target)
+    return target
+
+
+async def settle(pilot: Any) -> None:
+    await pilot.pause()
+    await pilot.pause()
+
+
+def field(app: WizardApp, path: str) -> FormField:
+    return app.screen.field(path)  # type: ignore[attr-defined]
+
+
+async def type_into(pilot: Any, path: str, text: str) -> None:
+    """Focus the field with the keyboard-equivalent focus(), clear it, and type."""
+    control = field(pilot.app, path).query_one(Input)
+    control.focus()
+    control.value = ""
+    await pilot.pause()
+    if text:
+        await pilot.press(*text)
+    await pilot.pause()
+
+
+async def choose(pilot: Any, path: str, value: Any) -> None:
+    """Pick a radio option with the keyboard: arrows to it, then Enter."""
+    choices = field(pilot.app, path).query_one(Choices)
+    choices.focus()
+    await pilot.pause()
+    target = choices.values.index(value)
+    for _ in range(len(choices.values) + 1):
+        if choices._selected == target:
+            break
+        await pilot.press("down")
+    assert choices._selected == target
+    if choices.value != value:
+        await pilot.press("enter")
+    await pilot.pause()
+    assert choices.value == value
+
+
+async def tick(pilot: Any, path: str, values: list[str]) -> None:
+    """Make exactly ``values`` checked in a check list, with arrows and Space."""
+    checklist = field(pilot.app, path).query_one(CheckList)
+    checklist.focus()
+    await pilot.pause()
+    for index in range(checklist.option_count):
+        value = checklist.get_option_at_index(index).value
+        if (value in values) != (value in checklist.selected):
+            while checklist.highlighted != index:
+                await pilot.press("down" if (checklist.highlighted or 0) < index else "up")
+            await pilot.press("space")
+    await pilot.pause()
+    assert sorted(checklist.selected) == sorted(values)
+
+
+async def next_screen(pilot: Any) -> None:
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+
+
+async def fill_new(
+    pilot: Any,
+    *,
+    name: str,
+    sensitivity: str,
+    kinds: list[str],
+    region: str = "us-east-1",
+    models: str = "",
+    categories: list[str] | None = None,
+    compliance: list[str] | None = None,
+    environment: str = "dev",
+    strategy: str = "per_purpose",
+    email: str = "",
+) -> None:
+    """From the start screen, answer every question screen by keyboard and arrive at the review."""
+    app = pilot.app
+    await pilot.press("enter")  # "Start with new answers" has the focus
+    await settle(pilot)
+    assert app.screen.id == "step-project"
+    await type_into(pilot, "project.name", name)
+    await choose(pilot, "project.environment", environment)
+    await type_into(pilot, "project.region", region)
+    await next_screen(pilot)
+    assert app.screen.id == "step-workload"
+    await tick(pilot, "workload.kinds", kinds)
+    if "bedrock" in kinds:
+        await type_into(pilot, "workload.bedrock_models", models)
+    await next_screen(pilot)
+    assert app.screen.id == "step-data"
+    await choose(pilot, "data.sensitivity", sensitivity)
+    await tick(pilot, "data.categories", categories or [])
+    await tick(pilot, "data.compliance", compliance or [])
+    await next_screen(pilot)
+    assert app.screen.id == "step-network"
+    await next_screen(pilot)
+    assert app.screen.id == "step-keys"
+    await choose(pilot, "keys.strategy", strategy)
+    await next_screen(pilot)
+    assert app.screen.id == "step-monitoring"
+    if email:
+        await type_into(pilot, "monitoring.alert_email", email)
+    await next_screen(pilot)
+    assert app.screen.id == "step-review", F.validate(app.form)[1]
+
+
+async def generate(pilot: Any) -> None:
+    app = pilot.app
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+    assert app.screen.id == "step-generate"
+    await app.workers.wait_for_complete()
+    await settle(pilot)
+
+
+def text_of(app: WizardApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
