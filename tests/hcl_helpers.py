@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import hcl2
 
@@ -36,7 +37,7 @@ def decode_hcl_string(token: str) -> str:
     return "".join(out)
 
 
-def parse_tf(text: str) -> dict:
+def parse_tf(text: str) -> dict[str, Any]:
     return hcl2.loads(text)
 
 

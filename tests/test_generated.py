@@ -53,10 +53,14 @@ def pairwise(factors: dict[str, list[Any]]) -> list[dict[str, Any]]:
             for k in range(len(names)):
                 if row[k] != -1:
                     continue
-                row[k] = max(range(len(factors[names[k]])),
-                             key=lambda v, k=k: sum(1 for m in range(len(names)) if row[m] != -1 and m != k and
-                                                    ((min(m, k), row[m] if m < k else v, max(m, k),
-                                                      v if m < k else row[m]) in uncovered)))
+
+                # Called at once, inside this iteration: row and uncovered are bound explicitly anyway.
+                def pairs_covered(v: int, k: int = k, row: list[int] = row,
+                                  uncovered: set[tuple[int, int, int, int]] = uncovered) -> int:
+                    return sum(1 for m in range(len(names)) if row[m] != -1 and m != k and
+                               (min(m, k), row[m] if m < k else v, max(m, k), v if m < k else row[m]) in uncovered)
+
+                row[k] = max(range(len(factors[names[k]])), key=pairs_covered)
             score = sum(1 for x, y in itertools.combinations(range(len(names)), 2)
                         if (x, row[x], y, row[y]) in uncovered)
             if score > best_score:
