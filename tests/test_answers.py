@@ -26,7 +26,7 @@ EXAMPLES = Path(__file__).parent.parent / "examples"
 # file → (field path the message must name, a phrase it must contain, line it must point at or None)
 EXPECTED: dict[str, tuple[str, str, int | None]] = {
     "allowed-regions-missing-region.yaml": ("project.allowed_regions", "must contain", 1),
-    "bad-admin-arn.yaml": ("access.admin_role_arns", "not an IAM role ARN", 4),
+    "bad-admin-arn.yaml": ("access.admin_role_arns[0]", "not an IAM role ARN", 4),
     "bad-caller.yaml": ("workload.bedrock_callers[0]", "'eks' is not allowed", 2),
     "bad-category.yaml": ("data.categories[0]", "'pci' is not allowed", 3),
     "bad-email.yaml": ("monitoring.alert_email", "not an email address", 4),
@@ -36,7 +36,7 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
     "bad-name.yaml": ("project.name", "lowercase letters", 1),
     "bad-region.yaml": ("project.region", "did you mean 'us-east-2'", 1),
     "bad-sensitivity.yaml": ("data.sensitivity", "'secret' is not allowed", 3),
-    "bad-subnet-id.yaml": ("network.private_subnet_ids", "not a subnet id", 4),
+    "bad-subnet-id.yaml": ("network.private_subnet_ids[0]", "not a subnet id", 4),
     "bedrock-without-models.yaml": ("workload.bedrock_models", "at least one model", 2),
     "cidr-too-small.yaml": ("network.cidr", "between /16 and /24", 4),
     "deletion-window.yaml": ("keys.deletion_window_days", "between 7 and 30", 4),
@@ -44,7 +44,7 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
     "empty.yaml": ("", "empty", None),
     "existing-one-subnet.yaml": ("network.private_subnet_ids", "at least two", 4),
     "existing-without-vpc.yaml": ("network.vpc_id", "required when mode is 'existing'", 4),
-    "global-profile.yaml": ("workload.bedrock_models", "global inference profile", 2),
+    "global-profile.yaml": ("workload.bedrock_models[0]", "global inference profile", 2),
     "missing-data.yaml": ("data", "is required", None),
     "missing-region.yaml": ("project.region", "is required", 1),
     "models-without-bedrock.yaml": ("workload.bedrock_models", "must be empty", 2),
