@@ -12,8 +12,10 @@ from click.testing import CliRunner
 from wizard.answers import AnswerIssue, AnswersError, load_answers, parse_answers
 from wizard.cli import cli
 
-BASE = "project: {name: fraud-scoring, region: us-east-1}\nworkload: {kinds: [sagemaker_training]}\n" \
+BASE = (
+    "project: {name: fraud-scoring, region: us-east-1}\nworkload: {kinds: [sagemaker_training]}\n"
     "data: {sensitivity: internal}\n"
+)
 
 
 def _issues(text: str, fmt: str = "yaml") -> list[AnswerIssue]:
@@ -68,8 +70,10 @@ def test_core_tags_that_restate_a_type_are_accepted() -> None:
 
 @pytest.mark.parametrize("depth", [11, 250, 5000])
 def test_deep_yaml_nesting_is_refused_without_recursion(depth: int) -> None:
-    for text in (BASE + "keys: " + "[" * depth + "]" * depth + "\n",
-                 BASE + "keys:\n" + "".join(" " * i + "-\n" for i in range(1, min(depth, 1000) + 1))):
+    for text in (
+        BASE + "keys: " + "[" * depth + "]" * depth + "\n",
+        BASE + "keys:\n" + "".join(" " * i + "-\n" for i in range(1, min(depth, 1000) + 1)),
+    ):
         issue = _one(text)
         assert "nest more than 10 levels deep" in issue.message
         assert issue.line is not None and issue.line >= 4
@@ -89,17 +93,25 @@ def test_nesting_an_answers_file_needs_is_accepted() -> None:
     assert [i.field for i in issues] == ["workload.kinds[0]"]
 
 
-@pytest.mark.parametrize(("fmt", "number"), [
-    ("yaml", "9" * 5000), ("yaml", "-" + "1" * 4301), ("yaml", "0x" + "f" * 5000),  # hex: str() of it would fail
-    ("json", "9" * 5000), ("json", "-" + "1" * 4301),
-])
+@pytest.mark.parametrize(
+    ("fmt", "number"),
+    [
+        ("yaml", "9" * 5000),
+        ("yaml", "-" + "1" * 4301),
+        ("yaml", "0x" + "f" * 5000),  # hex: str() of it would fail
+        ("json", "9" * 5000),
+        ("json", "-" + "1" * 4301),
+    ],
+)
 def test_huge_integers_are_refused_naming_the_line(fmt: str, number: str) -> None:
     if fmt == "yaml":
         text = BASE + f"keys:\n  rotation_days: {number}\n"
         line = 5
     else:
-        text = ('{"project": {"name": "fraud-scoring", "region": "us-east-1"},\n"workload": {"kinds": ["bedrock"]},\n'
-                f'"data": {{"sensitivity": "public"}},\n"keys": {{"rotation_days": {number}}}}}\n')
+        text = (
+            '{"project": {"name": "fraud-scoring", "region": "us-east-1"},\n"workload": {"kinds": ["bedrock"]},\n'
+            f'"data": {{"sensitivity": "public"}},\n"keys": {{"rotation_days": {number}}}}}\n'
+        )
         line = 4
     issue = _one(text, fmt)
     assert f"a number with {len(number)} characters" in issue.message
@@ -117,8 +129,14 @@ def test_twenty_thousand_unknown_keys_are_refused_as_the_wrong_file(tmp_path: Pa
     path.write_text(BASE + "".join(f"k{i}: 1\n" for i in range(20_000)))
     with pytest.raises(AnswersError) as info:
         load_answers(path)
-    assert info.value.issues == [AnswerIssue("", "holds more than 10000 values (keys and items) by this line; an "
-                                             "answers file has a few dozen (is this the right file?)", 4996)]
+    assert info.value.issues == [
+        AnswerIssue(
+            "",
+            "holds more than 10000 values (keys and items) by this line; an "
+            "answers file has a few dozen (is this the right file?)",
+            4996,
+        )
+    ]
 
 
 def test_thousands_of_problems_are_all_counted_and_fifty_shown(tmp_path: Path) -> None:
@@ -162,8 +180,9 @@ def test_a_file_over_one_mib_is_refused_before_parsing(tmp_path: Path) -> None:
     path.write_text(BASE + "# " + "x" * (50 * 1024 * 1024) + "\n")
     with pytest.raises(AnswersError) as info:
         load_answers(path)
-    assert info.value.format() == (f"{path}: is larger than 1 MiB; an answers file is a few kilobytes "
-                                   "(is this the right file?)")
+    assert info.value.format() == (
+        f"{path}: is larger than 1 MiB; an answers file is a few kilobytes (is this the right file?)"
+    )
 
 
 def test_a_long_comment_under_the_bound_is_not_copied_into_the_stack(tmp_path: Path) -> None:
@@ -183,8 +202,11 @@ def test_a_huge_owner_is_refused_by_its_length() -> None:
 
 @pytest.mark.parametrize("fmt", ["yaml", "json"])
 def test_a_byte_order_mark_is_accepted_in_both_formats(fmt: str, tmp_path: Path) -> None:
-    data = {"project": {"name": "fraud-scoring", "region": "us-east-1"}, "workload": {"kinds": ["bedrock"],
-            "bedrock_models": ["amazon.titan-text-lite-v1"]}, "data": {"sensitivity": "public"}}
+    data = {
+        "project": {"name": "fraud-scoring", "region": "us-east-1"},
+        "workload": {"kinds": ["bedrock"], "bedrock_models": ["amazon.titan-text-lite-v1"]},
+        "data": {"sensitivity": "public"},
+    }
     path = tmp_path / f"a.{fmt}"
     path.write_bytes(b"\xef\xbb\xbf" + json.dumps(data, indent=2).encode())
     assert load_answers(path).answers.project.name == "fraud-scoring"
@@ -204,20 +226,31 @@ def test_a_file_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------------------------------
 
 TRAILING_NEWLINE = {
-    "project.name": ("project: {name: \"demo-stack\\n\", region: us-east-1}\n", 1),
-    "network.vpc_id": ("network: {mode: existing, vpc_id: \"vpc-0a1b2c3d\\n\", private_subnet_ids: [subnet-0a1b2c3d, "
-                       "subnet-1a1b2c3d], route_table_ids: [rtb-0a1b2c3d]}\n", 4),
-    "network.private_subnet_ids[1]": ("network: {mode: existing, vpc_id: vpc-0a1b2c3d, private_subnet_ids: "
-                                      "[subnet-0a1b2c3d, \"subnet-1a1b2c3d\\n\"], "
-                                      "route_table_ids: [rtb-0a1b2c3d]}\n", 4),
-    "network.route_table_ids[0]": ("network: {mode: existing, vpc_id: vpc-0a1b2c3d, private_subnet_ids: "
-                                   "[subnet-0a1b2c3d, subnet-1a1b2c3d], route_table_ids: [\"rtb-0a1b2c3d\\n\"]}\n", 4),
-    "workload.bedrock_models[0]": ("workload: {kinds: [bedrock], bedrock_models: [\"amazon.titan-text-lite-v1\\n\"]}\n",
-                                   2),
-    "access.admin_role_arns[0]": ("access: {admin_role_arns: [\"arn:aws:iam::123456789012:role/admin\\n\"]}\n", 4),
-    "monitoring.alert_email": ("monitoring: {alert_email: \"sec@example.com\\n\"}\n", 4),
-    "network.cidr": ("network: {cidr: \"10.0.0.0/16\\n\"}\n", 4),
-    "project.region": ("project: {name: demo-stack, region: \"us-east-1\\n\"}\n", 1),
+    "project.name": ('project: {name: "demo-stack\\n", region: us-east-1}\n', 1),
+    "network.vpc_id": (
+        'network: {mode: existing, vpc_id: "vpc-0a1b2c3d\\n", private_subnet_ids: [subnet-0a1b2c3d, '
+        "subnet-1a1b2c3d], route_table_ids: [rtb-0a1b2c3d]}\n",
+        4,
+    ),
+    "network.private_subnet_ids[1]": (
+        "network: {mode: existing, vpc_id: vpc-0a1b2c3d, private_subnet_ids: "
+        '[subnet-0a1b2c3d, "subnet-1a1b2c3d\\n"], '
+        "route_table_ids: [rtb-0a1b2c3d]}\n",
+        4,
+    ),
+    "network.route_table_ids[0]": (
+        "network: {mode: existing, vpc_id: vpc-0a1b2c3d, private_subnet_ids: "
+        '[subnet-0a1b2c3d, subnet-1a1b2c3d], route_table_ids: ["rtb-0a1b2c3d\\n"]}\n',
+        4,
+    ),
+    "workload.bedrock_models[0]": (
+        'workload: {kinds: [bedrock], bedrock_models: ["amazon.titan-text-lite-v1\\n"]}\n',
+        2,
+    ),
+    "access.admin_role_arns[0]": ('access: {admin_role_arns: ["arn:aws:iam::123456789012:role/admin\\n"]}\n', 4),
+    "monitoring.alert_email": ('monitoring: {alert_email: "sec@example.com\\n"}\n', 4),
+    "network.cidr": ('network: {cidr: "10.0.0.0/16\\n"}\n', 4),
+    "project.region": ('project: {name: demo-stack, region: "us-east-1\\n"}\n', 1),
 }
 
 
@@ -244,25 +277,30 @@ def test_digits_outside_ascii_are_not_account_ids() -> None:
     assert issue.field == "access.admin_role_arns[0]" and "not an IAM role ARN" in issue.message
 
 
-@pytest.mark.parametrize(("char", "name"), [
-    ("\u2028", "U+2028 (LINE SEPARATOR)"),
-    ("\u2029", "U+2029 (PARAGRAPH SEPARATOR)"),
-    ("\u0085", "U+0085 (NEXT LINE)"),
-    ("\u009b", "U+009B"),
-    ("\u202e", "U+202E (RIGHT-TO-LEFT OVERRIDE)"),
-    ("\u2066", "U+2066 (LEFT-TO-RIGHT ISOLATE)"),
-    ("\u200b", "U+200B (ZERO WIDTH SPACE)"),
-    ("\t", "U+0009 (TAB)"),
-    ("\x1b", "U+001B"),
-])
+@pytest.mark.parametrize(
+    ("char", "name"),
+    [
+        ("\u2028", "U+2028 (LINE SEPARATOR)"),
+        ("\u2029", "U+2029 (PARAGRAPH SEPARATOR)"),
+        ("\u0085", "U+0085 (NEXT LINE)"),
+        ("\u009b", "U+009B"),
+        ("\u202e", "U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+        ("\u2066", "U+2066 (LEFT-TO-RIGHT ISOLATE)"),
+        ("\u200b", "U+200B (ZERO WIDTH SPACE)"),
+        ("\t", "U+0009 (TAB)"),
+        ("\x1b", "U+001B"),
+    ],
+)
 @pytest.mark.parametrize("fmt", ["yaml", "json"])
 def test_control_and_formatting_characters_in_free_text_are_refused_by_name(char: str, name: str, fmt: str) -> None:
     escaped = json.dumps("Team" + char + "AI")  # a JSON string is a YAML double-quoted string too
     if fmt == "yaml":
         text = _with(f"project: {{name: fraud-scoring, region: us-east-1, owner: {escaped}}}\n")
     else:
-        text = '{\n"project": {"name": "fraud-scoring", "region": "us-east-1", "owner": ' + escaped + '},\n' \
+        text = (
+            '{\n"project": {"name": "fraud-scoring", "region": "us-east-1", "owner": ' + escaped + "},\n"
             '"workload": {"kinds": ["sagemaker_training"]}, "data": {"sensitivity": "internal"}}\n'
+        )
     issue = _one(text, fmt)
     assert issue.field == "project.owner" and issue.line == (1 if fmt == "yaml" else 2)
     assert f"contains {name}" in issue.message and "at character 5" in issue.message
@@ -276,14 +314,23 @@ def test_an_unpaired_surrogate_is_refused() -> None:
 
 def test_free_text_in_other_scripts_is_kept() -> None:
     owner = "Équipe IA — 機械学習 / Ops"
-    assert parse_answers(_with(f"project: {{name: fraud-scoring, region: us-east-1, owner: {owner}}}\n")) \
-        .answers.project.owner == owner
+    assert (
+        parse_answers(
+            _with(f"project: {{name: fraud-scoring, region: us-east-1, owner: {owner}}}\n")
+        ).answers.project.owner
+        == owner
+    )
 
 
-@pytest.mark.parametrize(("section", "field"), [
-    ("network", "availability_zones"), ("keys", "rotation_days"), ("keys", "deletion_window_days"),
-    ("monitoring", "log_retention_days"),
-])
+@pytest.mark.parametrize(
+    ("section", "field"),
+    [
+        ("network", "availability_zones"),
+        ("keys", "rotation_days"),
+        ("keys", "deletion_window_days"),
+        ("monitoring", "log_retention_days"),
+    ],
+)
 @pytest.mark.parametrize("value", ["true", "false"])
 def test_a_boolean_is_not_a_number(section: str, field: str, value: str) -> None:
     issue = _one(_with(f"{section}: {{{field}: {value}}}\n"))
@@ -308,12 +355,14 @@ def test_every_bad_item_of_a_list_is_reported() -> None:
 
 
 def test_a_type_error_does_not_hide_the_rules_between_other_fields() -> None:
-    text = ("project: {name: fraud-scoring, region: us-east-1, allowed_regions: [eu-west-1, mars]}\n"
-            "workload: {kinds: [bedrock, rocket]}\n"
-            "data: {sensitivity: restricted}\n"
-            "network: {mode: existing, vpc_id: vpc-0a1b2c3d, private_subnet_ids: [subnet-xyz]}\n"
-            "keys: {strategy: single, rotation_days: 1000, deletion_window_days: x}\n"
-            "monitoring: {log_retention_days: 365}\n")
+    text = (
+        "project: {name: fraud-scoring, region: us-east-1, allowed_regions: [eu-west-1, mars]}\n"
+        "workload: {kinds: [bedrock, rocket]}\n"
+        "data: {sensitivity: restricted}\n"
+        "network: {mode: existing, vpc_id: vpc-0a1b2c3d, private_subnet_ids: [subnet-xyz]}\n"
+        "keys: {strategy: single, rotation_days: 1000, deletion_window_days: x}\n"
+        "monitoring: {log_retention_days: 365}\n"
+    )
     found = {(i.field, i.line): i.message for i in _issues(text)}
     assert set(found) == {
         ("project.allowed_regions[1]", 1),
@@ -333,8 +382,10 @@ def test_rules_that_read_a_field_that_failed_are_skipped_not_guessed() -> None:
     issues = _issues(_with("network: {mode: existng, vpc_id: vpc-0a1b2c3d}\n"))
     assert [i.field for i in issues] == ["network.mode"]
     # sensitivity is missing: the tier rules cannot know the tier.
-    issues = _issues("project: {name: fraud-scoring, region: us-east-1}\nworkload: {kinds: [sagemaker_training]}\n"
-                     "data: {categories: [pii]}\nkeys: {strategy: single}\n")
+    issues = _issues(
+        "project: {name: fraud-scoring, region: us-east-1}\nworkload: {kinds: [sagemaker_training]}\n"
+        "data: {categories: [pii]}\nkeys: {strategy: single}\n"
+    )
     assert [i.field for i in issues] == ["data.sensitivity"]
 
 
@@ -354,5 +405,10 @@ def test_validating_the_model_directly_still_stops_at_a_broken_rule() -> None:
     from wizard.answers import Answers
 
     with pytest.raises(ValidationError, match="bedrock_models: list at least one model id"):
-        Answers.model_validate({"project": {"name": "abc", "region": "us-east-1"}, "workload": {"kinds": ["bedrock"]},
-                                "data": {"sensitivity": "public"}})
+        Answers.model_validate(
+            {
+                "project": {"name": "abc", "region": "us-east-1"},
+                "workload": {"kinds": ["bedrock"]},
+                "data": {"sensitivity": "public"},
+            }
+        )

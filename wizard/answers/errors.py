@@ -54,8 +54,9 @@ class AnswersError(GuardformError):
         hidden = len(self.issues) - len(shown)
         if hidden > 0:
             where = self.source or "<answers>"
-            shown.append(f"{where}: ... and {hidden} more problem{'s' if hidden != 1 else ''} not shown; "
-                         "fix these and run again")
+            shown.append(
+                f"{where}: ... and {hidden} more problem{'s' if hidden != 1 else ''} not shown; fix these and run again"
+            )
         return "\n".join(shown)
 
 
@@ -69,7 +70,7 @@ def _issue_from_error(err: Any, document: Any) -> AnswerIssue:
     kind = err["type"]
     message = str(err["msg"])
     if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
+        message = message[len("Value error, ") :]
     # A model-level error names its own field as "field: message"; move it into the path.
     field_loc = loc
     if kind == "value_error":
@@ -138,7 +139,7 @@ def shown(value: Any, limit: int = 60) -> str:
     if isinstance(value, (list, dict)) and len(value) > 8:
         return f"a {type(value).__name__} of {len(value)} items"
     text = repr(value)
-    return text if len(text) <= limit + 20 else text[: limit] + "..."
+    return text if len(text) <= limit + 20 else text[:limit] + "..."
 
 
 def _did_you_mean(loc: tuple[Any, ...]) -> str:

@@ -114,8 +114,9 @@ def parse_answers(text: str, source: str | None = None, fmt: Literal["yaml", "js
             # 5,000-digit integer cannot raise Python's integer conversion limit.
             json.loads(text, parse_int=len, parse_float=len, parse_constant=len)
         except json.JSONDecodeError as exc:
-            raise AnswersError([AnswerIssue("", f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno)],
-                               source) from None
+            raise AnswersError(
+                [AnswerIssue("", f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno)], source
+            ) from None
     # ruamel parses JSON too (it is YAML 1.2), and gives us line numbers for both formats.
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -154,32 +155,72 @@ def _check_events(text: str, source: str | None) -> None:
     for event in _yaml().parse(text):
         line = event.start_mark.line + 1
         if isinstance(event, AliasEvent):
-            raise AnswersError([AnswerIssue("", f"YAML alias *{event.anchor} is not supported in answers files; "
-                                            "write the value out in full", line)], source)
+            raise AnswersError(
+                [
+                    AnswerIssue(
+                        "",
+                        f"YAML alias *{event.anchor} is not supported in answers files; write the value out in full",
+                        line,
+                    )
+                ],
+                source,
+            )
         if isinstance(event, NodeEvent) and event.anchor is not None:
-            raise AnswersError([AnswerIssue("", f"YAML anchor &{event.anchor} is not supported in answers files; "
-                                            "write each value out in full", line)], source)
+            raise AnswersError(
+                [
+                    AnswerIssue(
+                        "",
+                        f"YAML anchor &{event.anchor} is not supported in answers files; write each value out in full",
+                        line,
+                    )
+                ],
+                source,
+            )
         tag = getattr(event, "tag", None)
         if tag is not None and str(tag) not in _ALLOWED_TAGS:
-            shown = "!!" + str(tag)[len(_YAML_TAG_PREFIX):] if str(tag).startswith(_YAML_TAG_PREFIX) else str(tag)
-            raise AnswersError([AnswerIssue("", f"YAML tag {_shorten(shown)} is not supported in answers files; "
-                                            "write a plain value", line)], source)
+            shown = "!!" + str(tag)[len(_YAML_TAG_PREFIX) :] if str(tag).startswith(_YAML_TAG_PREFIX) else str(tag)
+            raise AnswersError(
+                [
+                    AnswerIssue(
+                        "", f"YAML tag {_shorten(shown)} is not supported in answers files; write a plain value", line
+                    )
+                ],
+                source,
+            )
         if isinstance(event, NodeEvent):
             values += 1
             if values > MAX_VALUES:
-                raise AnswersError([AnswerIssue("", f"holds more than {MAX_VALUES} values (keys and items) by this "
-                                                "line; an answers file has a few dozen (is this the right file?)",
-                                                line)], source)
+                raise AnswersError(
+                    [
+                        AnswerIssue(
+                            "",
+                            f"holds more than {MAX_VALUES} values (keys and items) by this "
+                            "line; an answers file has a few dozen (is this the right file?)",
+                            line,
+                        )
+                    ],
+                    source,
+                )
         if isinstance(event, CollectionStartEvent):
             depth += 1
             if depth > MAX_NESTING:
                 raise AnswersError([_too_deep(line)], source)
         elif isinstance(event, CollectionEndEvent):
             depth -= 1
-        elif (isinstance(event, ScalarEvent) and event.style is None and len(event.value) > MAX_NUMBER_CHARS
-              and _NUMBER_RE.fullmatch(event.value)):
-            raise AnswersError([AnswerIssue("", f"a number with {len(event.value)} characters; no answer needs "
-                                            f"more than a few digits", line)], source)
+        elif (
+            isinstance(event, ScalarEvent)
+            and event.style is None
+            and len(event.value) > MAX_NUMBER_CHARS
+            and _NUMBER_RE.fullmatch(event.value)
+        ):
+            raise AnswersError(
+                [
+                    AnswerIssue(
+                        "", f"a number with {len(event.value)} characters; no answer needs more than a few digits", line
+                    )
+                ],
+                source,
+            )
 
 
 def _check_json_nesting(text: str, source: str | None) -> None:
@@ -208,8 +249,12 @@ def _check_json_nesting(text: str, source: str | None) -> None:
 
 
 def _too_deep(line: int) -> AnswerIssue:
-    return AnswerIssue("", f"mappings and lists nest more than {MAX_NESTING} levels deep here; an answers file "
-                       "needs three (section, field, list)", line)
+    return AnswerIssue(
+        "",
+        f"mappings and lists nest more than {MAX_NESTING} levels deep here; an answers file "
+        "needs three (section, field, list)",
+        line,
+    )
 
 
 def _shorten(text: str, limit: int = 40) -> str:
@@ -220,20 +265,28 @@ def _migrate(data: dict[str, Any], document: Any, source: str | None) -> tuple[d
     version = data.get("version", CURRENT_VERSION)
     line = _line_of(document, ("version",))
     if isinstance(version, bool) or not isinstance(version, int):
-        raise AnswersError([AnswerIssue("version", f"must be a whole number such as {CURRENT_VERSION}, not "
-                                        f"{version!r}", line)], source)
+        raise AnswersError(
+            [AnswerIssue("version", f"must be a whole number such as {CURRENT_VERSION}, not {version!r}", line)], source
+        )
     if version > CURRENT_VERSION:
         from wizard import __version__
 
         raise AnswersError(
-            [AnswerIssue("version", f"answers version {version} is newer than this guardform ({__version__}) "
-                         f"understands (up to {CURRENT_VERSION}); upgrade guardform to a release that reads "
-                         f"version {version}", line)],
+            [
+                AnswerIssue(
+                    "version",
+                    f"answers version {version} is newer than this guardform ({__version__}) "
+                    f"understands (up to {CURRENT_VERSION}); upgrade guardform to a release that reads "
+                    f"version {version}",
+                    line,
+                )
+            ],
             source,
         )
     if version < 1:
-        raise AnswersError([AnswerIssue("version", f"{version} is not an answers version (the first is 1)", line)],
-                           source)
+        raise AnswersError(
+            [AnswerIssue("version", f"{version} is not an answers version (the first is 1)", line)], source
+        )
     notices: list[str] = []
     while version < CURRENT_VERSION:
         data = MIGRATIONS[version](data)

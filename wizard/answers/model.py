@@ -59,9 +59,7 @@ SUBNET_PATTERN = r"^subnet-[0-9a-f]{8}(?:[0-9a-f]{9})?$"
 RTB_PATTERN = r"^rtb-[0-9a-f]{8}(?:[0-9a-f]{9})?$"
 #: An RFC 1918 IPv4 block with a prefix of /16 to /24 (the model also checks that host bits are zero).
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-CIDR_PATTERN = (
-    rf"^(?:10\.{_OCTET}|172\.(?:1[6-9]|2[0-9]|3[01])|192\.168)\.{_OCTET}\.{_OCTET}/(?:1[6-9]|2[0-4])$"
-)
+CIDR_PATTERN = rf"^(?:10\.{_OCTET}|172\.(?:1[6-9]|2[0-9]|3[01])|192\.168)\.{_OCTET}\.{_OCTET}/(?:1[6-9]|2[0-4])$"
 #: The characters free text may not hold, for editors: C0 and C1 controls, DEL, line and paragraph
 #: separators, zero-width and bidirectional formatting characters, the byte order mark. The model
 #: refuses more (every control, format, separator, surrogate and private-use character, by Unicode
@@ -254,9 +252,7 @@ class Project(_Section):
     @classmethod
     def _name(cls, value: str) -> str:
         if not 3 <= len(value) <= 32 or not re.fullmatch(r"[a-z][a-z0-9-]*", value, re.ASCII):
-            raise ValueError(
-                "must be 3-32 characters of lowercase letters, digits and hyphens, starting with a letter"
-            )
+            raise ValueError("must be 3-32 characters of lowercase letters, digits and hyphens, starting with a letter")
         if not _NAME_RE.fullmatch(value):
             raise ValueError("must not end with a hyphen or contain two hyphens in a row")
         return value
@@ -451,8 +447,9 @@ class Network(_Section):
             if _known(info, "network.vpc_id") and self.vpc_id is None:
                 _problem(info, "network", "vpc_id", "is required when mode is 'existing'")
             if _known(info, "network.private_subnet_ids") and len(self.private_subnet_ids) < 2:
-                _problem(info, "network", "private_subnet_ids",
-                         "list at least two private subnets when mode is 'existing'")
+                _problem(
+                    info, "network", "private_subnet_ids", "list at least two private subnets when mode is 'existing'"
+                )
             if _known(info, "network.route_table_ids") and not self.route_table_ids:
                 _problem(info, "network", "route_table_ids", "list the private route tables when mode is 'existing'")
         else:
@@ -528,8 +525,10 @@ class Monitoring(_Section):
         if value is None:
             return value
         if value not in LOG_RETENTION_VALUES:
-            raise ValueError(f"{value} is not a CloudWatch Logs retention period; choose one of "
-                             + ", ".join(str(v) for v in LOG_RETENTION_VALUES if v >= 365))
+            raise ValueError(
+                f"{value} is not a CloudWatch Logs retention period; choose one of "
+                + ", ".join(str(v) for v in LOG_RETENTION_VALUES if v >= 365)
+            )
         if value < 365:
             raise ValueError("must be at least 365 days (audit logs of AI workloads are kept a year or more)")
         return value
@@ -565,20 +564,39 @@ class Answers(BaseModel):
         if not _known(info, "data.sensitivity", "data.categories", "data.compliance"):
             return self
         tier = self.data.effective_sensitivity
-        if (_known(info, "keys.strategy") and self.keys.strategy is KeyStrategy.single
-                and tier >= Sensitivity.confidential):
-            _problem(info, "", "keys.strategy",
-                     f"'single' is only allowed for public and internal data; this data is {tier.value}"
-                     + _tier_reason(self.data) + ", which needs a key per purpose")
+        if (
+            _known(info, "keys.strategy")
+            and self.keys.strategy is KeyStrategy.single
+            and tier >= Sensitivity.confidential
+        ):
+            _problem(
+                info,
+                "",
+                "keys.strategy",
+                f"'single' is only allowed for public and internal data; this data is {tier.value}"
+                + _tier_reason(self.data)
+                + ", which needs a key per purpose",
+            )
         if _known(info, "keys.rotation_days") and tier >= Sensitivity.confidential and self.keys.rotation_days > 365:
-            _problem(info, "", "keys.rotation_days",
-                     f"{tier.value} data needs keys rotated at least yearly (365 days or less)")
+            _problem(
+                info,
+                "",
+                "keys.rotation_days",
+                f"{tier.value} data needs keys rotated at least yearly (365 days or less)",
+            )
         retention = self.monitoring.log_retention_days
-        if (_known(info, "monitoring.log_retention_days") and retention is not None
-                and retention < self.data.minimum_log_retention):
-            _problem(info, "", "monitoring.log_retention_days",
-                     f"{retention} is below the {self.data.minimum_log_retention} days "
-                     f"that {tier.value} data{_tier_reason(self.data)} requires")
+        if (
+            _known(info, "monitoring.log_retention_days")
+            and retention is not None
+            and retention < self.data.minimum_log_retention
+        ):
+            _problem(
+                info,
+                "",
+                "monitoring.log_retention_days",
+                f"{retention} is below the {self.data.minimum_log_retention} days "
+                f"that {tier.value} data{_tier_reason(self.data)} requires",
+            )
         return self
 
     @property
