@@ -23,6 +23,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.config import JsonDict
 
 from wizard.answers.tiers import (
     CATEGORY_MINIMUM_TIER,
@@ -163,7 +164,7 @@ def _matching(regex: re.Pattern[str], what: str) -> AfterValidator:
 def _text(max_length: int, pattern: str | None = None, **schema: Any) -> Any:
     """Field constraints for a string: a length bound checked before any rule (a 50 MB value is refused
     at once), and the pattern for the JSON Schema."""
-    extra: dict[str, Any] = dict(schema)
+    extra: JsonDict = dict(schema)
     if pattern is not None:
         extra["pattern"] = pattern
     return Field(max_length=max_length, json_schema_extra=extra or None)
@@ -187,7 +188,7 @@ RoleArn = Annotated[
     _text(600, ROLE_ARN_PATTERN),
     _matching(_ROLE_ARN_RE, "an IAM role ARN (arn:aws:iam::<12 digits>:role/<name>)"),
 ]
-_UNIQUE = {"uniqueItems": True}
+_UNIQUE: JsonDict = {"uniqueItems": True}
 
 
 class _Section(BaseModel):
@@ -557,7 +558,7 @@ class Answers(BaseModel):
     network: Network = Field(default_factory=Network)  # type: ignore[arg-type]
     keys: Keys = Field(default_factory=Keys)  # type: ignore[arg-type]
     access: Access = Field(default_factory=Access)
-    monitoring: Monitoring = Field(default_factory=Monitoring)
+    monitoring: Monitoring = Field(default_factory=Monitoring)  # type: ignore[arg-type]
 
     @model_validator(mode="after")
     def _cross_section(self, info: ValidationInfo) -> Answers:
