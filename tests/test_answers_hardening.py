@@ -412,3 +412,27 @@ def test_validating_the_model_directly_still_stops_at_a_broken_rule() -> None:
                 "data": {"sensitivity": "public"},
             }
         )
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+@pytest.mark.parametrize(
+    ("char", "name"),
+    [("\x85", "U+0085 (NEXT LINE)"), ("\u2028", "U+2028 (LINE SEPARATOR)"), ("\u2029", "U+2029 (PARAGRAPH SEPARATOR)")],
+)
+def test_a_raw_line_separator_is_refused_rather_than_folded(fmt: str, char: str, name: str) -> None:
+    # ruamel reads these as line breaks even inside a quoted (or JSON) string: "Team<NEL>" became "Team ".
+    if fmt == "yaml":
+        text = BASE + f'monitoring: {{alert_email: null}}  # note\nkeys: {{strategy: "per{char}purpose"}}\n'
+        line = 5
+    else:
+        text = (
+            '{"project": {"name": "fraud-scoring", "region": "us-east-1", "owner": "Team' + char + '"},\n'
+            '"workload": {"kinds": ["sagemaker_training"]}, "data": {"sensitivity": "internal"}}\n'
+        )
+        line = 1
+    issue = _one(text, fmt)
+    assert issue == AnswerIssue(
+        "",
+        f"contains {name}, which YAML readers disagree on (a line break to some, a character to others); remove it",
+        line,
+    )

@@ -107,6 +107,7 @@ def parse_answers(text: str, source: str | None = None, fmt: Literal["yaml", "js
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise AnswersError([AnswerIssue("", "the answers file is empty")], source)
+    _check_ambiguous_breaks(text, source)
     if fmt == "json":
         _check_json_nesting(text, source)
         try:
@@ -221,6 +222,30 @@ def _check_events(text: str, source: str | None) -> None:
                 ],
                 source,
             )
+
+
+#: Characters YAML 1.1 reads as line breaks and YAML 1.2 and JSON as text. ruamel folds them to a space or
+#: a line break even in a JSON string, so a value holding one would silently change; refuse them raw.
+_AMBIGUOUS_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
+def _check_ambiguous_breaks(text: str, source: str | None) -> None:
+    found = _AMBIGUOUS_BREAKS.search(text)
+    if found is not None:
+        from wizard.answers.model import char_name
+
+        line = text.count("\n", 0, found.start()) + 1
+        raise AnswersError(
+            [
+                AnswerIssue(
+                    "",
+                    f"contains {char_name(found.group())}, which YAML readers disagree on "
+                    "(a line break to some, a character to others); remove it",
+                    line,
+                )
+            ],
+            source,
+        )
 
 
 def _check_json_nesting(text: str, source: str | None) -> None:

@@ -236,8 +236,7 @@ class Project(_Section):
     environment: Environment = Field(Environment.dev, description="Deployment stage: dev, staging or prod.")
     owner: str | None = Field(
         None,
-        description="Free text; becomes the Owner tag when set. One line of visible characters (no control, "
-        "line-separator or bidirectional-formatting characters).",
+        description="Free text; becomes the Owner tag when set.",
         max_length=OWNER_MAX_LENGTH,
         json_schema_extra={"pattern": FREE_TEXT_PATTERN, "minLength": 1},
     )
@@ -468,8 +467,7 @@ class Keys(_Section):
     )
     rotation_days: WholeNumber = Field(
         365,
-        description="Automatic key rotation period in days (90-2560; at most 365 for confidential and restricted "
-        "data).",
+        description="Automatic key rotation period in days (90-2560).",
         json_schema_extra={"minimum": 90, "maximum": 2560},
     )
     deletion_window_days: WholeNumber = Field(
