@@ -25,8 +25,11 @@ EXAMPLES = Path(__file__).parent.parent / "examples"
 
 # file → (field path the message must name, a phrase it must contain, line it must point at or None)
 EXPECTED: dict[str, tuple[str, str, int | None]] = {
+    "admin-arn-trailing-newline.yaml": ("access.admin_role_arns[0]", "not an IAM role ARN", 4),
+    "admin-arns-two-bad.yaml": ("access.admin_role_arns[1]", "'also-bad' is not an IAM role ARN", 4),
+    "alias.yaml": ("", "YAML anchor &home is not supported", 1),
     "allowed-regions-missing-region.yaml": ("project.allowed_regions", "must contain", 1),
-    "bad-admin-arn.yaml": ("access.admin_role_arns", "not an IAM role ARN", 4),
+    "bad-admin-arn.yaml": ("access.admin_role_arns[0]", "not an IAM role ARN", 4),
     "bad-caller.yaml": ("workload.bedrock_callers[0]", "'eks' is not allowed", 2),
     "bad-category.yaml": ("data.categories[0]", "'pci' is not allowed", 3),
     "bad-email.yaml": ("monitoring.alert_email", "not an email address", 4),
@@ -36,26 +39,32 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
     "bad-name.yaml": ("project.name", "lowercase letters", 1),
     "bad-region.yaml": ("project.region", "did you mean 'us-east-2'", 1),
     "bad-sensitivity.yaml": ("data.sensitivity", "'secret' is not allowed", 3),
-    "bad-subnet-id.yaml": ("network.private_subnet_ids", "not a subnet id", 4),
+    "bad-subnet-id.yaml": ("network.private_subnet_ids[0]", "not a subnet id", 4),
     "bedrock-without-models.yaml": ("workload.bedrock_models", "at least one model", 2),
     "cidr-too-small.yaml": ("network.cidr", "between /16 and /24", 4),
     "deletion-window.yaml": ("keys.deletion_window_days", "between 7 and 30", 4),
+    "deep-nesting.yaml": ("", "nest more than 10 levels deep", 4),
     "duplicate-kind.yaml": ("workload.kinds", "listed twice", 2),
     "empty.yaml": ("", "empty", None),
     "existing-one-subnet.yaml": ("network.private_subnet_ids", "at least two", 4),
     "existing-without-vpc.yaml": ("network.vpc_id", "required when mode is 'existing'", 4),
-    "global-profile.yaml": ("workload.bedrock_models", "global inference profile", 2),
+    "global-profile.yaml": ("workload.bedrock_models[0]", "global inference profile", 2),
+    "huge-integer.yaml": ("", "a number with 5000 characters", 4),
     "missing-data.yaml": ("data", "is required", None),
     "missing-region.yaml": ("project.region", "is required", 1),
     "models-without-bedrock.yaml": ("workload.bedrock_models", "must be empty", 2),
+    "name-trailing-newline.yaml": ("project.name", "lowercase letters", 1),
     "name-too-long.yaml": ("project.name", "3-32 characters", 1),
     "no-kinds.yaml": ("workload.kinds", "at least one", 2),
     "only-comments.yaml": ("", "holds no answers", None),
+    "owner-bidi-override.yaml": ("project.owner", "contains U+202E (RIGHT-TO-LEFT OVERRIDE) at character 6", 1),
+    "owner-line-separator.yaml": ("project.owner", "contains U+2028 (LINE SEPARATOR) at character 5, a line break", 1),
     "owner-newline.yaml": ("project.owner", "single line", 1),
     "public-cidr.yaml": ("network.cidr", "not a private (RFC 1918) range", 4),
     "retention-below-hipaa.yaml": ("monitoring.log_retention_days", "below the 2192 days", 4),
     "retention-not-allowed.yaml": ("monitoring.log_retention_days", "not a CloudWatch Logs retention period", 4),
     "rotation-not-number.yaml": ("keys.rotation_days", "whole number", 4),
+    "rotation-boolean.yaml": ("keys.rotation_days", "must be a whole number, not true (a yes/no value)", 4),
     "rotation-too-short.yaml": ("keys.rotation_days", "between 90 and 2560", 4),
     "section-not-mapping.yaml": ("project", "mapping", 1),
     "single-key-confidential.yaml": ("keys.strategy", "only allowed for public and internal", 4),
@@ -120,13 +129,22 @@ def test_defaults_fill_everything_not_required() -> None:
 
 def test_json_answers_load_and_errors_carry_lines(tmp_path: Path) -> None:
     good = tmp_path / "a.json"
-    good.write_text(json.dumps({"project": {"name": "fraud-scoring", "region": "us-east-1"},
-                                "workload": {"kinds": ["bedrock"], "bedrock_models": ["amazon.titan-text-lite-v1"]},
-                                "data": {"sensitivity": "public"}}, indent=2))
+    good.write_text(
+        json.dumps(
+            {
+                "project": {"name": "fraud-scoring", "region": "us-east-1"},
+                "workload": {"kinds": ["bedrock"], "bedrock_models": ["amazon.titan-text-lite-v1"]},
+                "data": {"sensitivity": "public"},
+            },
+            indent=2,
+        )
+    )
     assert load_answers(good).answers.workload.bedrock_models == ["amazon.titan-text-lite-v1"]
     bad = tmp_path / "b.json"
-    bad.write_text('{\n  "project": {\n    "name": "fraud-scoring",\n    "region": "nowhere"\n  },\n'
-                   '  "workload": {"kinds": ["bedrock"]},\n  "data": {"sensitivity": "public"}\n}\n')
+    bad.write_text(
+        '{\n  "project": {\n    "name": "fraud-scoring",\n    "region": "nowhere"\n  },\n'
+        '  "workload": {"kinds": ["bedrock"]},\n  "data": {"sensitivity": "public"}\n}\n'
+    )
     with pytest.raises(AnswersError) as info:
         load_answers(bad)
     lines = {issue.field: issue.line for issue in info.value.issues}
@@ -171,8 +189,16 @@ def test_saved_answers_round_trip_and_write_null_explicitly() -> None:
 
 def test_schema_describes_every_section_and_forbids_unknown_keys() -> None:
     schema = answers_json_schema()
-    assert set(schema["properties"]) == {"version", "project", "workload", "data", "network", "keys", "access",
-                                         "monitoring"}
+    assert set(schema["properties"]) == {
+        "version",
+        "project",
+        "workload",
+        "data",
+        "network",
+        "keys",
+        "access",
+        "monitoring",
+    }
     assert schema["additionalProperties"] is False
     assert set(schema["required"]) == {"project", "workload", "data"}
     project = schema["$defs"]["Project"]
@@ -195,8 +221,10 @@ def test_saving_an_unchanged_file_gives_it_back_byte_for_byte(example: Path) -> 
 
 
 def test_saving_adds_only_fields_that_left_their_default() -> None:
-    loaded = parse_answers("project: {name: abc, region: us-east-1}  # mine\nworkload: {kinds: [sagemaker_training]}\n"
-                           "data: {sensitivity: internal}\n")
+    loaded = parse_answers(
+        "project: {name: abc, region: us-east-1}  # mine\nworkload: {kinds: [sagemaker_training]}\n"
+        "data: {sensitivity: internal}\n"
+    )
     changed = loaded.answers.model_copy(deep=True)
     changed.network.availability_zones = 3
     saved = dump_answers_yaml(changed, loaded.document)
@@ -206,3 +234,50 @@ def test_saving_adds_only_fields_that_left_their_default() -> None:
     assert parse_answers(saved).answers == changed
     # The loaded document itself is left as it was.
     assert dump_answers_yaml(loaded.answers, loaded.document).count("network") == 0
+
+
+def _comments(yaml_text: str) -> dict[str, str]:
+    """``section.field`` -> the comment at the end of its line, in an annotated answers file."""
+    out: dict[str, str] = {}
+    section = ""
+    for line in yaml_text.splitlines():
+        if line and not line.startswith((" ", "#")):
+            section = line.split(":")[0]
+        elif line.startswith("  ") and " # " in line:
+            key = line.strip().split(":")[0]
+            out[f"{section}.{key}"] = line.split(" # ", 1)[1].strip()
+    return out
+
+
+def test_a_new_answers_file_carries_the_readme_template_comments() -> None:
+    readme = (EXAMPLES.parent / "README.md").read_text()
+    section = readme.split("## The answers file (version 1)", 1)[1]
+    template = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    documented = _comments(template)
+    assert len(documented) == 23  # every field but version
+    loaded = parse_answers((EXAMPLES / "restricted-phi-bedrock.yaml").read_text())
+    fresh = dump_answers_yaml(loaded.answers)
+    written = _comments(fresh)
+    assert set(written) == set(documented)
+    for field, comment in documented.items():
+        assert written[field].startswith(comment), field
+    assert fresh.startswith("# guardform answers file (version 1)")
+    assert parse_answers(fresh).answers == loaded.answers
+
+
+@pytest.mark.parametrize(
+    ("data", "note"),
+    [
+        ("{sensitivity: internal}", "effective tier: internal (as declared)"),
+        ("{sensitivity: public, categories: [pii]}", "effective tier: confidential (raised by pii)"),
+        (
+            "{sensitivity: internal, categories: [financial], compliance: [hipaa]}",
+            "effective tier: restricted (raised by financial, hipaa)",
+        ),
+    ],
+)
+def test_a_new_answers_file_notes_the_effective_tier_beside_the_declared_one(data: str, note: str) -> None:
+    head = "project: {name: fraud-scoring, region: us-east-1}\nworkload: {kinds: [sagemaker_training]}\n"
+    answers = parse_answers(f"{head}data: {data}\n").answers
+    line = next(line for line in dump_answers_yaml(answers).splitlines() if line.strip().startswith("sensitivity:"))
+    assert line.endswith("# public | internal | confidential | restricted; " + note)

@@ -8,9 +8,22 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
-from typing import Any, Literal
+import unicodedata
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic.config import JsonDict
 
 from wizard.answers.tiers import (
     CATEGORY_MINIMUM_TIER,
@@ -32,16 +45,150 @@ from wizard.answers.vocabulary import (
 )
 
 # --------------------------------------------------------------------------------------------------
-# The model
+# Patterns. Each is matched against the whole value (``fullmatch``: a ``$`` would also accept a
+# trailing newline) and in ASCII mode (``\d`` would also accept Arabic-Indic and other digits). The
+# ``*_PATTERN`` strings are the same rules in JSON Schema's (ECMA-262) regex dialect.
 # --------------------------------------------------------------------------------------------------
 
-_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{2,31}$")
-_MODEL_ID_RE = re.compile(r"^(?:(?:us|eu|apac|us-gov|jp|au|ca|global)\.)?[a-z0-9-]+\.[A-Za-z0-9._:-]+$")
-_ROLE_ARN_RE = re.compile(r"^arn:aws:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$")
-_EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
-_VPC_RE = re.compile(r"^vpc-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
-_SUBNET_RE = re.compile(r"^subnet-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
-_RTB_RE = re.compile(r"^rtb-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
+#: A letter, then letters, digits and single hyphens, never a hyphen at the end (3-32 characters).
+NAME_PATTERN = r"^[a-z](?:-?[a-z0-9])+$"
+MODEL_ID_PATTERN = r"^(?!global\.)(?:(?:us|eu|apac|us-gov|jp|au|ca)\.)?[a-z0-9-]+\.[A-Za-z0-9._:-]+$"
+ROLE_ARN_PATTERN = r"^arn:aws:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$"
+EMAIL_PATTERN = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
+VPC_PATTERN = r"^vpc-[0-9a-f]{8}(?:[0-9a-f]{9})?$"
+SUBNET_PATTERN = r"^subnet-[0-9a-f]{8}(?:[0-9a-f]{9})?$"
+RTB_PATTERN = r"^rtb-[0-9a-f]{8}(?:[0-9a-f]{9})?$"
+#: An RFC 1918 IPv4 block with a prefix of /16 to /24 (the model also checks that host bits are zero).
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+CIDR_PATTERN = rf"^(?:10\.{_OCTET}|172\.(?:1[6-9]|2[0-9]|3[01])|192\.168)\.{_OCTET}\.{_OCTET}/(?:1[6-9]|2[0-4])$"
+#: The characters free text may not hold, for editors: C0 and C1 controls, DEL, line and paragraph
+#: separators, zero-width and bidirectional formatting characters, the byte order mark. The model
+#: refuses more (every control, format, separator, surrogate and private-use character, by Unicode
+#: category); these are the ones an ECMA-262 pattern can name without the unicode flag.
+FREE_TEXT_PATTERN = (
+    "^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e"
+    "\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb]*$"
+)
+
+
+def _full(pattern: str) -> re.Pattern[str]:
+    """A schema pattern as a Python regex for ``fullmatch`` (anchors dropped, ASCII classes)."""
+    return re.compile(pattern.removeprefix("^").removesuffix("$"), re.ASCII)
+
+
+_NAME_RE = _full(NAME_PATTERN)
+_MODEL_ID_RE = _full(MODEL_ID_PATTERN)
+_ROLE_ARN_RE = _full(ROLE_ARN_PATTERN)
+_EMAIL_RE = _full(EMAIL_PATTERN)
+_VPC_RE = _full(VPC_PATTERN)
+_SUBNET_RE = _full(SUBNET_PATTERN)
+_RTB_RE = _full(RTB_PATTERN)
+
+#: Unicode categories free text may not contain: controls (C0, C1, DEL, tab), format characters
+#: (bidirectional overrides, zero-width characters), line and paragraph separators, surrogates,
+#: private use. They are invisible or move text around in a terminal, a diff or a README, U+2028,
+#: U+2029 and U+0085 break an HCL string across lines, and AWS refuses them in tag values.
+_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co"})
+OWNER_MAX_LENGTH = 256
+
+
+def _show(value: str, limit: int = 60) -> str:
+    """repr() of a value for a message, at most about ``limit`` characters."""
+    return repr(value) if len(value) <= limit else repr(value[:limit]) + f"... ({len(value)} characters)"
+
+
+def char_name(ch: str) -> str:
+    """``U+202E (RIGHT-TO-LEFT OVERRIDE)``: a character named so a reader can find it."""
+    name = unicodedata.name(ch, "")
+    if not name and unicodedata.category(ch) == "Cc":
+        name = {"\t": "TAB", "\n": "LINE FEED", "\r": "CARRIAGE RETURN", "\x85": "NEXT LINE"}.get(ch, "CONTROL")
+    return f"U+{ord(ch):04X}" + (f" ({name})" if name else "")
+
+
+def check_free_text(value: str) -> str:
+    """Free text from a user: one line of visible characters (see ``_FORBIDDEN_CATEGORIES``)."""
+    if not value.strip():
+        raise ValueError("must not be blank; leave it out or use null instead")
+    for index, ch in enumerate(value):
+        if unicodedata.category(ch) in _FORBIDDEN_CATEGORIES:
+            breaks = "\n\r\x85\u2028\u2029\x0b\x0c"
+            kind = "a line break" if ch in breaks else "an invisible control or formatting character"
+            raise ValueError(
+                f"contains {char_name(ch)} at character {index + 1}, {kind}; it must be a single line of visible text"
+            )
+    return value
+
+
+def _not_a_boolean(value: Any) -> Any:
+    """YAML's true/false are not numbers (pydantic would read true as 1)."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a whole number, not {str(value).lower()} (a yes/no value)")
+    return value
+
+
+#: An integer answer: a boolean is refused as not a number, before any range check.
+WholeNumber = Annotated[int, BeforeValidator(_not_a_boolean)]
+
+
+def _check_region(value: str) -> str:
+    if value not in AWS_REGIONS:
+        close = difflib.get_close_matches(value, AWS_REGIONS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"{_show(value)} is not a known AWS region code{hint}")
+    return value
+
+
+def _check_model_id(value: str) -> str:
+    if value.startswith("global."):
+        raise ValueError(
+            f"{_show(value)} is a global inference profile: it routes requests to any commercial region, which "
+            "the region restriction guardform always applies would deny; use a geographic profile "
+            "(us., eu., apac., ...) or a model id"
+        )
+    if not _MODEL_ID_RE.fullmatch(value):
+        raise ValueError(
+            f"{_show(value)} is not a Bedrock model id (expected e.g. 'anthropic.claude-3-haiku-20240307-v1:0')"
+        )
+    return value
+
+
+def _matching(regex: re.Pattern[str], what: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if not regex.fullmatch(value):
+            raise ValueError(f"{_show(value)} is not {what}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _text(max_length: int, pattern: str | None = None, **schema: Any) -> Any:
+    """Field constraints for a string: a length bound checked before any rule (a 50 MB value is refused
+    at once), and the pattern for the JSON Schema."""
+    extra: JsonDict = dict(schema)
+    if pattern is not None:
+        extra["pattern"] = pattern
+    return Field(max_length=max_length, json_schema_extra=extra or None)
+
+
+Region = Annotated[
+    str,
+    Field(max_length=32),
+    AfterValidator(_check_region),
+    WithJsonSchema({"type": "string", "enum": list(AWS_REGIONS)}),
+]
+ModelId = Annotated[str, _text(200, MODEL_ID_PATTERN), AfterValidator(_check_model_id)]
+SubnetId = Annotated[
+    str, _text(24, SUBNET_PATTERN), _matching(_SUBNET_RE, "a subnet id (subnet- and 8 or 17 hex digits)")
+]
+RouteTableId = Annotated[
+    str, _text(21, RTB_PATTERN), _matching(_RTB_RE, "a route table id (rtb- and 8 or 17 hex digits)")
+]
+RoleArn = Annotated[
+    str,
+    _text(600, ROLE_ARN_PATTERN),
+    _matching(_ROLE_ARN_RE, "an IAM role ARN (arn:aws:iam::<12 digits>:role/<name>)"),
+]
+_UNIQUE: JsonDict = {"uniqueItems": True}
 
 
 class _Section(BaseModel):
@@ -49,12 +196,34 @@ class _Section(BaseModel):
 
 
 def _unique(values: list[Any], what: str) -> list[Any]:
-    seen: list[Any] = []
+    seen: set[Any] = set()
     for value in values:
         if value in seen:
-            raise ValueError(f"{what} {getattr(value, 'value', value)!r} is listed twice")
-        seen.append(value)
+            raise ValueError(f"{what} {_show(str(getattr(value, 'value', value)))} is listed twice")
+        seen.add(value)
     return values
+
+
+# --------------------------------------------------------------------------------------------------
+# Rules between fields. A model validator checks them once its fields are valid. ``validate_answers``
+# asks for every problem at once: it passes a context naming the fields that did not validate (their
+# rules are skipped, not guessed at) and a list the rules append to instead of stopping at the first.
+# Without that context (``Answers.model_validate(data)``) the first broken rule raises, as usual.
+# --------------------------------------------------------------------------------------------------
+
+
+def _known(info: ValidationInfo, *paths: str) -> bool:
+    """Whether every field named (``section.field``) validated; always true outside validate_answers."""
+    unknown: Iterable[str] = (info.context or {}).get("unknown", ())
+    return not any(path in unknown or path.split(".")[0] in unknown for path in paths)
+
+
+def _problem(info: ValidationInfo, section: str, field: str, message: str) -> None:
+    """Report a broken rule on ``section.field`` (section "" for rules across sections)."""
+    problems: list[tuple[tuple[str, ...], str]] | None = (info.context or {}).get("problems")
+    if problems is None:
+        raise ValueError(f"{field}: {message}")
+    problems.append(((section, *field.split(".")) if section else tuple(field.split(".")), message))
 
 
 class Project(_Section):
@@ -62,76 +231,68 @@ class Project(_Section):
         description="Stack name: 3-32 characters, lowercase letters, digits and hyphens, starting with a letter. "
         "It prefixes every resource name.",
         examples=["fraud-scoring"],
+        json_schema_extra={"pattern": NAME_PATTERN, "minLength": 3, "maxLength": 32},
     )
     environment: Environment = Field(Environment.dev, description="Deployment stage: dev, staging or prod.")
-    owner: str | None = Field(None, description="Free text; becomes the Owner tag when set.", max_length=256)
-    region: str = Field(description="AWS region code the stack is deployed to.", examples=["us-east-1"])
-    allowed_regions: list[str] = Field(
+    owner: str | None = Field(
+        None,
+        description="Free text; becomes the Owner tag when set.",
+        max_length=OWNER_MAX_LENGTH,
+        json_schema_extra={"pattern": FREE_TEXT_PATTERN, "minLength": 1},
+    )
+    region: Region = Field(description="AWS region code the stack is deployed to.", examples=["us-east-1"])
+    allowed_regions: list[Region] = Field(
         default_factory=list,
         description="Regions workloads may call; must contain region. Every other region is denied. "
         "Defaults to [region].",
+        json_schema_extra=_UNIQUE,
     )
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not _NAME_RE.match(value):
-            raise ValueError(
-                "must be 3-32 characters of lowercase letters, digits and hyphens, starting with a letter"
-            )
-        if value.endswith("-") or "--" in value:
+        if not 3 <= len(value) <= 32 or not re.fullmatch(r"[a-z][a-z0-9-]*", value, re.ASCII):
+            raise ValueError("must be 3-32 characters of lowercase letters, digits and hyphens, starting with a letter")
+        if not _NAME_RE.fullmatch(value):
             raise ValueError("must not end with a hyphen or contain two hyphens in a row")
         return value
 
     @field_validator("owner")
     @classmethod
     def _owner(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip():
-            raise ValueError("must not be blank; leave it out or use null instead")
-        if value is not None and any(ord(ch) < 32 and ch not in "\t" for ch in value):
-            raise ValueError("must be a single line of text (no control characters or line breaks)")
-        return value
-
-    @field_validator("region")
-    @classmethod
-    def _region(cls, value: str) -> str:
-        return _check_region(value)
+        return None if value is None else check_free_text(value)
 
     @field_validator("allowed_regions")
     @classmethod
     def _allowed(cls, values: list[str]) -> list[str]:
-        return _unique([_check_region(v) for v in values], "region")
+        return _unique(values, "region")
 
     @model_validator(mode="after")
-    def _region_allowed(self) -> Project:
+    def _region_allowed(self, info: ValidationInfo) -> Project:
         if not self.allowed_regions:
             self.allowed_regions = [self.region]
-        elif self.region not in self.allowed_regions:
-            raise ValueError(f"allowed_regions: must contain the stack's region {self.region!r}")
+        elif _known(info, "project.region", "project.allowed_regions") and self.region not in self.allowed_regions:
+            _problem(info, "project", "allowed_regions", f"must contain the stack's region {self.region!r}")
         return self
-
-
-def _check_region(value: str) -> str:
-    if value not in AWS_REGIONS:
-        close = difflib.get_close_matches(value, AWS_REGIONS, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ValueError(f"{value!r} is not a known AWS region code{hint}")
-    return value
 
 
 class Workload(_Section):
     kinds: list[WorkloadKind] = Field(
         min_length=1,
         description="What runs: sagemaker_training, sagemaker_inference, sagemaker_notebook, bedrock.",
+        json_schema_extra=_UNIQUE,
     )
-    bedrock_models: list[str] = Field(
+    bedrock_models: list[ModelId] = Field(
         default_factory=list,
         description="Bedrock model ids (foundation models, or inference profiles with a geo prefix such as "
         "'us.'); required when bedrock is chosen, else empty.",
+        max_length=50,
+        json_schema_extra=_UNIQUE,
     )
     bedrock_callers: list[BedrockCaller] = Field(
         default_factory=lambda: [BedrockCaller.lambda_],
         description="Which compute invokes Bedrock: lambda, ecs_tasks, ec2. One IAM role is made for each.",
+        json_schema_extra=_UNIQUE,
     )
 
     @field_validator("kinds")
@@ -142,17 +303,6 @@ class Workload(_Section):
     @field_validator("bedrock_models")
     @classmethod
     def _models(cls, values: list[str]) -> list[str]:
-        for value in values:
-            if value.startswith("global."):
-                raise ValueError(
-                    f"{value!r} is a global inference profile: it routes requests to any commercial region, which "
-                    "the region restriction guardform always applies would deny; use a geographic profile "
-                    "(us., eu., apac., ...) or a model id"
-                )
-            if not _MODEL_ID_RE.match(value):
-                raise ValueError(
-                    f"{value!r} is not a Bedrock model id (expected e.g. 'anthropic.claude-3-haiku-20240307-v1:0')"
-                )
         return _unique(values, "model")
 
     @field_validator("bedrock_callers")
@@ -161,14 +311,16 @@ class Workload(_Section):
         return _unique(values, "caller")
 
     @model_validator(mode="after")
-    def _bedrock_consistency(self) -> Workload:
+    def _bedrock_consistency(self, info: ValidationInfo) -> Workload:
+        if not _known(info, "workload.kinds"):
+            return self
         if WorkloadKind.bedrock in self.kinds:
-            if not self.bedrock_models:
-                raise ValueError("bedrock_models: list at least one model id when bedrock is chosen")
-            if not self.bedrock_callers:
-                raise ValueError("bedrock_callers: choose at least one caller when bedrock is chosen")
-        elif self.bedrock_models:
-            raise ValueError("bedrock_models: must be empty unless 'bedrock' is one of the kinds")
+            if _known(info, "workload.bedrock_models") and not self.bedrock_models:
+                _problem(info, "workload", "bedrock_models", "list at least one model id when bedrock is chosen")
+            if _known(info, "workload.bedrock_callers") and not self.bedrock_callers:
+                _problem(info, "workload", "bedrock_callers", "choose at least one caller when bedrock is chosen")
+        elif _known(info, "workload.bedrock_models") and self.bedrock_models:
+            _problem(info, "workload", "bedrock_models", "must be empty unless 'bedrock' is one of the kinds")
         return self
 
 
@@ -177,10 +329,12 @@ class Data(_Section):
         description="How sensitive the data is: public, internal, confidential or restricted."
     )
     categories: list[DataCategory] = Field(
-        default_factory=list, description="Kinds of sensitive data present: pii, phi, financial, credentials."
+        default_factory=list,
+        description="Kinds of sensitive data present: pii, phi, financial, credentials.",
+        json_schema_extra=_UNIQUE,
     )
     compliance: list[Compliance] = Field(
-        default_factory=list, description="Regimes that apply: hipaa, pci_dss, gdpr, soc2."
+        default_factory=list, description="Regimes that apply: hipaa, pci_dss, gdpr, soc2.", json_schema_extra=_UNIQUE
     )
 
     @field_validator("categories")
@@ -220,14 +374,29 @@ class Data(_Section):
 
 class Network(_Section):
     mode: NetworkMode = Field(NetworkMode.new, description="new: guardform builds a private VPC; existing: use yours.")
-    cidr: str = Field("10.0.0.0/16", description="new: a private (RFC 1918) IPv4 block, /16 to /24.")
-    availability_zones: int = Field(2, description="new: how many availability zones (2 or 3).")
-    vpc_id: str | None = Field(None, description="existing: the VPC id (vpc-...).")
-    private_subnet_ids: list[str] = Field(
-        default_factory=list, description="existing: two or more private subnet ids (subnet-...)."
+    cidr: str = Field(
+        "10.0.0.0/16",
+        description="new: a private (RFC 1918) IPv4 block, /16 to /24.",
+        max_length=18,
+        json_schema_extra={"pattern": CIDR_PATTERN},
     )
-    route_table_ids: list[str] = Field(
-        default_factory=list, description="existing: route table ids (rtb-...) for the S3 gateway endpoint."
+    availability_zones: WholeNumber = Field(
+        2, description="new: how many availability zones (2 or 3).", json_schema_extra={"enum": [2, 3]}
+    )
+    vpc_id: str | None = Field(
+        None, description="existing: the VPC id (vpc-...).", max_length=21, json_schema_extra={"pattern": VPC_PATTERN}
+    )
+    private_subnet_ids: list[SubnetId] = Field(
+        default_factory=list,
+        description="existing: two or more private subnet ids (subnet-...).",
+        max_length=16,
+        json_schema_extra=_UNIQUE,
+    )
+    route_table_ids: list[RouteTableId] = Field(
+        default_factory=list,
+        description="existing: route table ids (rtb-...) for the S3 gateway endpoint.",
+        max_length=16,
+        json_schema_extra=_UNIQUE,
     )
 
     @field_validator("cidr")
@@ -236,11 +405,14 @@ class Network(_Section):
         try:
             net = ipaddress.IPv4Network(value, strict=True)
         except ValueError as exc:
-            raise ValueError(f"{value!r} is not an IPv4 network in CIDR form ({exc})") from None
+            raise ValueError(f"{_show(value)} is not an IPv4 network in CIDR form ({_show(str(exc), 80)})") from None
         if not any(net.subnet_of(ipaddress.IPv4Network(p)) for p in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")):
             raise ValueError(f"{value} is not a private (RFC 1918) range")
         if not 16 <= net.prefixlen <= 24:
             raise ValueError(f"{value}: the prefix must be between /16 and /24")
+        if str(net) != value:
+            # ipaddress accepts spellings Terraform and AWS do not (a prefix of /016); write it plainly.
+            raise ValueError(f"{_show(value)}: write it as {str(net)!r}")
         return value
 
     @field_validator("availability_zones")
@@ -253,39 +425,37 @@ class Network(_Section):
     @field_validator("vpc_id")
     @classmethod
     def _vpc(cls, value: str | None) -> str | None:
-        if value is not None and not _VPC_RE.match(value):
-            raise ValueError(f"{value!r} is not a VPC id (vpc- and 8 or 17 hex digits)")
+        if value is not None and not _VPC_RE.fullmatch(value):
+            raise ValueError(f"{_show(value)} is not a VPC id (vpc- and 8 or 17 hex digits)")
         return value
 
     @field_validator("private_subnet_ids")
     @classmethod
     def _subnets(cls, values: list[str]) -> list[str]:
-        for value in values:
-            if not _SUBNET_RE.match(value):
-                raise ValueError(f"{value!r} is not a subnet id (subnet- and 8 or 17 hex digits)")
         return _unique(values, "subnet")
 
     @field_validator("route_table_ids")
     @classmethod
     def _rtbs(cls, values: list[str]) -> list[str]:
-        for value in values:
-            if not _RTB_RE.match(value):
-                raise ValueError(f"{value!r} is not a route table id (rtb- and 8 or 17 hex digits)")
         return _unique(values, "route table")
 
     @model_validator(mode="after")
-    def _mode(self) -> Network:
+    def _mode(self, info: ValidationInfo) -> Network:
+        if not _known(info, "network.mode"):
+            return self
         if self.mode is NetworkMode.existing:
-            if self.vpc_id is None:
-                raise ValueError("vpc_id: is required when mode is 'existing'")
-            if len(self.private_subnet_ids) < 2:
-                raise ValueError("private_subnet_ids: list at least two private subnets when mode is 'existing'")
-            if not self.route_table_ids:
-                raise ValueError("route_table_ids: list the private route tables when mode is 'existing'")
+            if _known(info, "network.vpc_id") and self.vpc_id is None:
+                _problem(info, "network", "vpc_id", "is required when mode is 'existing'")
+            if _known(info, "network.private_subnet_ids") and len(self.private_subnet_ids) < 2:
+                _problem(
+                    info, "network", "private_subnet_ids", "list at least two private subnets when mode is 'existing'"
+                )
+            if _known(info, "network.route_table_ids") and not self.route_table_ids:
+                _problem(info, "network", "route_table_ids", "list the private route tables when mode is 'existing'")
         else:
-            given = [n for n in ("vpc_id", "private_subnet_ids", "route_table_ids") if getattr(self, n)]
-            if given:
-                raise ValueError(f"{given[0]}: only applies when mode is 'existing' (mode is 'new')")
+            for name in ("vpc_id", "private_subnet_ids", "route_table_ids"):
+                if _known(info, f"network.{name}") and getattr(self, name):
+                    _problem(info, "network", name, "only applies when mode is 'existing' (mode is 'new')")
         return self
 
 
@@ -295,8 +465,16 @@ class Keys(_Section):
         description="per_purpose: one customer managed key each for data, artifacts and logs; single: one key "
         "(public and internal data only).",
     )
-    rotation_days: int = Field(365, description="Automatic key rotation period in days (90-2560).")
-    deletion_window_days: int = Field(30, description="Waiting period before a deleted key is destroyed (7-30).")
+    rotation_days: WholeNumber = Field(
+        365,
+        description="Automatic key rotation period in days (90-2560).",
+        json_schema_extra={"minimum": 90, "maximum": 2560},
+    )
+    deletion_window_days: WholeNumber = Field(
+        30,
+        description="Waiting period before a deleted key is destroyed (7-30).",
+        json_schema_extra={"minimum": 7, "maximum": 30},
+    )
 
     @field_validator("rotation_days")
     @classmethod
@@ -314,27 +492,31 @@ class Keys(_Section):
 
 
 class Access(_Section):
-    admin_role_arns: list[str] = Field(
+    admin_role_arns: list[RoleArn] = Field(
         default_factory=list,
         description="IAM role ARNs exempt from the data perimeter (break-glass, data administrators).",
+        max_length=50,
+        json_schema_extra=_UNIQUE,
     )
 
     @field_validator("admin_role_arns")
     @classmethod
     def _arns(cls, values: list[str]) -> list[str]:
-        for value in values:
-            if not _ROLE_ARN_RE.match(value):
-                raise ValueError(f"{value!r} is not an IAM role ARN (arn:aws:iam::<12 digits>:role/<name>)")
         return _unique(values, "role")
 
 
 class Monitoring(_Section):
-    log_retention_days: int | None = Field(
+    log_retention_days: WholeNumber | None = Field(
         None,
         description="CloudWatch Logs retention in days; null derives it from the data (at least 365, longer "
         "where sensitivity or compliance asks).",
     )
-    alert_email: str | None = Field(None, description="Security alerts are sent here through SNS when set.")
+    alert_email: str | None = Field(
+        None,
+        description="Security alerts are sent here through SNS when set.",
+        max_length=254,
+        json_schema_extra={"pattern": EMAIL_PATTERN},
+    )
 
     @field_validator("log_retention_days")
     @classmethod
@@ -342,8 +524,10 @@ class Monitoring(_Section):
         if value is None:
             return value
         if value not in LOG_RETENTION_VALUES:
-            raise ValueError(f"{value} is not a CloudWatch Logs retention period; choose one of "
-                             + ", ".join(str(v) for v in LOG_RETENTION_VALUES if v >= 365))
+            raise ValueError(
+                f"{value} is not a CloudWatch Logs retention period; choose one of "
+                + ", ".join(str(v) for v in LOG_RETENTION_VALUES if v >= 365)
+            )
         if value < 365:
             raise ValueError("must be at least 365 days (audit logs of AI workloads are kept a year or more)")
         return value
@@ -351,8 +535,8 @@ class Monitoring(_Section):
     @field_validator("alert_email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        if value is not None and not _EMAIL_RE.match(value):
-            raise ValueError(f"{value!r} is not an email address")
+        if value is not None and not _EMAIL_RE.fullmatch(value):
+            raise ValueError(f"{_show(value)} is not an email address")
         return value
 
 
@@ -372,26 +556,45 @@ class Answers(BaseModel):
     network: Network = Field(default_factory=Network)  # type: ignore[arg-type]
     keys: Keys = Field(default_factory=Keys)  # type: ignore[arg-type]
     access: Access = Field(default_factory=Access)
-    monitoring: Monitoring = Field(default_factory=Monitoring)
+    monitoring: Monitoring = Field(default_factory=Monitoring)  # type: ignore[arg-type]
 
     @model_validator(mode="after")
-    def _cross_section(self) -> Answers:
+    def _cross_section(self, info: ValidationInfo) -> Answers:
+        if not _known(info, "data.sensitivity", "data.categories", "data.compliance"):
+            return self
         tier = self.data.effective_sensitivity
-        if self.keys.strategy is KeyStrategy.single and tier >= Sensitivity.confidential:
-            raise ValueError(
-                f"keys.strategy: 'single' is only allowed for public and internal data; this data is {tier.value}"
+        if (
+            _known(info, "keys.strategy")
+            and self.keys.strategy is KeyStrategy.single
+            and tier >= Sensitivity.confidential
+        ):
+            _problem(
+                info,
+                "",
+                "keys.strategy",
+                f"'single' is only allowed for public and internal data; this data is {tier.value}"
                 + _tier_reason(self.data)
-                + ", which needs a key per purpose"
+                + ", which needs a key per purpose",
             )
-        if tier >= Sensitivity.confidential and self.keys.rotation_days > 365:
-            raise ValueError(
-                f"keys.rotation_days: {tier.value} data needs keys rotated at least yearly (365 days or less)"
+        if _known(info, "keys.rotation_days") and tier >= Sensitivity.confidential and self.keys.rotation_days > 365:
+            _problem(
+                info,
+                "",
+                "keys.rotation_days",
+                f"{tier.value} data needs keys rotated at least yearly (365 days or less)",
             )
         retention = self.monitoring.log_retention_days
-        if retention is not None and retention < self.data.minimum_log_retention:
-            raise ValueError(
-                f"monitoring.log_retention_days: {retention} is below the {self.data.minimum_log_retention} days "
-                f"that {tier.value} data{_tier_reason(self.data)} requires"
+        if (
+            _known(info, "monitoring.log_retention_days")
+            and retention is not None
+            and retention < self.data.minimum_log_retention
+        ):
+            _problem(
+                info,
+                "",
+                "monitoring.log_retention_days",
+                f"{retention} is below the {self.data.minimum_log_retention} days "
+                f"that {tier.value} data{_tier_reason(self.data)} requires",
             )
         return self
 

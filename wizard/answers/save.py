@@ -27,25 +27,95 @@ def dump_answers_yaml(answers: Answers, document: Any = None) -> str:
 
     With the document they were loaded from, keep its comments, key order and the fields it left
     out: a field the file did not mention is only added when its value is no longer the default.
-    Without one, write every field (a new file shows all its choices). The document is not changed.
+    Without one, write every field, annotated as the README's answers template is (a new file shows
+    all its choices and what each accepts), with the effective tier beside the declared one. The
+    document is not changed.
     """
     import copy
 
     data = answers_to_data(answers)
     if document is None or not isinstance(document, dict):
-        from ruamel.yaml.comments import CommentedMap
-
-        target: Any = CommentedMap()
-        defaults: dict[str, Any] = {}
+        target: Any = _annotated(answers, data)
     else:
         target = copy.deepcopy(document)
         defaults = _default_data(Answers)
         # allowed_regions defaults to [region]: derived, so it is a default whatever the region is.
         defaults["project"]["allowed_regions"] = [data["project"]["region"]]
-    _merge_into(target, data, defaults)
+        _merge_into(target, data, defaults)
     buf = io.StringIO()
     _yaml().dump(target, buf)
     return buf.getvalue()
+
+
+#: The comment beside each field of a new answers file: the README's annotated answers template says the
+#: same (tests/test_answers.py holds the two together).
+FIELD_COMMENTS: dict[str, str] = {
+    "project.name": "3-32 chars: lowercase letters, digits, hyphens; starts with a letter",
+    "project.environment": "dev | staging | prod",
+    "project.owner": "free text, becomes the Owner tag when set",
+    "project.region": "an AWS region code",
+    "project.allowed_regions": "must contain region; all other regions are denied",
+    "workload.kinds": "1+ of: sagemaker_training, sagemaker_inference, sagemaker_notebook, bedrock",
+    "workload.bedrock_models": "Bedrock model ids; required when bedrock is chosen, else must be empty",
+    "workload.bedrock_callers": "who invokes Bedrock: lambda, ecs_tasks, ec2",
+    "data.sensitivity": "public | internal | confidential | restricted",
+    "data.categories": "any of: pii, phi, financial, credentials",
+    "data.compliance": "any of: hipaa, pci_dss, gdpr, soc2",
+    "network.mode": "new | existing",
+    "network.cidr": "new: a private (RFC 1918) IPv4 block, /16 to /24",
+    "network.availability_zones": "new: 2 or 3",
+    "network.vpc_id": "existing: vpc-<hex>",
+    "network.private_subnet_ids": "existing: 2+ subnet-<hex>",
+    "network.route_table_ids": "existing: rtb-<hex>, for the S3 gateway endpoint",
+    "keys.strategy": "per_purpose | single (single: public and internal data only)",
+    "keys.rotation_days": "90-2560 (at most 365 from confidential up)",
+    "keys.deletion_window_days": "7-30",
+    "access.admin_role_arns": "IAM role ARNs exempt from the data perimeter (break-glass, data admins)",
+    "monitoring.log_retention_days": "null: derived (at least 365; longer where sensitivity or compliance asks)",
+    "monitoring.alert_email": "optional: security alerts are sent here through SNS",
+}
+#: The column the comments start at (as in the README's template).
+_COMMENT_COLUMN = 33
+_HEADER = (
+    "guardform answers file (version 1): every choice, with what it accepts.\n"
+    "Check it in an editor with the JSON Schema from `guardform schema`; the README says how."
+)
+
+
+def tier_note(answers: Answers) -> str:
+    """What the declared sensitivity becomes: ``effective tier: restricted (raised by phi, hipaa)``."""
+    data = answers.data
+    raised = [value for _, value in data.raised_by]
+    if not raised:
+        return f"effective tier: {data.effective_sensitivity.value} (as declared)"
+    return f"effective tier: {data.effective_sensitivity.value} (raised by {', '.join(raised)})"
+
+
+def _annotated(answers: Answers, data: dict[str, Any]) -> Any:
+    """A new answers document: every field in model order, each with its comment."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    document = CommentedMap()
+    document.yaml_set_start_comment(_HEADER)
+    for section, values in data.items():
+        if not isinstance(values, dict):
+            document[section] = values
+            continue
+        target = CommentedMap()
+        for key, value in values.items():
+            if isinstance(value, list):
+                seq = CommentedSeq(value)
+                seq.fa.set_flow_style()
+                target[key] = seq
+            else:
+                target[key] = value
+            comment = FIELD_COMMENTS.get(f"{section}.{key}")
+            if f"{section}.{key}" == "data.sensitivity":
+                comment = f"{comment}; {tier_note(answers)}"
+            if comment:
+                target.yaml_add_eol_comment(comment, key, column=_COMMENT_COLUMN)
+        document[section] = target
+    return document
 
 
 def stack_answers_yaml(answers: Answers, document: Any, fmt: Literal["yaml", "json"]) -> str:
@@ -72,8 +142,10 @@ def _merge_into(target: Any, data: dict[str, Any], defaults: dict[str, Any]) -> 
 
     for key, value in data.items():
         default = defaults.get(key, _NO_DEFAULT)
-        if key not in target and default is not _NO_DEFAULT and (
-            value == default or (isinstance(value, dict) and _all_default(value, default))
+        if (
+            key not in target
+            and default is not _NO_DEFAULT
+            and (value == default or (isinstance(value, dict) and _all_default(value, default)))
         ):
             continue
         if isinstance(value, dict):
