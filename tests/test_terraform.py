@@ -39,8 +39,12 @@ def _features(answers: Answers) -> set[tuple[str, str]]:
     regions = "two-regions" if len(answers.project.allowed_regions) > 1 else "one-region"
     out = {("sensitivity", sens), ("network", net), ("regions", regions), ("net-regions", f"{net}/{regions}")}
     for kind in answers.workload.kinds:
-        out |= {("kind", kind.value), ("kind-net", f"{kind.value}/{net}"), ("kind-regions", f"{kind.value}/{regions}"),
-                ("kind-sensitivity", f"{kind.value}/{sens}")}
+        out |= {
+            ("kind", kind.value),
+            ("kind-net", f"{kind.value}/{net}"),
+            ("kind-regions", f"{kind.value}/{regions}"),
+            ("kind-sensitivity", f"{kind.value}/{sens}"),
+        }
     out |= {("sensitivity-net", f"{sens}/{net}"), ("sensitivity-regions", f"{sens}/{regions}")}
     return out
 
@@ -85,9 +89,9 @@ def stack_files() -> dict[str, dict[str, str]]:
 
 
 def _prove(tf: Terraform, stack: StackRun) -> StackRun:
-    for step in (lambda: init(tf, stack.path), lambda: run(tf, stack.path, "validate"),
-                 lambda: run(tf, stack.path, "test")):
-        result = step()
+    """init, validate, test: each only when the one before it passed."""
+    for args in (("init", "-backend=false", "-input=false"), ("validate",), ("test",)):
+        result = run(tf, stack.path, *args)
         stack.steps.append(result)
         if not result.ok:
             break
@@ -120,7 +124,11 @@ def test_the_subset_covers_the_matrix() -> None:
     assert len(SUBSET) >= 12
     answers = [validate_answers(d) for _, d in SUBSET]
     assert {k.value for a in answers for k in a.workload.kinds} == {
-        "sagemaker_training", "sagemaker_inference", "sagemaker_notebook", "bedrock"}
+        "sagemaker_training",
+        "sagemaker_inference",
+        "sagemaker_notebook",
+        "bedrock",
+    }
     assert {a.network.mode.value for a in answers} == {"new", "existing"}
     assert {len(a.project.allowed_regions) > 1 for a in answers} == {True, False}
     assert {a.data.sensitivity.value for a in answers} == {"public", "internal", "confidential", "restricted"}
@@ -131,15 +139,16 @@ def test_stack_validates_and_its_own_tests_pass(proven: dict[str, StackRun], nam
     stack = proven[name]
     failed = stack.failed
     if failed is not None:
-        pytest.fail(f"{name}: terraform {' '.join(failed.args)} failed in {stack.path}:\n{failed.output}",
-                    pytrace=False)
+        pytest.fail(
+            f"{name}: terraform {' '.join(failed.args)} failed in {stack.path}:\n{failed.output}", pytrace=False
+        )
     test_output = stack.steps[-1].output
     assert re.search(r"Success! \d+ passed, 0 failed\.", test_output), f"{name}: {test_output}"
     assert "... skip" not in test_output, f"{name}: a run was skipped:\n{test_output}"
     # The shipped tests plan and apply the whole stack, and apply its modules one by one (kms and s3 only in
     # single-region stacks: see the note in the test file).
     runs = ["stack_plans", "stack_applies", "network", "iam", "monitoring"]
-    if "provider \"aws\" {\n  alias" not in stack.path.joinpath("providers.tf").read_text():
+    if 'provider "aws" {\n  alias' not in stack.path.joinpath("providers.tf").read_text():
         runs += ["kms", "s3"]
     for module in runs:
         assert f'run "{module}"... pass' in test_output, f"{name}: run {module} did not pass:\n{test_output}"
@@ -177,7 +186,8 @@ def test_a_broken_invariant_fails_the_shipped_tests(terraform: Terraform, broken
     assert not result.ok
     assert 'run "monitoring"... fail' in result.output
     assert f"aws_cloudwatch_log_group.trail: must be encrypted with the logs key, keep {days.group(1)} days" in (
-        result.output)
+        result.output
+    )
 
 
 def test_a_wrong_attribute_fails_validate_naming_the_resource(terraform: Terraform, broken_copy: Path) -> None:
@@ -194,8 +204,9 @@ def test_a_wrong_attribute_fails_validate_naming_the_resource(terraform: Terrafo
 
 def _schema_tool() -> Path | None:
     override = os.environ.get("GUARDFORM_TF_TOOLS")
-    for base in ([Path(override)] if override else [ROOT.parent / "shared" / "tools",
-                                                    ROOT.parent.parent / "shared" / "tools"]):
+    for base in (
+        [Path(override)] if override else [ROOT.parent / "shared" / "tools", ROOT.parent.parent / "shared" / "tools"]
+    ):
         if (base / "tf_schema_check.py").is_file():
             return base / "tf_schema_check.py"
     return None
@@ -208,7 +219,8 @@ def test_examples_match_the_provider_6_25_schema(tmp_path: Path) -> None:
     for example in EXAMPLES:
         stack = write_files(build(load(example))[1], tmp_path / example.stem)
         dirs = [stack, *sorted(p for p in (stack / "modules").iterdir() if p.is_dir())]
-        proc = subprocess.run([sys.executable, str(tool), *map(str, dirs)], capture_output=True, text=True,
-                              check=False, timeout=300)
+        proc = subprocess.run(
+            [sys.executable, str(tool), *map(str, dirs)], capture_output=True, text=True, check=False, timeout=300
+        )
         assert proc.returncode == 0 and " 0 errors" in proc.stdout, f"{example.stem}:\n{proc.stdout}{proc.stderr}"
         shutil.rmtree(stack)

@@ -21,7 +21,13 @@ from wizard.plan import MODULE_TITLES, Plan
 
 MODULE_FILES = ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md")
 STACK_FILES = (
-    "versions.tf", "providers.tf", "main.tf", "variables.tf", "outputs.tf", "README.md", "tests/guardform.tftest.hcl",
+    "versions.tf",
+    "providers.tf",
+    "main.tf",
+    "variables.tf",
+    "outputs.tf",
+    "README.md",
+    "tests/guardform.tftest.hcl",
 )
 ANSWERS_FILE = "guardform.answers.yaml"
 
