@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,5 +124,11 @@ def write_files(files: dict[str, str], target: Path) -> Path:
     return target
 
 
+# Two inits at once race on the shared plugin cache ("failed to create directory ... file exists"), even
+# when it is already filled; an init takes a second or two, so they take turns.
+_INIT_LOCK = threading.Lock()
+
+
 def init(tf: Terraform, stack: Path) -> Result:
-    return run(tf, stack, "init", "-backend=false", "-input=false")
+    with _INIT_LOCK:
+        return run(tf, stack, "init", "-backend=false", "-input=false")

@@ -90,8 +90,8 @@ def stack_files() -> dict[str, dict[str, str]]:
 
 def _prove(tf: Terraform, stack: StackRun) -> StackRun:
     """init, validate, test: each only when the one before it passed."""
-    for args in (("init", "-backend=false", "-input=false"), ("validate",), ("test",)):
-        result = run(tf, stack.path, *args)
+    for step in ("init", "validate", "test"):
+        result = init(tf, stack.path) if step == "init" else run(tf, stack.path, step)
         stack.steps.append(result)
         if not result.ok:
             break
