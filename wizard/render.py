@@ -25,7 +25,15 @@ from wizard.plan import MODULE_TITLES, Plan
 from wizard.plan.policy import PolicyDocument, Value
 
 MODULE_FILES = ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md")
-STACK_FILES = ("versions.tf", "providers.tf", "main.tf", "variables.tf", "outputs.tf", "README.md")
+STACK_FILES = (
+    "versions.tf",
+    "providers.tf",
+    "main.tf",
+    "variables.tf",
+    "outputs.tf",
+    "README.md",
+    "tests/guardform.tftest.hcl",
+)
 ANSWERS_FILE = "guardform.answers.yaml"
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
@@ -188,6 +196,6 @@ def _render_one(env: Environment, template: str, **context: Any) -> str:
         raise
     except Exception as exc:  # jinja2 raises many types; name the template in every case
         raise RenderError(f"{template}: {type(exc).__name__}: {exc}") from exc
-    if template.endswith(".tf.j2"):
+    if template.endswith((".tf.j2", ".tftest.hcl.j2")):
         return format_hcl(text)
     return text.rstrip("\n") + "\n"

@@ -73,6 +73,13 @@ class ObjectLock:
     mode: str  # GOVERNANCE | COMPLIANCE
     days: int
 
+    @property
+    def who_can_delete(self) -> str:
+        """What the lock means for deleting locked objects, for the stack README."""
+        if self.mode == "COMPLIANCE":
+            return "nobody can delete them, or the bucket, before the lock expires."
+        return "only a principal allowed `s3:BypassGovernanceRetention` can delete them before the lock expires."
+
 
 @dataclass(frozen=True, kw_only=True)
 class BucketPlan:
@@ -427,6 +434,20 @@ class Plan:
     def key_purposes(self) -> tuple[str, ...]:
         """Every purpose a key serves, in key order (the keys of the kms outputs' maps)."""
         return tuple(p for k in self.keys for p in k.purposes)
+
+    @property
+    def kept_on_destroy(self) -> str:
+        """The log groups `terraform destroy` leaves behind (`skip_destroy`), as one README list item."""
+        kept = [f"`/aws/cloudtrail/{self.name_prefix}` (the CloudTrail log group)"]
+        if self.bedrock and self.bedrock.invocation_logging:
+            kept.append(f"`/aws/bedrock/modelinvocations/{self.name_prefix}` (the Bedrock invocation log group)")
+        many = len(kept) > 1
+        them, its = ("them", "their") if many else ("it", "its")
+        return (
+            f"the log group{'s' if many else ''} {' and '.join(kept)}; Terraform forgets {them} (`skip_destroy`) "
+            f"and CloudWatch\n  deletes {its} events after {self.log_retention_days} days. Delete {them} by hand "
+            "when the records no longer matter."
+        )
 
     @property
     def keys_text(self) -> str:

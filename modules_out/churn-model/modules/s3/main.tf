@@ -4,12 +4,11 @@ data "aws_caller_identity" "current" {}
 
 data "aws_partition" "current" {}
 
-data "aws_region" "current" {}
-
 locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
-  region     = data.aws_region.current.region
+  # The region of the stack's provider, from the answers (project.region).
+  region = "us-east-2"
 
   # The monitoring module names its trail "<name_prefix>-trail"; only that trail may write audit logs.
   trail_name = "churn-model-staging-trail"

@@ -6,12 +6,11 @@ data "aws_caller_identity" "current" {}
 
 data "aws_partition" "current" {}
 
-data "aws_region" "current" {}
-
 locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
-  region     = data.aws_region.current.region
+  # The region of the stack's provider, from the answers (project.region).
+  region = "us-east-1"
 
   vpc_id             = aws_vpc.this.id
   vpc_cidr_blocks    = [aws_vpc.this.cidr_block]
@@ -243,7 +242,7 @@ resource "aws_vpc_security_group_egress_rule" "workload_to_itself" {
 # workload buckets (and ECR's image layers); no other bucket, in any account, is reachable through it.
 resource "aws_vpc_endpoint" "s3" {
   vpc_id            = local.vpc_id
-  service_name      = "com.amazonaws.${data.aws_region.current.region}.s3"
+  service_name      = "com.amazonaws.us-east-1.s3"
   vpc_endpoint_type = "Gateway"
   route_table_ids   = local.route_table_ids
 
@@ -284,7 +283,7 @@ resource "aws_vpc_endpoint" "s3" {
 # sts: com.amazonaws.REGION.sts
 resource "aws_vpc_endpoint" "sts" {
   vpc_id              = local.vpc_id
-  service_name        = "com.amazonaws.${data.aws_region.current.region}.sts"
+  service_name        = "com.amazonaws.us-east-1.sts"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = local.private_subnet_ids
   security_group_ids  = [aws_security_group.endpoints.id]
@@ -314,7 +313,7 @@ resource "aws_vpc_endpoint" "sts" {
 # logs: com.amazonaws.REGION.logs
 resource "aws_vpc_endpoint" "logs" {
   vpc_id              = local.vpc_id
-  service_name        = "com.amazonaws.${data.aws_region.current.region}.logs"
+  service_name        = "com.amazonaws.us-east-1.logs"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = local.private_subnet_ids
   security_group_ids  = [aws_security_group.endpoints.id]
@@ -344,7 +343,7 @@ resource "aws_vpc_endpoint" "logs" {
 # monitoring: com.amazonaws.REGION.monitoring
 resource "aws_vpc_endpoint" "monitoring" {
   vpc_id              = local.vpc_id
-  service_name        = "com.amazonaws.${data.aws_region.current.region}.monitoring"
+  service_name        = "com.amazonaws.us-east-1.monitoring"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = local.private_subnet_ids
   security_group_ids  = [aws_security_group.endpoints.id]
@@ -374,7 +373,7 @@ resource "aws_vpc_endpoint" "monitoring" {
 # ecr api: com.amazonaws.REGION.ecr.api
 resource "aws_vpc_endpoint" "ecr_api" {
   vpc_id              = local.vpc_id
-  service_name        = "com.amazonaws.${data.aws_region.current.region}.ecr.api"
+  service_name        = "com.amazonaws.us-east-1.ecr.api"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = local.private_subnet_ids
   security_group_ids  = [aws_security_group.endpoints.id]
@@ -404,7 +403,7 @@ resource "aws_vpc_endpoint" "ecr_api" {
 # ecr dkr: com.amazonaws.REGION.ecr.dkr
 resource "aws_vpc_endpoint" "ecr_dkr" {
   vpc_id              = local.vpc_id
-  service_name        = "com.amazonaws.${data.aws_region.current.region}.ecr.dkr"
+  service_name        = "com.amazonaws.us-east-1.ecr.dkr"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = local.private_subnet_ids
   security_group_ids  = [aws_security_group.endpoints.id]
@@ -434,7 +433,7 @@ resource "aws_vpc_endpoint" "ecr_dkr" {
 # sagemaker api: com.amazonaws.REGION.sagemaker.api
 resource "aws_vpc_endpoint" "sagemaker_api" {
   vpc_id              = local.vpc_id
-  service_name        = "com.amazonaws.${data.aws_region.current.region}.sagemaker.api"
+  service_name        = "com.amazonaws.us-east-1.sagemaker.api"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = local.private_subnet_ids
   security_group_ids  = [aws_security_group.endpoints.id]
@@ -464,7 +463,7 @@ resource "aws_vpc_endpoint" "sagemaker_api" {
 # sagemaker runtime: com.amazonaws.REGION.sagemaker.runtime
 resource "aws_vpc_endpoint" "sagemaker_runtime" {
   vpc_id              = local.vpc_id
-  service_name        = "com.amazonaws.${data.aws_region.current.region}.sagemaker.runtime"
+  service_name        = "com.amazonaws.us-east-1.sagemaker.runtime"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = local.private_subnet_ids
   security_group_ids  = [aws_security_group.endpoints.id]
@@ -494,7 +493,7 @@ resource "aws_vpc_endpoint" "sagemaker_runtime" {
 # sagemaker notebook: aws.sagemaker.REGION.notebook
 resource "aws_vpc_endpoint" "sagemaker_notebook" {
   vpc_id              = local.vpc_id
-  service_name        = "aws.sagemaker.${data.aws_region.current.region}.notebook"
+  service_name        = "aws.sagemaker.us-east-1.notebook"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = local.private_subnet_ids
   security_group_ids  = [aws_security_group.endpoints.id]
@@ -524,7 +523,7 @@ resource "aws_vpc_endpoint" "sagemaker_notebook" {
 # bedrock: com.amazonaws.REGION.bedrock
 resource "aws_vpc_endpoint" "bedrock" {
   vpc_id              = local.vpc_id
-  service_name        = "com.amazonaws.${data.aws_region.current.region}.bedrock"
+  service_name        = "com.amazonaws.us-east-1.bedrock"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = local.private_subnet_ids
   security_group_ids  = [aws_security_group.endpoints.id]
@@ -554,7 +553,7 @@ resource "aws_vpc_endpoint" "bedrock" {
 # bedrock runtime: com.amazonaws.REGION.bedrock-runtime
 resource "aws_vpc_endpoint" "bedrock_runtime" {
   vpc_id              = local.vpc_id
-  service_name        = "com.amazonaws.${data.aws_region.current.region}.bedrock-runtime"
+  service_name        = "com.amazonaws.us-east-1.bedrock-runtime"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = local.private_subnet_ids
   security_group_ids  = [aws_security_group.endpoints.id]

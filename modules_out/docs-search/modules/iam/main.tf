@@ -4,12 +4,11 @@ data "aws_caller_identity" "current" {}
 
 data "aws_partition" "current" {}
 
-data "aws_region" "current" {}
-
 locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
-  region     = data.aws_region.current.region
+  # The region of the stack's provider, from the answers (project.region).
+  region = "eu-west-1"
 
   # Each input the policies use, under its own plain name. checkov cannot evaluate a policy in which one
   # bare reference appears twice (it then checks nothing in it), so no policy repeats one.

@@ -6,12 +6,11 @@ data "aws_caller_identity" "current" {}
 
 data "aws_partition" "current" {}
 
-data "aws_region" "current" {}
-
 locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
-  region     = data.aws_region.current.region
+  # The region of the stack's provider, from the answers (project.region).
+  region = "us-east-1"
 
   vpc_id = data.aws_vpc.this.id
   # Every IPv4 block of the VPC (primary and secondary), so callers in any subnet reach the endpoints.
@@ -133,7 +132,7 @@ resource "aws_vpc_security_group_egress_rule" "workload_to_itself" {
 # workload buckets (and ECR's image layers); no other bucket, in any account, is reachable through it.
 resource "aws_vpc_endpoint" "s3" {
   vpc_id            = local.vpc_id
-  service_name      = "com.amazonaws.${data.aws_region.current.region}.s3"
+  service_name      = "com.amazonaws.us-east-1.s3"
   vpc_endpoint_type = "Gateway"
   route_table_ids   = local.route_table_ids
 
@@ -174,7 +173,7 @@ resource "aws_vpc_endpoint" "s3" {
 # sts: com.amazonaws.REGION.sts
 resource "aws_vpc_endpoint" "sts" {
   vpc_id              = local.vpc_id
-  service_name        = "com.amazonaws.${data.aws_region.current.region}.sts"
+  service_name        = "com.amazonaws.us-east-1.sts"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = local.private_subnet_ids
   security_group_ids  = [aws_security_group.endpoints.id]
@@ -204,7 +203,7 @@ resource "aws_vpc_endpoint" "sts" {
 # logs: com.amazonaws.REGION.logs
 resource "aws_vpc_endpoint" "logs" {
   vpc_id              = local.vpc_id
-  service_name        = "com.amazonaws.${data.aws_region.current.region}.logs"
+  service_name        = "com.amazonaws.us-east-1.logs"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = local.private_subnet_ids
   security_group_ids  = [aws_security_group.endpoints.id]
@@ -234,7 +233,7 @@ resource "aws_vpc_endpoint" "logs" {
 # monitoring: com.amazonaws.REGION.monitoring
 resource "aws_vpc_endpoint" "monitoring" {
   vpc_id              = local.vpc_id
-  service_name        = "com.amazonaws.${data.aws_region.current.region}.monitoring"
+  service_name        = "com.amazonaws.us-east-1.monitoring"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = local.private_subnet_ids
   security_group_ids  = [aws_security_group.endpoints.id]
@@ -264,7 +263,7 @@ resource "aws_vpc_endpoint" "monitoring" {
 # ecr api: com.amazonaws.REGION.ecr.api
 resource "aws_vpc_endpoint" "ecr_api" {
   vpc_id              = local.vpc_id
-  service_name        = "com.amazonaws.${data.aws_region.current.region}.ecr.api"
+  service_name        = "com.amazonaws.us-east-1.ecr.api"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = local.private_subnet_ids
   security_group_ids  = [aws_security_group.endpoints.id]
@@ -294,7 +293,7 @@ resource "aws_vpc_endpoint" "ecr_api" {
 # ecr dkr: com.amazonaws.REGION.ecr.dkr
 resource "aws_vpc_endpoint" "ecr_dkr" {
   vpc_id              = local.vpc_id
-  service_name        = "com.amazonaws.${data.aws_region.current.region}.ecr.dkr"
+  service_name        = "com.amazonaws.us-east-1.ecr.dkr"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = local.private_subnet_ids
   security_group_ids  = [aws_security_group.endpoints.id]
@@ -324,7 +323,7 @@ resource "aws_vpc_endpoint" "ecr_dkr" {
 # sagemaker api: com.amazonaws.REGION.sagemaker.api
 resource "aws_vpc_endpoint" "sagemaker_api" {
   vpc_id              = local.vpc_id
-  service_name        = "com.amazonaws.${data.aws_region.current.region}.sagemaker.api"
+  service_name        = "com.amazonaws.us-east-1.sagemaker.api"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = local.private_subnet_ids
   security_group_ids  = [aws_security_group.endpoints.id]
@@ -354,7 +353,7 @@ resource "aws_vpc_endpoint" "sagemaker_api" {
 # sagemaker runtime: com.amazonaws.REGION.sagemaker.runtime
 resource "aws_vpc_endpoint" "sagemaker_runtime" {
   vpc_id              = local.vpc_id
-  service_name        = "com.amazonaws.${data.aws_region.current.region}.sagemaker.runtime"
+  service_name        = "com.amazonaws.us-east-1.sagemaker.runtime"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = local.private_subnet_ids
   security_group_ids  = [aws_security_group.endpoints.id]

@@ -1,0 +1,134 @@
+"""Real Terraform for the tests: find the binary and the AWS provider, write a CLI config, run commands.
+
+Nothing is downloaded. The provider comes from a filesystem mirror (``$GUARDFORM_TF_PLUGIN_MIRROR``, else
+the usual mirror folders) and is unpacked once into a plugin cache shared by every stack of the session, so
+the provider (about 675 MB) is not copied per stack. When Terraform or the provider is missing the tests
+skip with the reason; ``GUARDFORM_REQUIRE_TERRAFORM=1`` (set by ``.ci/run``) turns that skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+PROVIDER = Path("registry.terraform.io/hashicorp/aws")
+MIRROR_CANDIDATES = (
+    Path("/opt/tf-plugins"),
+    Path.home() / ".terraform.d" / "plugins",
+    Path("/usr/local/share/terraform/plugins"),
+    Path("/usr/share/terraform/plugins"),
+)
+
+
+@dataclass(frozen=True)
+class Terraform:
+    binary: Path
+    mirror: Path
+    provider_version: str
+    cli_config: Path
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
+        env.update(
+            TF_CLI_CONFIG_FILE=str(self.cli_config),
+            TF_IN_AUTOMATION="1",
+            TF_INPUT="0",
+            CHECKPOINT_DISABLE="1",
+        )
+        env.update(extra)
+        return env
+
+
+@dataclass(frozen=True)
+class Result:
+    args: tuple[str, ...]
+    returncode: int
+    output: str
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+def unavailable(reason: str) -> None:
+    """Skip, or fail when CI demands real Terraform."""
+    if os.environ.get("GUARDFORM_REQUIRE_TERRAFORM") == "1":
+        pytest.fail(f"GUARDFORM_REQUIRE_TERRAFORM=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _mirror() -> tuple[Path, str] | None:
+    override = os.environ.get("GUARDFORM_TF_PLUGIN_MIRROR")
+    for base in [Path(override)] if override else list(MIRROR_CANDIDATES):
+        versions = sorted((base / PROVIDER).glob("*/linux_amd64")) if (base / PROVIDER).is_dir() else []
+        if versions:
+            return base, versions[-1].parent.name
+    return None
+
+
+def find_terraform(cache_dir: Path) -> Terraform:
+    """Terraform and the AWS provider mirror, with a CLI config under cache_dir; skips when missing."""
+    binary = os.environ.get("GUARDFORM_TERRAFORM") or shutil.which("terraform")
+    if not binary:
+        unavailable("terraform is not on PATH (set GUARDFORM_TERRAFORM to its path)")
+    found = _mirror()
+    if found is None:
+        where = os.environ.get("GUARDFORM_TF_PLUGIN_MIRROR") or ", ".join(str(p) for p in MIRROR_CANDIDATES)
+        unavailable(f"no hashicorp/aws provider in a filesystem mirror ({where}); set GUARDFORM_TF_PLUGIN_MIRROR")
+    assert binary is not None and found is not None
+    mirror, version = found
+    plugin_cache = cache_dir / "plugin-cache"
+    plugin_cache.mkdir(parents=True, exist_ok=True)
+    cli_config = cache_dir / "terraform.rc"
+    cli_config.write_text(
+        "provider_installation {\n"
+        "  filesystem_mirror {\n"
+        f'    path    = "{mirror}"\n'
+        f'    include = ["{PROVIDER}"]\n'
+        "  }\n"
+        "}\n"
+        f'plugin_cache_dir = "{plugin_cache}"\n'
+    )
+    return Terraform(Path(binary), mirror, version, cli_config)
+
+
+def run(tf: Terraform, cwd: Path, *args: str, timeout: float = 900, env: dict[str, str] | None = None) -> Result:
+    started = time.monotonic()
+    proc = subprocess.run(
+        [str(tf.binary), *args, "-no-color"],
+        cwd=cwd,
+        env=env or tf.env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return Result(tuple(args), proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started)
+
+
+def write_files(files: dict[str, str], target: Path) -> Path:
+    for rel, text in files.items():
+        path = target / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return target
+
+
+# Two inits at once race on the shared plugin cache ("failed to create directory ... file exists"), even
+# when it is already filled; an init takes a second or two, so they take turns.
+_INIT_LOCK = threading.Lock()
+
+
+def init(tf: Terraform, stack: Path) -> Result:
+    with _INIT_LOCK:
+        return run(tf, stack, "init", "-backend=false", "-input=false")
