@@ -23,6 +23,7 @@ from wizard.errors import GuardformError
 from wizard.hclfmt import format_hcl
 from wizard.plan import MODULE_TITLES, Plan
 from wizard.plan.policy import PolicyDocument, Value
+from wizard.stack_tests import stack_test_facts
 
 MODULE_FILES = ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md")
 STACK_FILES = (
@@ -178,9 +179,10 @@ def environment() -> Environment:
 def render(plan: Plan, answers_yaml: str | None = None) -> dict[str, str]:
     """Render the stack for a plan; returns relative posix paths mapped to file contents."""
     env = environment()
+    tests = stack_test_facts(plan)
     files: dict[str, str] = {}
     for name in STACK_FILES:
-        files[name] = _render_one(env, f"stack/{name}.j2", plan=plan, module="stack")
+        files[name] = _render_one(env, f"stack/{name}.j2", plan=plan, module="stack", tests=tests)
     for module in plan.modules:
         for name in MODULE_FILES:
             files[f"modules/{module}/{name}"] = _render_one(env, f"{module}/{name}.j2", plan=plan, module=module)

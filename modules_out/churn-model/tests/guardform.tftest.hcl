@@ -146,14 +146,14 @@ run "stack_applies" {
   override_resource {
     target = module.kms.aws_kms_key.artifacts
     values = {
-      arn = "arn:aws:kms:us-east-2:111122223333:key/00000001-0000-4000-8000-000000000000"
+      arn = "arn:aws:kms:us-east-2:111122223333:key/00000002-0000-4000-8000-000000000000"
     }
   }
 
   override_resource {
     target = module.kms.aws_kms_key.logs
     values = {
-      arn = "arn:aws:kms:us-east-2:111122223333:key/00000001-0000-4000-8000-000000000000"
+      arn = "arn:aws:kms:us-east-2:111122223333:key/00000003-0000-4000-8000-000000000000"
     }
   }
 
@@ -168,12 +168,12 @@ run "stack_applies" {
   }
 
   assert {
-    condition     = output.kms_key_arns["artifacts"] == "arn:aws:kms:us-east-2:111122223333:key/00000001-0000-4000-8000-000000000000"
+    condition     = output.kms_key_arns["artifacts"] == "arn:aws:kms:us-east-2:111122223333:key/00000002-0000-4000-8000-000000000000"
     error_message = "module.kms.aws_kms_key.artifacts: the artifacts purpose must be served by the planned artifacts key."
   }
 
   assert {
-    condition     = output.kms_key_arns["logs"] == "arn:aws:kms:us-east-2:111122223333:key/00000001-0000-4000-8000-000000000000"
+    condition     = output.kms_key_arns["logs"] == "arn:aws:kms:us-east-2:111122223333:key/00000003-0000-4000-8000-000000000000"
     error_message = "module.kms.aws_kms_key.logs: the logs purpose must be served by the planned logs key."
   }
 
@@ -260,8 +260,8 @@ run "s3" {
   variables {
     kms_key_arns = {
       data      = "arn:aws:kms:us-east-2:111122223333:key/00000001-0000-4000-8000-000000000000"
-      artifacts = "arn:aws:kms:us-east-2:111122223333:key/00000001-0000-4000-8000-000000000000"
-      logs      = "arn:aws:kms:us-east-2:111122223333:key/00000001-0000-4000-8000-000000000000"
+      artifacts = "arn:aws:kms:us-east-2:111122223333:key/00000002-0000-4000-8000-000000000000"
+      logs      = "arn:aws:kms:us-east-2:111122223333:key/00000003-0000-4000-8000-000000000000"
     }
     tags = {}
   }
@@ -297,7 +297,7 @@ run "s3" {
   }
 
   assert {
-    condition     = alltrue([for r in aws_s3_bucket_server_side_encryption_configuration.model_artifacts.rule : r.apply_server_side_encryption_by_default[0].sse_algorithm == "aws:kms" && r.apply_server_side_encryption_by_default[0].kms_master_key_id == "arn:aws:kms:us-east-2:111122223333:key/00000001-0000-4000-8000-000000000000" && r.bucket_key_enabled])
+    condition     = alltrue([for r in aws_s3_bucket_server_side_encryption_configuration.model_artifacts.rule : r.apply_server_side_encryption_by_default[0].sse_algorithm == "aws:kms" && r.apply_server_side_encryption_by_default[0].kms_master_key_id == "arn:aws:kms:us-east-2:111122223333:key/00000002-0000-4000-8000-000000000000" && r.bucket_key_enabled])
     error_message = "aws_s3_bucket_server_side_encryption_configuration.model_artifacts: the model_artifacts bucket must be encrypted with SSE-KMS under the planned artifacts key, with a bucket key."
   }
 
@@ -352,7 +352,7 @@ run "s3" {
   }
 
   assert {
-    condition     = alltrue([for r in aws_s3_bucket_server_side_encryption_configuration.audit.rule : r.apply_server_side_encryption_by_default[0].sse_algorithm == "aws:kms" && r.apply_server_side_encryption_by_default[0].kms_master_key_id == "arn:aws:kms:us-east-2:111122223333:key/00000001-0000-4000-8000-000000000000" && r.bucket_key_enabled])
+    condition     = alltrue([for r in aws_s3_bucket_server_side_encryption_configuration.audit.rule : r.apply_server_side_encryption_by_default[0].sse_algorithm == "aws:kms" && r.apply_server_side_encryption_by_default[0].kms_master_key_id == "arn:aws:kms:us-east-2:111122223333:key/00000003-0000-4000-8000-000000000000" && r.bucket_key_enabled])
     error_message = "aws_s3_bucket_server_side_encryption_configuration.audit: the audit bucket must be encrypted with SSE-KMS under the planned logs key, with a bucket key."
   }
 
@@ -393,7 +393,7 @@ run "network" {
 
   variables {
     name_prefix      = "churn-model-staging"
-    logs_kms_key_arn = "arn:aws:kms:us-east-2:111122223333:key/00000001-0000-4000-8000-000000000000"
+    logs_kms_key_arn = "arn:aws:kms:us-east-2:111122223333:key/00000003-0000-4000-8000-000000000000"
     tags             = {}
   }
 
@@ -443,7 +443,7 @@ run "network" {
   }
 
   assert {
-    condition     = aws_cloudwatch_log_group.flow_logs.kms_key_id == "arn:aws:kms:us-east-2:111122223333:key/00000001-0000-4000-8000-000000000000" && aws_cloudwatch_log_group.flow_logs.retention_in_days == 365
+    condition     = aws_cloudwatch_log_group.flow_logs.kms_key_id == "arn:aws:kms:us-east-2:111122223333:key/00000003-0000-4000-8000-000000000000" && aws_cloudwatch_log_group.flow_logs.retention_in_days == 365
     error_message = "aws_cloudwatch_log_group.flow_logs: must be encrypted with the logs key and keep 365 days."
   }
 
@@ -471,8 +471,8 @@ run "iam" {
     name_prefix = "churn-model-staging"
     kms_key_arns = {
       data      = "arn:aws:kms:us-east-2:111122223333:key/00000001-0000-4000-8000-000000000000"
-      artifacts = "arn:aws:kms:us-east-2:111122223333:key/00000001-0000-4000-8000-000000000000"
-      logs      = "arn:aws:kms:us-east-2:111122223333:key/00000001-0000-4000-8000-000000000000"
+      artifacts = "arn:aws:kms:us-east-2:111122223333:key/00000002-0000-4000-8000-000000000000"
+      logs      = "arn:aws:kms:us-east-2:111122223333:key/00000003-0000-4000-8000-000000000000"
     }
     bucket_arns = {
       training_data   = "arn:aws:s3:::gf-test-training-data"
@@ -507,7 +507,7 @@ run "monitoring" {
 
   variables {
     name_prefix       = "churn-model-staging"
-    logs_kms_key_arn  = "arn:aws:kms:us-east-2:111122223333:key/00000001-0000-4000-8000-000000000000"
+    logs_kms_key_arn  = "arn:aws:kms:us-east-2:111122223333:key/00000003-0000-4000-8000-000000000000"
     audit_bucket_name = "gf-test-audit"
     bucket_arns = {
       training_data   = "arn:aws:s3:::gf-test-training-data"
@@ -522,7 +522,7 @@ run "monitoring" {
   }
 
   assert {
-    condition     = aws_cloudtrail.this.kms_key_id == "arn:aws:kms:us-east-2:111122223333:key/00000001-0000-4000-8000-000000000000" && aws_cloudtrail.this.s3_bucket_name == "gf-test-audit"
+    condition     = aws_cloudtrail.this.kms_key_id == "arn:aws:kms:us-east-2:111122223333:key/00000003-0000-4000-8000-000000000000" && aws_cloudtrail.this.s3_bucket_name == "gf-test-audit"
     error_message = "aws_cloudtrail.this: the trail must deliver to the audit bucket, encrypted with the logs key."
   }
 
@@ -532,12 +532,12 @@ run "monitoring" {
   }
 
   assert {
-    condition     = aws_cloudwatch_log_group.trail.kms_key_id == "arn:aws:kms:us-east-2:111122223333:key/00000001-0000-4000-8000-000000000000" && aws_cloudwatch_log_group.trail.retention_in_days == 365 && aws_cloudwatch_log_group.trail.skip_destroy
+    condition     = aws_cloudwatch_log_group.trail.kms_key_id == "arn:aws:kms:us-east-2:111122223333:key/00000003-0000-4000-8000-000000000000" && aws_cloudwatch_log_group.trail.retention_in_days == 365 && aws_cloudwatch_log_group.trail.skip_destroy
     error_message = "aws_cloudwatch_log_group.trail: must be encrypted with the logs key, keep 365 days and survive a destroy."
   }
 
   assert {
-    condition     = aws_sns_topic.alerts.kms_master_key_id == "arn:aws:kms:us-east-2:111122223333:key/00000001-0000-4000-8000-000000000000" && aws_sns_topic.trail_notifications.kms_master_key_id == "arn:aws:kms:us-east-2:111122223333:key/00000001-0000-4000-8000-000000000000"
+    condition     = aws_sns_topic.alerts.kms_master_key_id == "arn:aws:kms:us-east-2:111122223333:key/00000003-0000-4000-8000-000000000000" && aws_sns_topic.trail_notifications.kms_master_key_id == "arn:aws:kms:us-east-2:111122223333:key/00000003-0000-4000-8000-000000000000"
     error_message = "aws_sns_topic.alerts: the alert and delivery topics must be encrypted with the customer managed logs key."
   }
 }
@@ -554,7 +554,7 @@ run "macie" {
   variables {
     name_prefix               = "churn-model-staging"
     training_data_bucket_name = "gf-test-training-data"
-    logs_kms_key_arn          = "arn:aws:kms:us-east-2:111122223333:key/00000001-0000-4000-8000-000000000000"
+    logs_kms_key_arn          = "arn:aws:kms:us-east-2:111122223333:key/00000003-0000-4000-8000-000000000000"
     alerts_topic_arn          = "arn:aws:sns:us-east-2:111122223333:gf-test-alerts"
     tags                      = {}
   }

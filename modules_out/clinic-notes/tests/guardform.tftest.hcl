@@ -259,21 +259,21 @@ run "stack_applies" {
   override_resource {
     target = module.kms.aws_kms_key.artifacts
     values = {
-      arn = "arn:aws:kms:us-east-1:111122223333:key/00000001-0000-4000-8000-000000000000"
+      arn = "arn:aws:kms:us-east-1:111122223333:key/00000002-0000-4000-8000-000000000000"
     }
   }
 
   override_resource {
     target = module.kms.aws_kms_key.logs
     values = {
-      arn = "arn:aws:kms:us-east-1:111122223333:key/00000001-0000-4000-8000-000000000000"
+      arn = "arn:aws:kms:us-east-1:111122223333:key/00000003-0000-4000-8000-000000000000"
     }
   }
 
   override_resource {
     target = module.kms.aws_kms_key.replica
     values = {
-      arn = "arn:aws:kms:us-west-2:111122223333:key/00000001-0000-4000-8000-000000000000"
+      arn = "arn:aws:kms:us-west-2:111122223333:key/00000004-0000-4000-8000-000000000000"
     }
   }
 
@@ -288,17 +288,17 @@ run "stack_applies" {
   }
 
   assert {
-    condition     = output.kms_key_arns["artifacts"] == "arn:aws:kms:us-east-1:111122223333:key/00000001-0000-4000-8000-000000000000"
+    condition     = output.kms_key_arns["artifacts"] == "arn:aws:kms:us-east-1:111122223333:key/00000002-0000-4000-8000-000000000000"
     error_message = "module.kms.aws_kms_key.artifacts: the artifacts purpose must be served by the planned artifacts key."
   }
 
   assert {
-    condition     = output.kms_key_arns["logs"] == "arn:aws:kms:us-east-1:111122223333:key/00000001-0000-4000-8000-000000000000"
+    condition     = output.kms_key_arns["logs"] == "arn:aws:kms:us-east-1:111122223333:key/00000003-0000-4000-8000-000000000000"
     error_message = "module.kms.aws_kms_key.logs: the logs purpose must be served by the planned logs key."
   }
 
   assert {
-    condition     = output.kms_key_arns["replica"] == "arn:aws:kms:us-west-2:111122223333:key/00000001-0000-4000-8000-000000000000"
+    condition     = output.kms_key_arns["replica"] == "arn:aws:kms:us-west-2:111122223333:key/00000004-0000-4000-8000-000000000000"
     error_message = "module.kms.aws_kms_key.replica: the replica purpose must be served by the planned replica key."
   }
 
@@ -329,7 +329,7 @@ run "network" {
 
   variables {
     name_prefix      = "clinic-notes-prod"
-    logs_kms_key_arn = "arn:aws:kms:us-east-1:111122223333:key/00000001-0000-4000-8000-000000000000"
+    logs_kms_key_arn = "arn:aws:kms:us-east-1:111122223333:key/00000003-0000-4000-8000-000000000000"
     tags             = {}
   }
 
@@ -389,7 +389,7 @@ run "network" {
   }
 
   assert {
-    condition     = aws_cloudwatch_log_group.flow_logs.kms_key_id == "arn:aws:kms:us-east-1:111122223333:key/00000001-0000-4000-8000-000000000000" && aws_cloudwatch_log_group.flow_logs.retention_in_days == 2192
+    condition     = aws_cloudwatch_log_group.flow_logs.kms_key_id == "arn:aws:kms:us-east-1:111122223333:key/00000003-0000-4000-8000-000000000000" && aws_cloudwatch_log_group.flow_logs.retention_in_days == 2192
     error_message = "aws_cloudwatch_log_group.flow_logs: must be encrypted with the logs key and keep 2192 days."
   }
 
@@ -417,8 +417,8 @@ run "iam" {
     name_prefix = "clinic-notes-prod"
     kms_key_arns = {
       data      = "arn:aws:kms:us-east-1:111122223333:key/00000001-0000-4000-8000-000000000000"
-      artifacts = "arn:aws:kms:us-east-1:111122223333:key/00000001-0000-4000-8000-000000000000"
-      logs      = "arn:aws:kms:us-east-1:111122223333:key/00000001-0000-4000-8000-000000000000"
+      artifacts = "arn:aws:kms:us-east-1:111122223333:key/00000002-0000-4000-8000-000000000000"
+      logs      = "arn:aws:kms:us-east-1:111122223333:key/00000003-0000-4000-8000-000000000000"
     }
     bucket_arns = {
       training_data   = "arn:aws:s3:::gf-test-training-data"
@@ -486,7 +486,7 @@ run "monitoring" {
 
   variables {
     name_prefix       = "clinic-notes-prod"
-    logs_kms_key_arn  = "arn:aws:kms:us-east-1:111122223333:key/00000001-0000-4000-8000-000000000000"
+    logs_kms_key_arn  = "arn:aws:kms:us-east-1:111122223333:key/00000003-0000-4000-8000-000000000000"
     audit_bucket_name = "gf-test-audit"
     bucket_arns = {
       training_data   = "arn:aws:s3:::gf-test-training-data"
@@ -501,7 +501,7 @@ run "monitoring" {
   }
 
   assert {
-    condition     = aws_cloudtrail.this.kms_key_id == "arn:aws:kms:us-east-1:111122223333:key/00000001-0000-4000-8000-000000000000" && aws_cloudtrail.this.s3_bucket_name == "gf-test-audit"
+    condition     = aws_cloudtrail.this.kms_key_id == "arn:aws:kms:us-east-1:111122223333:key/00000003-0000-4000-8000-000000000000" && aws_cloudtrail.this.s3_bucket_name == "gf-test-audit"
     error_message = "aws_cloudtrail.this: the trail must deliver to the audit bucket, encrypted with the logs key."
   }
 
@@ -516,12 +516,12 @@ run "monitoring" {
   }
 
   assert {
-    condition     = aws_cloudwatch_log_group.trail.kms_key_id == "arn:aws:kms:us-east-1:111122223333:key/00000001-0000-4000-8000-000000000000" && aws_cloudwatch_log_group.trail.retention_in_days == 2192 && aws_cloudwatch_log_group.trail.skip_destroy
+    condition     = aws_cloudwatch_log_group.trail.kms_key_id == "arn:aws:kms:us-east-1:111122223333:key/00000003-0000-4000-8000-000000000000" && aws_cloudwatch_log_group.trail.retention_in_days == 2192 && aws_cloudwatch_log_group.trail.skip_destroy
     error_message = "aws_cloudwatch_log_group.trail: must be encrypted with the logs key, keep 2192 days and survive a destroy."
   }
 
   assert {
-    condition     = aws_sns_topic.alerts.kms_master_key_id == "arn:aws:kms:us-east-1:111122223333:key/00000001-0000-4000-8000-000000000000" && aws_sns_topic.trail_notifications.kms_master_key_id == "arn:aws:kms:us-east-1:111122223333:key/00000001-0000-4000-8000-000000000000"
+    condition     = aws_sns_topic.alerts.kms_master_key_id == "arn:aws:kms:us-east-1:111122223333:key/00000003-0000-4000-8000-000000000000" && aws_sns_topic.trail_notifications.kms_master_key_id == "arn:aws:kms:us-east-1:111122223333:key/00000003-0000-4000-8000-000000000000"
     error_message = "aws_sns_topic.alerts: the alert and delivery topics must be encrypted with the customer managed logs key."
   }
 }
@@ -539,7 +539,7 @@ run "macie" {
     name_prefix               = "clinic-notes-prod"
     training_data_bucket_name = "gf-test-training-data"
     results_bucket_name       = "gf-test-macie-results"
-    logs_kms_key_arn          = "arn:aws:kms:us-east-1:111122223333:key/00000001-0000-4000-8000-000000000000"
+    logs_kms_key_arn          = "arn:aws:kms:us-east-1:111122223333:key/00000003-0000-4000-8000-000000000000"
     alerts_topic_arn          = "arn:aws:sns:us-east-1:111122223333:gf-test-alerts"
     tags                      = {}
   }
@@ -550,7 +550,7 @@ run "macie" {
   }
 
   assert {
-    condition     = one(aws_macie2_classification_export_configuration.this.s3_destination).kms_key_arn == "arn:aws:kms:us-east-1:111122223333:key/00000001-0000-4000-8000-000000000000" && one(aws_macie2_classification_export_configuration.this.s3_destination).bucket_name == "gf-test-macie-results"
+    condition     = one(aws_macie2_classification_export_configuration.this.s3_destination).kms_key_arn == "arn:aws:kms:us-east-1:111122223333:key/00000003-0000-4000-8000-000000000000" && one(aws_macie2_classification_export_configuration.this.s3_destination).bucket_name == "gf-test-macie-results"
     error_message = "aws_macie2_classification_export_configuration.this: results must be exported to the results bucket, encrypted with the logs key."
   }
 
@@ -571,7 +571,7 @@ run "bedrock" {
 
   variables {
     name_prefix                = "clinic-notes-prod"
-    logs_kms_key_arn           = "arn:aws:kms:us-east-1:111122223333:key/00000001-0000-4000-8000-000000000000"
+    logs_kms_key_arn           = "arn:aws:kms:us-east-1:111122223333:key/00000003-0000-4000-8000-000000000000"
     invocation_log_bucket_name = "gf-test-bedrock-logs"
     tags                       = {}
   }
@@ -582,7 +582,7 @@ run "bedrock" {
   }
 
   assert {
-    condition     = aws_cloudwatch_log_group.invocations.kms_key_id == "arn:aws:kms:us-east-1:111122223333:key/00000001-0000-4000-8000-000000000000" && aws_cloudwatch_log_group.invocations.retention_in_days == 2192 && aws_cloudwatch_log_group.invocations.skip_destroy
+    condition     = aws_cloudwatch_log_group.invocations.kms_key_id == "arn:aws:kms:us-east-1:111122223333:key/00000003-0000-4000-8000-000000000000" && aws_cloudwatch_log_group.invocations.retention_in_days == 2192 && aws_cloudwatch_log_group.invocations.skip_destroy
     error_message = "aws_cloudwatch_log_group.invocations: must be encrypted with the logs key, keep 2192 days and survive a destroy."
   }
 
