@@ -277,7 +277,8 @@ def test_a_boundary_over_the_managed_policy_limit_is_refused_naming_the_answers(
 
 def test_an_scp_over_its_limit_is_refused_naming_the_admins() -> None:
     # The answers allow at most 50 admin roles; long paths make 50 too many for one SCP.
-    admins = [f"arn:aws:iam::111122223333:role/platform-engineering/security-operations/break-glass-access/emergency/administrator-{n:03d}" for n in range(50)]
+    path = "platform-engineering/security-operations/break-glass-access/emergency"
+    admins = [f"arn:aws:iam::111122223333:role/{path}/administrator-{n:03d}" for n in range(50)]
     with pytest.raises(PlanError, match=r"region-deny SCP .* over the 5,120 .* access.admin_role_arns \(50\)"):
         plan(answers(access={"admin_role_arns": admins}))
 
