@@ -2,7 +2,8 @@
 
 No stage is called from here directly and no decision lives here. Every failure a user can meet is a
 ``GuardformError``; :func:`failures` is the one table from its type to the exit code and the message.
-Exit codes: 0 ok, 1 scan findings, 2 bad usage or bad answers, 3 refused (drift or a stale tree).
+Exit codes: 0 ok, 1 scan findings, 2 bad usage or bad answers (nothing written), 3 refused (drift or a stale
+tree), 4 the scanner could not run, 130 interrupted (SIGINT), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
@@ -24,9 +25,9 @@ from wizard.pipeline import DEFAULT_OUT, Observer, Pipeline, stack_answers, stac
 if TYPE_CHECKING:
     from wizard.output import WriteResult
     from wizard.pipeline import Build, Generation
-    from wizard.scan import ScanReport
+    from wizard.scan import SarifBase, ScanReport
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REFUSED, EXIT_SCAN_ERROR = 0, 1, 2, 3, 4
 
 
 class UsageProblem(GuardformError):
@@ -41,6 +42,12 @@ class Where:
     target: Path | None = None
     #: what the command does to the stack folder: "write", "check" or "diff"
     action: str = "write"
+    #: the report format on standard output: a failure in "json" or "sarif" still prints a document there
+    fmt: str = "text"
+    #: --sarif-base, when given
+    sarif_root: Path | None = None
+    #: the stack folder, once it is written (a later failure must not say "nothing written")
+    written: Path | None = None
 
 
 Describe = Callable[[Any, Where], str]
@@ -55,6 +62,12 @@ def _answers_problems(exc: Any, where: Where) -> str:
 def _refused(exc: Any, where: Where) -> str:
     verb = "refused to write" if where.action == "write" else f"cannot {where.action}"
     return f"guardform: {verb} {where.target}: {exc}"
+
+
+def _scan_failed(exc: Any, where: Where) -> str:
+    if where.written is not None:
+        return f"guardform: {where.written} was written, but the scan could not run, so nothing was checked: {exc}"
+    return f"guardform: the scan could not run, so nothing was checked: {exc}"
 
 
 def _render_bug(exc: Any, where: Where) -> str:
@@ -72,17 +85,19 @@ def failures() -> tuple[tuple[type[GuardformError], int, Describe], ...]:
     from wizard.answers import AnswersError
     from wizard.output import DriftError, OutputError
     from wizard.pipeline import InternalError
+    from wizard.plan import PlanError
     from wizard.render import RenderError
     from wizard.scan import ScanError
 
     return (
         (UsageProblem, EXIT_USAGE, lambda e, w: f"guardform: {e}"),
         (AnswersError, EXIT_USAGE, _answers_problems),
+        (PlanError, EXIT_USAGE, lambda e, w: f"guardform: {e}; nothing was written."),
         (RenderError, EXIT_USAGE, _render_bug),
         (DriftError, EXIT_REFUSED, lambda e, w: e.format()),
         (OutputError, EXIT_REFUSED, _refused),
         (InternalError, EXIT_USAGE, lambda e, w: f"guardform: internal error, {e}"),
-        (ScanError, EXIT_USAGE, lambda e, w: f"guardform: the scan could not run: {e}"),
+        (ScanError, EXIT_SCAN_ERROR, _scan_failed),
     )
 
 
@@ -93,14 +108,65 @@ def exit_code_and_message(exc: GuardformError, where: Where) -> tuple[int, str]:
     return EXIT_USAGE, f"guardform: {exc}"
 
 
+def error_document(exc: GuardformError, where: Where) -> str | None:
+    """What a failed command prints on standard output in ``--format json|sarif``, so that a pipeline
+    redirecting it (``> guardform.sarif``, then an upload) gets a valid document carrying the errors, not an
+    empty file: bad answers (or a policy the answers make too large) and a scanner that cannot run. None for
+    other failures and in text format."""
+    from wizard.answers import AnswersError
+    from wizard.plan import PlanError
+    from wizard.scan import Problem, ScanError, format_json_errors, format_sarif_errors
+
+    if where.fmt not in ("json", "sarif"):
+        return None
+    source = str(where.answers_file) if where.answers_file is not None else None
+    stage: Literal["answers", "scan"]
+    if isinstance(exc, AnswersError):
+        stage = "answers"
+        given = exc.source or source
+        problems = [Problem(i.message, file=given, line=i.line, field=i.field or None) for i in exc.issues]
+    elif isinstance(exc, PlanError):
+        stage, problems = "answers", [Problem(str(exc), file=source)]
+    elif isinstance(exc, ScanError):
+        stage, problems = "scan", [Problem(str(exc))]
+    else:
+        return None
+    if where.fmt == "json":
+        doc = format_json_errors(problems, stage=stage)
+        if where.written is not None:  # generate wrote the stack: say so beside the scan's errors
+            doc = json.dumps({"stack": str(where.written), "scan": json.loads(doc)}, indent=2, sort_keys=True) + "\n"
+        return doc
+    return format_sarif_errors(problems, stage=stage, base=_error_sarif_base(where), tool_version=__version__)
+
+
+def _error_sarif_base(where: Where) -> SarifBase:
+    """The repository root an error document names files from: --sarif-base, else the git top level of the
+    folder the command works on (the answers file's, or the scanned folder)."""
+    from wizard.scan import SarifBase, ScanError
+
+    folder = where.target or (where.answers_file.parent if where.answers_file is not None else Path("."))
+    try:
+        return Pipeline().sarif_base(folder, where.sarif_root)
+    except ScanError:  # the answers file is outside --sarif-base: name files from it all the same
+        root = where.sarif_root.expanduser().resolve() if where.sarif_root is not None else None
+        return (
+            SarifBase(root_uri=root.as_uri().rstrip("/") + "/") if root is not None and root.is_dir() else SarifBase()
+        )
+
+
 class _Guardform(click.Group):
-    """Turns a GuardformError from any command into its message on standard error and its exit code."""
+    """Turns a GuardformError from any command into its message on standard error and its exit code
+    (and, in --format json|sarif, a document carrying the errors on standard output)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except GuardformError as exc:
-            code, message = exit_code_and_message(exc, ctx.ensure_object(Where))
+            where = ctx.ensure_object(Where)
+            code, message = exit_code_and_message(exc, where)
+            document = error_document(exc, where)
+            if document is not None:
+                click.echo(document, nl=False)
             click.echo(message, err=True)
             ctx.exit(code)
 
@@ -115,17 +181,23 @@ class _Told(Observer):
     def progress(self, message: str) -> None:
         _progress(message)
 
+    def __init__(self, where: Where) -> None:
+        self.where = where
+
     def written(self, build: Build, result: WriteResult) -> None:
+        self.where.written = build.target
         for original, kept in result.kept:
             _progress(f"guardform: kept your edited {original} as {build.target / kept}")
         for warning in result.warnings:
             _progress(f"guardform: warning: {warning}")
 
 
-def format_report(report: ScanReport, fmt: str) -> str:
+def format_report(report: ScanReport, fmt: str, base: SarifBase | None = None) -> str:
     from wizard.scan import format_json, format_sarif, format_text
 
-    return {"text": format_text, "json": format_json, "sarif": format_sarif}[fmt](report)
+    if fmt == "sarif":
+        return format_sarif(report, base=base)
+    return {"text": format_text, "json": format_json}[fmt](report)
 
 
 _checkov_option = click.option(
@@ -133,6 +205,20 @@ _checkov_option = click.option(
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
     help="checkov program to use (default: $GUARDFORM_CHECKOV, PATH, else a managed install).",
+)
+_sarif_base_option = click.option(
+    "--sarif-base",
+    "sarif_root",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="Repository root SARIF paths are relative to (default: the git top level of the scanned folder).",
+)
+_scan_timeout_option = click.option(
+    "--scan-timeout",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="SECONDS",
+    help="Stop checkov after this long and exit 4 (default: $GUARDFORM_SCAN_TIMEOUT, else 600; 0: no limit).",
 )
 _out_option = click.option(
     "--out",
@@ -153,9 +239,16 @@ def cli(ctx: click.Context) -> None:
     Run it with no command in a terminal for the interactive wizard, or use
     `guardform generate --answers FILE` in CI.
 
-    Exit codes: 0 ok; 1 the scan found failed checks or unparseable files;
-    2 bad usage or bad answers (nothing written); 3 refused: a generated file
-    was edited by hand, or --check found the stack stale.
+    \b
+    Exit codes:
+      0    ok
+      1    the scan found failed checks or files checkov could not parse
+      2    bad usage or bad answers (nothing was written)
+      3    refused: a generated file was edited by hand, or --check found
+           the stack stale or missing
+      4    the scanner could not run (checkov missing or broken, no .tf
+           files, a timeout); generate has written the stack by then
+      130  interrupted (Ctrl+C); 143 terminated (SIGTERM)
     """
     ctx.ensure_object(Where)
     if ctx.invoked_subcommand is None:
@@ -208,6 +301,8 @@ def wizard_cmd(ctx: click.Context, answers_file: Path | None, out: Path) -> None
     help="Report format on standard output.",
 )
 @_checkov_option
+@_sarif_base_option
+@_scan_timeout_option
 @click.pass_context
 def generate(
     ctx: click.Context,
@@ -218,19 +313,23 @@ def generate(
     no_scan: bool,
     fmt: str,
     checkov: Path | None,
+    sarif_root: Path | None,
+    scan_timeout: float | None,
 ) -> None:
     """Render the hardened stack for an answers file, write it, and scan it with checkov."""
+    where = ctx.ensure_object(Where)
+    where.answers_file, where.fmt, where.sarif_root = answers_file, fmt, sarif_root
     if force and check:
         raise UsageProblem("--force and --check cannot be used together")
     if fmt == "sarif" and no_scan and not check:
         raise UsageProblem("--format sarif needs the scan; drop --no-scan")
-    where = ctx.ensure_object(Where)
-    where.answers_file = answers_file
-    pipe = Pipeline()
+    pipe = Pipeline(scan_timeout=scan_timeout)
     loaded = pipe.load(answers_file)
     for notice in loaded.notices:
         _progress(f"guardform: {notice}")
     where.target = stack_dir(out, loaded.answers)
+    if sarif_root is not None and fmt == "sarif":
+        _check_sarif_root(pipe, where.target, sarif_root)  # before anything is written
     if check:
         where.action = "check"
         report = pipe.check(pipe.build_loaded(loaded, out_dir=out))
@@ -248,19 +347,30 @@ def generate(
         force=force,
         scan=not no_scan,
         checkov=str(checkov) if checkov else None,
-        observer=_Told(),
+        observer=_Told(where),
     )
-    click.echo(_generation_text(done, fmt, answers_file))
+    base = pipe.sarif_base(done.build.target, sarif_root) if fmt == "sarif" else None
+    click.echo(_generation_text(done, fmt, answers_file, base))
     if done.report is not None and not done.report.ok:
         ctx.exit(EXIT_FINDINGS)
 
 
-def _generation_text(done: Generation, fmt: str, answers_file: Path) -> str:
+def _check_sarif_root(pipe: Pipeline, folder: Path, sarif_root: Path) -> None:
+    """--sarif-base must hold the folder whose findings are reported: refused as bad usage up front."""
+    from wizard.scan import ScanError
+
+    try:
+        pipe.sarif_base(folder, sarif_root)
+    except ScanError as exc:
+        raise UsageProblem(str(exc)) from None
+
+
+def _generation_text(done: Generation, fmt: str, answers_file: Path, base: SarifBase | None = None) -> str:
     """What `generate` prints on standard output, in the chosen format."""
     stack_plan, result, report, target = done.build.plan, done.written, done.report, done.build.target
     on = sum(1 for c in stack_plan.controls if c.enabled)
     if fmt == "sarif" and report is not None:
-        return format_report(report, "sarif")
+        return format_report(report, "sarif", base)
     if fmt == "json":
         payload = {
             "stack": str(target),
@@ -288,16 +398,47 @@ def _generation_text(done: Generation, fmt: str, answers_file: Path) -> str:
 
 @cli.command("scan")
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="Report format on standard output.",
+)
 @_checkov_option
+@_sarif_base_option
+@_scan_timeout_option
 @click.pass_context
-def scan_cmd(ctx: click.Context, directory: Path, fmt: str, checkov: Path | None) -> None:
+def scan_cmd(
+    ctx: click.Context,
+    directory: Path,
+    fmt: str,
+    checkov: Path | None,
+    sarif_root: Path | None,
+    scan_timeout: float | None,
+) -> None:
     """Scan any Terraform folder with checkov and guardform's own checks (CKV_GF_*)."""
-    pipe = Pipeline()
+    where = ctx.ensure_object(Where)
+    where.target, where.fmt, where.sarif_root, where.action = directory, fmt, sarif_root, "scan"
+    pipe = Pipeline(scan_timeout=scan_timeout)
+    if sarif_root is not None:
+        _check_sarif_root(pipe, directory, sarif_root)
     program = pipe.resolve_checkov(str(checkov) if checkov else None, _progress)
     report = pipe.scan_folder(directory, program, _progress)
-    click.echo(format_report(report, fmt).rstrip())
+    base = pipe.sarif_base(directory, sarif_root) if fmt == "sarif" and sarif_root is not None else None
+    click.echo(format_report(report, fmt, base).rstrip())
     ctx.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
+
+
+@cli.command()
+def setup() -> None:
+    """Install guardform's pinned checkov now, instead of at the first scan, and print its path.
+
+    In CI, cache ${XDG_CACHE_HOME:-~/.cache}/guardform and run this step: later runs find checkov there.
+    Exit 4 when checkov cannot be installed.
+    """
+    click.echo(str(Pipeline().setup_checkov(_progress)))
 
 
 @cli.command()
