@@ -9,6 +9,8 @@ tree), 4 the scanner could not run, 130 interrupted (SIGINT), 143 terminated (SI
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ import click
 
 from wizard import __version__
 from wizard.errors import GuardformError
-from wizard.pipeline import DEFAULT_OUT, Observer, Pipeline, stack_answers, stack_dir
+from wizard.pipeline import DEFAULT_OUT, Observer, Pipeline, Stage, stack_answers, stack_dir
 
 if TYPE_CHECKING:
     from wizard.output import WriteResult
@@ -156,7 +158,18 @@ def _error_sarif_base(where: Where) -> SarifBase:
 
 class _Guardform(click.Group):
     """Turns a GuardformError from any command into its message on standard error and its exit code
-    (and, in --format json|sarif, a document carrying the errors on standard output)."""
+    (and, in --format json|sarif, a document carrying the errors on standard output). Lists each
+    command with its whole summary (click cuts them at the terminal's width)."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit=1_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -171,25 +184,46 @@ class _Guardform(click.Group):
             ctx.exit(code)
 
 
+def _color() -> bool | None:
+    """Colour only where the terminal shows it (click strips styles from anything that is not a
+    terminal), and never with NO_COLOR set (https://no-color.org) or TERM=dumb."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return None
+
+
+def _say(text: str, *, err: bool = False, nl: bool = True, **style: Any) -> None:
+    """Print a line of guardform's own text, in ``style`` (click.style's arguments) where colour is on."""
+    click.echo(click.style(text, **style) if style else text, err=err, nl=nl, color=_color())
+
+
 def _progress(message: str) -> None:
-    click.echo(message, err=True)
+    _say(message, err=True)
 
 
 class _Told(Observer):
-    """What `generate` says while it runs: progress, and hand edits kept aside, on standard error."""
+    """What `generate` says while it runs: progress, and hand edits kept aside, on standard error.
+    ``quiet`` keeps only what needs attention: warnings, kept edits, and waiting for another run."""
+
+    def __init__(self, where: Where, *, quiet: bool = False) -> None:
+        self.where = where
+        self.quiet = quiet
+        self.current: Stage | None = None
+
+    def stage(self, stage: Stage) -> None:
+        self.current = stage
 
     def progress(self, message: str) -> None:
-        _progress(message)
-
-    def __init__(self, where: Where) -> None:
-        self.where = where
+        # While writing, progress is another guardform holding the folder: always worth saying.
+        if not self.quiet or self.current is Stage.WRITE:
+            _progress(message)
 
     def written(self, build: Build, result: WriteResult) -> None:
         self.where.written = build.target
         for original, kept in result.kept:
-            _progress(f"guardform: kept your edited {original} as {build.target / kept}")
+            _say(f"guardform: kept your edited {original} as {build.target / kept}", err=True, fg="yellow")
         for warning in result.warnings:
-            _progress(f"guardform: warning: {warning}")
+            _say(f"guardform: warning: {warning}", err=True, fg="yellow")
 
 
 def format_report(report: ScanReport, fmt: str, base: SarifBase | None = None) -> str:
@@ -198,6 +232,46 @@ def format_report(report: ScanReport, fmt: str, base: SarifBase | None = None) -
     if fmt == "sarif":
         return format_sarif(report, base=base)
     return {"text": format_text, "json": format_json}[fmt](report)
+
+
+def scan_summary(report: ScanReport) -> str:
+    """The scan report as text without a paragraph per skipped check: every skip guardform writes is one
+    the plan decided (and `guardform explain` lists), and they are the same on every run. Failures, parse
+    and check errors, and notes are shown in full; ``--verbose`` shows the skips too."""
+    from dataclasses import replace
+
+    from wizard.scan import format_text
+
+    counts, rest = format_text(report).split("\n", 1)[0], format_text(replace(report, skipped=())).split("\n", 1)[1]
+    lines = [counts]
+    if report.skipped:
+        n = len(report.skipped)
+        lines.append(
+            f"{n} check{'s' if n != 1 else ''} skipped inline where {'they do' if n != 1 else 'it does'} not apply "
+            "(--verbose lists each with its reason)"
+        )
+    return "\n".join(lines) + "\n" + rest
+
+
+def _print_report_text(text: str) -> None:
+    """A text report, its result line in colour (green OK, red FAILED, yellow NOTHING CHECKED)."""
+    for line in text.rstrip("\n").split("\n"):
+        if line.startswith("Result: OK"):
+            _say(line, fg="green", bold=True)
+        elif line.startswith("Result: FAILED"):
+            _say(line, fg="red", bold=True)
+        elif line.startswith("Result:"):
+            _say(line, fg="yellow", bold=True)
+        else:
+            _say(line)
+
+
+_quiet_option = click.option(
+    "-q", "--quiet", is_flag=True, help="Print only problems: failed checks, errors, warnings."
+)
+_verbose_option = click.option(
+    "-v", "--verbose", is_flag=True, help="List every skipped check with its reason, not only how many."
+)
 
 
 _checkov_option = click.option(
@@ -303,6 +377,8 @@ def wizard_cmd(ctx: click.Context, answers_file: Path | None, out: Path) -> None
 @_checkov_option
 @_sarif_base_option
 @_scan_timeout_option
+@_quiet_option
+@_verbose_option
 @click.pass_context
 def generate(
     ctx: click.Context,
@@ -315,6 +391,8 @@ def generate(
     checkov: Path | None,
     sarif_root: Path | None,
     scan_timeout: float | None,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Render the hardened stack for an answers file, write it, and scan it with checkov."""
     where = ctx.ensure_object(Where)
@@ -323,6 +401,8 @@ def generate(
         raise UsageProblem("--force and --check cannot be used together")
     if fmt == "sarif" and no_scan and not check:
         raise UsageProblem("--format sarif needs the scan; drop --no-scan")
+    if quiet and verbose:
+        raise UsageProblem("--quiet and --verbose cannot be used together")
     pipe = Pipeline(scan_timeout=scan_timeout)
     loaded = pipe.load(answers_file)
     for notice in loaded.notices:
@@ -347,10 +427,13 @@ def generate(
         force=force,
         scan=not no_scan,
         checkov=str(checkov) if checkov else None,
-        observer=_Told(where),
+        observer=_Told(where, quiet=quiet),
     )
-    base = pipe.sarif_base(done.build.target, sarif_root) if fmt == "sarif" else None
-    click.echo(_generation_text(done, fmt, answers_file, base))
+    if fmt == "text":
+        _print_generation(done, answers_file, quiet=quiet, verbose=verbose)
+    else:
+        base = pipe.sarif_base(done.build.target, sarif_root) if fmt == "sarif" else None
+        click.echo(_generation_document(done, fmt, base))
     if done.report is not None and not done.report.ok:
         ctx.exit(EXIT_FINDINGS)
 
@@ -365,35 +448,49 @@ def _check_sarif_root(pipe: Pipeline, folder: Path, sarif_root: Path) -> None:
         raise UsageProblem(str(exc)) from None
 
 
-def _generation_text(done: Generation, fmt: str, answers_file: Path, base: SarifBase | None = None) -> str:
-    """What `generate` prints on standard output, in the chosen format."""
+def _generation_document(done: Generation, fmt: str, base: SarifBase | None = None) -> str:
+    """What `generate` prints on standard output in --format json or sarif."""
     stack_plan, result, report, target = done.build.plan, done.written, done.report, done.build.target
-    on = sum(1 for c in stack_plan.controls if c.enabled)
     if fmt == "sarif" and report is not None:
         return format_report(report, "sarif", base)
-    if fmt == "json":
-        payload = {
-            "stack": str(target),
-            "sensitivity": stack_plan.sensitivity,
-            "controls": {"on": on, "off": len(stack_plan.controls) - on},
-            "write": result.as_dict(),
-            "scan": json.loads(format_report(report, "json")) if report else None,
-        }
-        return json.dumps(payload, indent=2, sort_keys=True)
-    lines = [
-        f"guardform {__version__}: {stack_plan.name} ({stack_plan.sensitivity} data) -> {target}",
+    on = sum(1 for c in stack_plan.controls if c.enabled)
+    payload = {
+        "stack": str(target),
+        "sensitivity": stack_plan.sensitivity,
+        "controls": {"on": on, "off": len(stack_plan.controls) - on},
+        "write": result.as_dict(),
+        "scan": json.loads(format_report(report, "json")) if report else None,
+    }
+    return json.dumps(payload, indent=2, sort_keys=True)
+
+
+def _print_generation(done: Generation, answers_file: Path, *, quiet: bool, verbose: bool) -> None:
+    """What `generate` prints on standard output in text: a summary, the scan, the next step."""
+    stack_plan, result, report, target = done.build.plan, done.written, done.report, done.build.target
+    if quiet:  # only problems: a scan that did not pass
+        if report is not None and not report.ok:
+            _print_report_text(scan_summary(report))
+        return
+    on = sum(1 for c in stack_plan.controls if c.enabled)
+    _say(f"guardform {__version__}: {stack_plan.name} ({stack_plan.sensitivity} data) -> {target}", bold=True)
+    _say(
         f"  controls: {on} on, {len(stack_plan.controls) - on} off  (guardform explain --answers "
-        f"{answers_file} says why)",
-    ]
+        f"{shlex.quote(str(answers_file))} says why)"
+    )
     if result.changed:
-        lines.append(
+        _say(
             f"  files: {len(result.created)} created, {len(result.updated)} updated, "
             f"{len(result.unchanged)} unchanged, {len(result.removed)} removed"
         )
     else:
-        lines.append(f"  files: {target} is up to date; nothing written")
-    lines.append(format_report(report, "text").rstrip() if report is not None else "  scan: skipped (--no-scan)")
-    return "\n".join(lines)
+        _say(f"  files: {target} is up to date; nothing written")
+    if report is None:
+        _say("  scan: skipped (--no-scan)", fg="yellow")
+    else:
+        _print_report_text(format_report(report, "text") if verbose else scan_summary(report))
+    if report is None or report.ok:
+        _say("")
+        _say(f"Next: cd {shlex.quote(str(target))} && terraform init", bold=True)
 
 
 @cli.command("scan")
@@ -409,6 +506,7 @@ def _generation_text(done: Generation, fmt: str, answers_file: Path, base: Sarif
 @_checkov_option
 @_sarif_base_option
 @_scan_timeout_option
+@_verbose_option
 @click.pass_context
 def scan_cmd(
     ctx: click.Context,
@@ -417,6 +515,7 @@ def scan_cmd(
     checkov: Path | None,
     sarif_root: Path | None,
     scan_timeout: float | None,
+    verbose: bool,
 ) -> None:
     """Scan any Terraform folder with checkov and guardform's own checks (CKV_GF_*)."""
     where = ctx.ensure_object(Where)
@@ -426,8 +525,11 @@ def scan_cmd(
         _check_sarif_root(pipe, directory, sarif_root)
     program = pipe.resolve_checkov(str(checkov) if checkov else None, _progress)
     report = pipe.scan_folder(directory, program, _progress)
-    base = pipe.sarif_base(directory, sarif_root) if fmt == "sarif" and sarif_root is not None else None
-    click.echo(format_report(report, fmt, base).rstrip())
+    if fmt == "text":
+        _print_report_text(format_report(report, "text") if verbose else scan_summary(report))
+    else:
+        base = pipe.sarif_base(directory, sarif_root) if fmt == "sarif" and sarif_root is not None else None
+        click.echo(format_report(report, fmt, base).rstrip())
     ctx.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
@@ -498,9 +600,11 @@ def explain(where: Where, answers_file: Path, fmt: str) -> None:
 @cli.command()
 @click.option("--answers", "answers_file", required=True, type=click.Path(path_type=Path, dir_okay=False))
 @_out_option
-@click.pass_obj
-def diff(where: Where, answers_file: Path, out: Path) -> None:
+@click.option("--exit-code", is_flag=True, help="Exit 1 when regenerating would change something (as git diff does).")
+@click.pass_context
+def diff(ctx: click.Context, answers_file: Path, out: Path, exit_code: bool) -> None:
     """Show what regenerating from the answers would change in the stack folder (writes nothing)."""
+    where = ctx.ensure_object(Where)
     where.answers_file, where.action = answers_file, "diff"
     pipe = Pipeline()
     build = pipe.build_loaded(pipe.load(answers_file), out_dir=out)
@@ -509,7 +613,27 @@ def diff(where: Where, answers_file: Path, out: Path) -> None:
     if text:
         click.echo(text, nl=False)
     else:
-        click.echo(f"{build.target}: no changes", err=True)
+        _say(f"{build.target}: no changes", err=True)
+    if exit_code and text:
+        ctx.exit(EXIT_FINDINGS)
+
+
+@cli.command("help")
+@click.argument("command", required=False)
+@click.pass_context
+def help_cmd(ctx: click.Context, command: str | None) -> None:
+    """Show guardform's help, or the help of one COMMAND (guardform help generate)."""
+    group = ctx.parent
+    assert group is not None and isinstance(group.command, click.Group)
+    if command is None:
+        click.echo(group.get_help())
+        return
+    found = group.command.get_command(group, command)
+    if found is None:
+        names = ", ".join(group.command.list_commands(group))
+        raise UsageProblem(f"no command named {command!r}; the commands are: {names}")
+    with click.Context(found, info_name=command, parent=group) as sub:
+        click.echo(found.get_help(sub))
 
 
 @cli.command()
