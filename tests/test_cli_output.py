@@ -209,3 +209,37 @@ def test_shell_completion_works_as_the_readme_says(shell: str, marker: str) -> N
         [sys.executable, "-m", "wizard"], env=env, capture_output=True, text=True, timeout=60, check=False
     )
     assert re.search(r"^plain,generate$", result.stdout, re.M), result.stdout
+
+
+# -- a stack's own answers file names its folder -----------------------------------------------
+
+
+def test_a_stacks_own_answers_file_checks_that_stack_wherever_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert generate(tmp_path / "infra" / "ai", "--no-scan")[0] == 0
+    monkeypatch.chdir(tmp_path)
+    copy = "infra/ai/churn-model/guardform.answers.yaml"
+    code, out, err = invoke("generate", "--check", "--answers", copy)
+    assert code == 0, out + err
+    assert "up to date" in out and "answers copy of the stack in" in err
+    assert invoke("diff", "--answers", copy, "--exit-code")[0] == 0
+    code, out, _ = invoke("generate", "--answers", copy, "--no-scan")
+    assert code == 0 and "up to date; nothing written" in out
+    assert not (tmp_path / "modules_out").exists()
+    # --out given: used as given
+    code, out, err = invoke("generate", "--check", "--answers", copy, "--out", "elsewhere")
+    assert code == 3 and "answers copy" not in err
+
+
+def test_a_missing_stack_says_which_folder_was_expected_and_how_to_pass_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = invoke("generate", "--check", "--answers", str(EXAMPLE))
+    assert code == 3 and "missing" in out
+    assert "looked for the stack in modules_out/churn-model (--out modules_out, project name churn-model)" in err
+    assert "pass --out" in err and "guardform.answers.yaml as --answers" in err
+    code, out, err = invoke("diff", "--answers", str(EXAMPLE), "--exit-code")
+    assert code == 1 and "there is no stack in modules_out/churn-model yet" in err and "pass --out" in err
+    assert not (tmp_path / "modules_out").exists()

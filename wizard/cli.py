@@ -404,6 +404,7 @@ def generate(
     if quiet and verbose:
         raise UsageProblem("--quiet and --verbose cannot be used together")
     pipe = Pipeline(scan_timeout=scan_timeout)
+    out = _out_dir(ctx, answers_file, out, quiet=quiet)
     loaded = pipe.load(answers_file)
     for notice in loaded.notices:
         _progress(f"guardform: {notice}")
@@ -416,9 +417,11 @@ def generate(
         if fmt == "json":
             click.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True))
         elif report.up_to_date:
-            click.echo(f"{where.target}: up to date")
+            _say(f"{where.target}: up to date")
         else:
-            click.echo(report.format())
+            _say(report.format().rstrip("\n"))
+            if "missing" in report.categories:
+                _say(_where_expected(where.target, out, loaded.answers.project.name), err=True)
         ctx.exit(EXIT_OK if report.up_to_date else EXIT_REFUSED)
     done = pipe.generate(
         loaded.answers,
@@ -436,6 +439,36 @@ def generate(
         click.echo(_generation_document(done, fmt, base))
     if done.report is not None and not done.report.ok:
         ctx.exit(EXIT_FINDINGS)
+
+
+def _out_dir(ctx: click.Context, answers_file: Path, out: Path, *, quiet: bool = False) -> Path:
+    """--out as given; when it is not given and the answers file is a stack's own copy (guardform.answers.yaml
+    beside the stack's manifest), the folder holding that stack, so that `generate --check --answers
+    infra/ai/x/guardform.answers.yaml` checks infra/ai/x and not modules_out/x."""
+    from click.core import ParameterSource
+
+    from wizard.output import MANIFEST_NAME
+    from wizard.render import ANSWERS_FILE
+
+    if ctx.get_parameter_source("out") is not ParameterSource.DEFAULT:
+        return out
+    folder = answers_file.absolute().parent
+    if answers_file.name != ANSWERS_FILE or not (folder / MANIFEST_NAME).is_file():
+        return out
+    if not quiet:
+        _progress(
+            f"guardform: {answers_file} is the answers copy of the stack in {folder}; using --out {folder.parent}"
+        )
+    return folder.parent
+
+
+def _where_expected(target: Path, out: Path, name: str, prefix: str = "guardform: ") -> str:
+    """Which folder was expected, and how to name another: for a stack that is not there."""
+    return (
+        f"{prefix}looked for the stack in {target} (--out {out}, project name {name}); if it lives elsewhere, "
+        f"pass --out with the folder that holds it (for infra/ai/{name}/, --out infra/ai), or give its own "
+        f"{name}/guardform.answers.yaml as --answers"
+    )
 
 
 def _check_sarif_root(pipe: Pipeline, folder: Path, sarif_root: Path) -> None:
@@ -607,9 +640,16 @@ def diff(ctx: click.Context, answers_file: Path, out: Path, exit_code: bool) -> 
     where = ctx.ensure_object(Where)
     where.answers_file, where.action = answers_file, "diff"
     pipe = Pipeline()
+    out = _out_dir(ctx, answers_file, out)
     build = pipe.build_loaded(pipe.load(answers_file), out_dir=out)
     where.target = build.target
     text = pipe.diff(build)
+    if not build.target.exists():
+        _say(
+            f"guardform: there is no stack in {build.target} yet, so the diff creates every file. "
+            + _where_expected(build.target, out, build.plan.name, "guardform: ").split("; ", 1)[1],
+            err=True,
+        )
     if text:
         click.echo(text, nl=False)
     else:
