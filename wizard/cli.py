@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any, Literal
 
 import click
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from wizard.scan import SarifBase, ScanReport
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REFUSED, EXIT_SCAN_ERROR = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM  # 130, 143: as the shell reports them
 
 
 class UsageProblem(GuardformError):
@@ -156,6 +159,32 @@ def _error_sarif_base(where: Where) -> SarifBase:
         )
 
 
+class Interrupted(Exception):
+    """Ctrl+C (SIGINT) stopped a command; carries the one line that says what state it left."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Terminated(SystemExit):
+    """SIGTERM: raised by the handler :func:`main` installs, so the stack unwinds like any exit (the scan's
+    temporary copies are removed and checkov is stopped, which os._exit or the default action would not do)."""
+
+    def __init__(self) -> None:
+        super().__init__(EXIT_TERMINATED)
+        self.message = "guardform: terminated (SIGTERM); nothing was written."
+
+
+def _stopped(how: str, where: Where) -> str:
+    """What a stopped command left behind, in one line."""
+    if where.written is not None:
+        return f"guardform: {how}; {where.written} was written in full, but the scan did not finish."
+    if where.action == "write" and where.target is not None:
+        return f"guardform: {how}; {where.target} holds its previous contents or the complete new stack, never a mix."
+    return f"guardform: {how}; nothing was written."
+
+
 class _Guardform(click.Group):
     """Turns a GuardformError from any command into its message on standard error and its exit code
     (and, in --format json|sarif, a document carrying the errors on standard output). Lists each
@@ -174,6 +203,11 @@ class _Guardform(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted(_stopped("interrupted", ctx.ensure_object(Where))) from None
+        except Terminated as exc:
+            exc.message = _stopped("terminated (SIGTERM)", ctx.ensure_object(Where))
+            raise
         except GuardformError as exc:
             where = ctx.ensure_object(Where)
             code, message = exit_code_and_message(exc, where)
@@ -347,6 +381,7 @@ def wizard_cmd(ctx: click.Context, answers_file: Path | None, out: Path) -> None
         raise UsageProblem(f"{answers_file}: no such file")
     from wizard.tui.app import run_wizard
 
+    _default_signals()  # the wizard handles its own keys; keep the behaviour it was built with
     ctx.exit(run_wizard(answers_file, out))
 
 
@@ -684,12 +719,56 @@ def schema() -> None:
     click.echo(json.dumps(answers_json_schema(), indent=2))
 
 
-def main() -> None:
+def _on_sigint(signum: int, frame: FrameType | None) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl+C must not cut the clean-up short
+    raise KeyboardInterrupt
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # nor a second SIGTERM
+    raise Terminated
+
+
+def _default_signals() -> None:
+    if _on_main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _on_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def main(args: list[str] | None = None) -> None:
+    """The `guardform` program. Runs the command outside click's standalone mode, which would print
+    "Aborted!" and exit 1 (the scan-findings code) on Ctrl+C: interrupted is 130, SIGTERM 143, each with one
+    line saying what was left, after the stack has unwound (temporary folders removed, checkov stopped)."""
+    if _on_main_thread():
+        signal.signal(signal.SIGINT, _on_sigint)
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    code: Any
     try:
-        cli.main(prog_name="guardform", standalone_mode=True)
-    except KeyboardInterrupt:
-        click.echo("guardform: interrupted; nothing half-written was left behind.", err=True)
-        sys.exit(130)
+        code = cli.main(args=args, prog_name="guardform", standalone_mode=False)
+    except Interrupted as exc:
+        _interrupt_line(exc.message)
+        code = EXIT_INTERRUPTED
+    except (click.exceptions.Abort, KeyboardInterrupt):  # outside a command: parsing the options
+        _interrupt_line("guardform: interrupted; nothing was written.")
+        code = EXIT_INTERRUPTED
+    except Terminated as exc:
+        _say(exc.message, err=True)
+        code = EXIT_TERMINATED
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _interrupt_line(message: str) -> None:
+    # On a terminal the line starts after the "^C" the terminal echoed.
+    _say(("\n" if sys.stderr.isatty() else "") + message, err=True)
 
 
 if __name__ == "__main__":
