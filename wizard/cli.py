@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import signal
 import sys
@@ -107,10 +108,15 @@ def failures() -> tuple[tuple[type[GuardformError], int, Describe], ...]:
 
 
 def exit_code_and_message(exc: GuardformError, where: Where) -> tuple[int, str]:
-    for kind, code, describe in failures():
-        if isinstance(exc, kind):
-            return code, describe(exc, where)
-    return EXIT_USAGE, f"guardform: {exc}"
+    code, message = next(
+        ((code, describe(exc, where)) for kind, code, describe in failures() if isinstance(exc, kind)),
+        (EXIT_USAGE, f"guardform: {exc}"),
+    )
+    if code == EXIT_USAGE and where.written is not None:
+        # 2 promises that nothing was written. After the write only checkov and the scan run, so a failure
+        # no row names is the scan's: exit 4, and say what was written.
+        return EXIT_SCAN_ERROR, f"guardform: {where.written} was written, but then: {exc}"
+    return code, message
 
 
 def error_document(exc: GuardformError, where: Where) -> str | None:
@@ -213,8 +219,8 @@ class _Guardform(click.Group):
             code, message = exit_code_and_message(exc, where)
             document = error_document(exc, where)
             if document is not None:
-                click.echo(document, nl=False)
-            click.echo(message, err=True)
+                _say_document(document, nl=False)
+            _say(message, err=True, fg="red")
             ctx.exit(code)
 
 
@@ -226,9 +232,38 @@ def _color() -> bool | None:
     return None
 
 
+def safe_text(text: str) -> str:
+    """``text`` with every character that could drive the terminal (escape sequences, OSC titles, carriage
+    returns, bidi overrides, line separators) made visible by the scan layer's `terminal_safe`, line by line,
+    keeping the newlines and tabs: for anything that may hold what came from a file (a path, a value quoted
+    in an error, a diff of a hand edit)."""
+    from wizard.scan import terminal_safe
+
+    return "\n".join("\t".join(terminal_safe(part) for part in line.split("\t")) for line in text.split("\n"))
+
+
+_JSON_UNSAFE = re.compile(r"[^\x20-\x7e\n]")
+
+
+def safe_json(text: str) -> str:
+    """A JSON document with the same characters escaped as ``\\uXXXX`` (still the same JSON): json.dumps
+    escapes C0 controls inside strings but writes DEL, C1 controls and bidi overrides as they are."""
+    from wizard.scan import terminal_safe
+
+    return _JSON_UNSAFE.sub(
+        lambda m: m.group() if terminal_safe(m.group()) == m.group() else f"\\u{ord(m.group()):04x}", text
+    )
+
+
 def _say(text: str, *, err: bool = False, nl: bool = True, **style: Any) -> None:
-    """Print a line of guardform's own text, in ``style`` (click.style's arguments) where colour is on."""
+    """Print guardform's text, made `safe_text`, in ``style`` (click.style's arguments) where colour is on."""
+    text = safe_text(text)
     click.echo(click.style(text, **style) if style else text, err=err, nl=nl, color=_color())
+
+
+def _say_document(text: str, *, nl: bool = True) -> None:
+    """Print a JSON or SARIF document on standard output, made `safe_json`."""
+    click.echo(safe_json(text), nl=nl)
 
 
 def _progress(message: str) -> None:
@@ -450,7 +485,7 @@ def generate(
         where.action = "check"
         report = pipe.check(pipe.build_loaded(loaded, out_dir=out))
         if fmt == "json":
-            click.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True))
+            _say_document(json.dumps(report.as_dict(), indent=2, sort_keys=True))
         elif report.up_to_date:
             _say(f"{where.target}: up to date")
         else:
@@ -471,7 +506,7 @@ def generate(
         _print_generation(done, answers_file, quiet=quiet, verbose=verbose)
     else:
         base = pipe.sarif_base(done.build.target, sarif_root) if fmt == "sarif" else None
-        click.echo(_generation_document(done, fmt, base))
+        _say_document(_generation_document(done, fmt, base))
     if done.report is not None and not done.report.ok:
         ctx.exit(EXIT_FINDINGS)
 
@@ -597,7 +632,7 @@ def scan_cmd(
         _print_report_text(format_report(report, "text") if verbose else scan_summary(report))
     else:
         base = pipe.sarif_base(directory, sarif_root) if fmt == "sarif" and sarif_root is not None else None
-        click.echo(format_report(report, fmt, base).rstrip())
+        _say_document(format_report(report, fmt, base).rstrip())
     ctx.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
@@ -608,7 +643,7 @@ def setup() -> None:
     In CI, cache ${XDG_CACHE_HOME:-~/.cache}/guardform and run this step: later runs find checkov there.
     Exit 4 when checkov cannot be installed.
     """
-    click.echo(str(Pipeline().setup_checkov(_progress)))
+    _say(str(Pipeline().setup_checkov(_progress)))
 
 
 @cli.command()
@@ -617,7 +652,7 @@ def setup() -> None:
 @click.pass_obj
 def explain(where: Where, answers_file: Path, fmt: str) -> None:
     """List every control, on or off, and the answer that decided it."""
-    where.answers_file = answers_file
+    where.answers_file, where.fmt = answers_file, fmt
     pipe = Pipeline()
     stack_plan = pipe.plan(pipe.load(answers_file).answers)
     if fmt == "json":
@@ -636,7 +671,7 @@ def explain(where: Where, answers_file: Path, fmt: str) -> None:
             {"check": s.check_id, "module": s.module, "resource": s.resource, "reason": s.reason}
             for s in stack_plan.skips
         ]
-        click.echo(
+        _say_document(
             json.dumps(
                 {"stack": stack_plan.name, "sensitivity": stack_plan.sensitivity, "controls": listed, "skips": skips},
                 indent=2,
@@ -645,7 +680,7 @@ def explain(where: Where, answers_file: Path, fmt: str) -> None:
         return
     from wizard.plan import MODULE_ORDER
 
-    click.echo(
+    _say(
         f"{stack_plan.name} ({stack_plan.environment}): data is {stack_plan.sensitivity}"
         f"{stack_plan.tier_reason}; workloads: {', '.join(stack_plan.workloads)}"
     )
@@ -653,16 +688,16 @@ def explain(where: Where, answers_file: Path, fmt: str) -> None:
         controls = [c for c in stack_plan.controls if c.module == module]
         if not controls:
             continue
-        click.echo(f"\n{module}:")
+        _say(f"\n{module}:")
         for c in controls:
             mark = "ON " if c.enabled else "off"
             checks = f"  [{', '.join(c.checks)}]" if c.checks and c.enabled else ""
-            click.echo(f"  {mark} {c.title}{checks}")
-            click.echo(f"      why: {c.reason}")
+            _say(f"  {mark} {c.title}{checks}")
+            _say(f"      why: {c.reason}")
     if stack_plan.skips:
-        click.echo("\ncheckov checks skipped where they do not apply:")
+        _say("\ncheckov checks skipped where they do not apply:")
         for s in stack_plan.skips:
-            click.echo(f"  {s.check_id} on {s.module}/{s.resource}: {s.reason}")
+            _say(f"  {s.check_id} on {s.module}/{s.resource}: {s.reason}")
 
 
 @cli.command()
@@ -686,7 +721,7 @@ def diff(ctx: click.Context, answers_file: Path, out: Path, exit_code: bool) -> 
             err=True,
         )
     if text:
-        click.echo(text, nl=False)
+        _say(text, nl=False)
     else:
         _say(f"{build.target}: no changes", err=True)
     if exit_code and text:
