@@ -391,7 +391,8 @@ def cli(ctx: click.Context) -> None:
            the stack stale or missing
       4    the scanner could not run (checkov missing or broken, no .tf
            files, a timeout); generate has written the stack by then
-      130  interrupted (Ctrl+C); 143 terminated (SIGTERM)
+      130  interrupted (Ctrl+C)
+      143  terminated (SIGTERM)
     """
     ctx.ensure_object(Where)
     if ctx.invoked_subcommand is None:
