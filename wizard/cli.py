@@ -138,7 +138,7 @@ def error_document(exc: GuardformError, where: Where) -> str | None:
         problems = [Problem(i.message, file=given, line=i.line, field=i.field or None) for i in exc.issues]
     elif isinstance(exc, PlanError):
         stage, problems = "answers", [Problem(str(exc), file=source)]
-    elif isinstance(exc, ScanError):
+    elif isinstance(exc, ScanError) or where.written is not None:  # after the write only the scan runs
         stage, problems = "scan", [Problem(str(exc))]
     else:
         return None
