@@ -164,10 +164,10 @@ def test_bad_answers_name_the_file_and_every_problem(tmp_path: Path) -> None:
     assert f"{bad}:" in out and "project.region" in out
 
 
-def test_a_checkov_that_is_not_there_is_exit_2_and_the_stack_stays_written(tmp_path: Path) -> None:
+def test_a_checkov_that_is_not_there_is_exit_4_and_the_stack_stays_written(tmp_path: Path) -> None:
     missing = tmp_path / "no" / "checkov"
     code, out = run("generate", "--answers", str(EXAMPLE), "--out", str(tmp_path), "--checkov", str(missing))
-    assert code == 2 and "the scan could not run" in out and str(missing) in out
+    assert code == 4 and "the scan could not run" in out and str(missing) in out
     assert (tmp_path / "churn-model" / ".guardform.manifest.json").is_file()
 
 

@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from wizard.answers import Answers, LoadedAnswers
     from wizard.output import StaleReport, WriteResult
     from wizard.plan import Plan
-    from wizard.scan import ScanReport
+    from wizard.scan import SarifBase, ScanReport
 
 Progress = Callable[[str], None]
 AnswersFormat = Literal["yaml", "json"]
@@ -174,7 +174,15 @@ def save_answers_file(path: Path, text: str) -> None:
 
 
 class Pipeline:
-    """The stages, one method each, and the two sequences that run them. Tests subclass it to replace a stage."""
+    """The stages, one method each, and the two sequences that run them. Tests subclass it to replace a stage.
+
+    ``scan_timeout`` is the limit for one checkov run in seconds (None: $GUARDFORM_SCAN_TIMEOUT, else the
+    scan layer's default; 0: no limit)."""
+
+    scan_timeout: float | None = None
+
+    def __init__(self, *, scan_timeout: float | None = None) -> None:
+        self.scan_timeout = scan_timeout
 
     # -- stages ------------------------------------------------------------------------------------
 
@@ -232,18 +240,37 @@ class Pipeline:
 
         return resolve_checkov(explicit, progress)
 
+    def setup_checkov(self, progress: Progress | None) -> Path:
+        """Provision guardform's managed checkov now, prove it runs, and return its path (raises ScanError)."""
+        from wizard.scan import setup_checkov
+
+        return setup_checkov(progress)
+
+    def sarif_base(self, scanned: Path, explicit: Path | None = None) -> SarifBase:
+        """Where ``scanned`` sits in its repository (or under ``explicit``), for SARIF locations (raises
+        ScanError when ``explicit`` is not a folder holding ``scanned``)."""
+        from wizard.scan import sarif_base
+
+        return sarif_base(scanned, explicit)
+
     def scan(self, files: Mapping[str, str], checkov: Path, progress: Progress | None) -> ScanReport:
         """Scan exactly the generated files (not a user's own files beside them) in a temporary copy.
         Findings name paths relative to the stack."""
         from wizard.scan import scan_files
 
-        return scan_files(files, checkov=checkov, progress=progress)
+        return scan_files(files, checkov=checkov, progress=progress, timeout=self.scan_timeout)
 
     def scan_folder(self, directory: Path, checkov: Path, progress: Progress | None) -> ScanReport:
         """Scan any Terraform folder with checkov and guardform's own checks."""
         from wizard.scan import guardform_checks_dir, scan
 
-        return scan(directory, checkov=checkov, external_checks_dirs=[guardform_checks_dir()], progress=progress)
+        return scan(
+            directory,
+            checkov=checkov,
+            external_checks_dirs=[guardform_checks_dir()],
+            progress=progress,
+            timeout=self.scan_timeout,
+        )
 
     # -- sequences ---------------------------------------------------------------------------------
 
