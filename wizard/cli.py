@@ -352,6 +352,69 @@ def explain(where: Where, answers_file: Path, fmt: str) -> None:
         click.echo("\ncheckov checks skipped where they do not apply:")
         for s in stack_plan.skips:
             click.echo(f"  {s.check_id} on {s.module}/{s.resource}: {s.reason}")
+    _explain_cost(pipe, stack_plan, answers_file)
+
+
+def _explain_cost(pipe: Pipeline, stack_plan: Any, answers_file: Path) -> None:
+    from wizard.cost import format_summary
+
+    click.echo(f"\ncost: {format_summary(pipe.estimate(stack_plan))}")
+    click.echo(f"      at the stated usage defaults; guardform cost --answers {answers_file} lists every line")
+
+
+@cli.command("cost")
+@click.option(
+    "--answers",
+    "answers_file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The answers file (YAML or JSON).",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def cost_cmd(where: Where, answers_file: Path, fmt: str) -> None:
+    """Estimate what the stack costs a month: every line item, its price and source, and the assumptions."""
+    from wizard.cost import format_json, format_text
+
+    where.answers_file = answers_file
+    pipe = Pipeline()
+    estimate = pipe.estimate(pipe.plan(pipe.load(answers_file).answers))
+    click.echo((format_json if fmt == "json" else format_text)(estimate), nl=False)
+
+
+@cli.command("report")
+@click.option(
+    "--answers",
+    "answers_file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The answers file (YAML or JSON).",
+)
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option(
+    "--scan",
+    "with_scan",
+    is_flag=True,
+    help="Scan the stack these answers produce with checkov and put each check's result in the document "
+    "(exit 1 when the scan finds failed checks).",
+)
+@_checkov_option
+@click.pass_context
+def report_cmd(ctx: click.Context, answers_file: Path, fmt: str, with_scan: bool, checkov: Path | None) -> None:
+    """Print the compliance evidence document: controls, the requirements they help meet, what stays yours, cost.
+
+    Without --scan it is the EVIDENCE.md that generate writes beside the stack."""
+    where = ctx.ensure_object(Where)
+    where.answers_file = answers_file
+    pipe = Pipeline()
+    build = pipe.build_loaded(pipe.load(answers_file), out_dir=DEFAULT_OUT)
+    scanned = None
+    if with_scan:
+        program = pipe.resolve_checkov(str(checkov) if checkov else None, _progress)
+        scanned = pipe.scan(build.files, program, _progress)
+    click.echo(pipe.evidence(build.plan, build.digest, scan=scanned, fmt=fmt), nl=False)
+    if scanned is not None and not scanned.ok:
+        ctx.exit(EXIT_FINDINGS)
 
 
 @cli.command()
