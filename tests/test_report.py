@@ -116,7 +116,8 @@ def test_scan_results_show_against_the_checks_that_verify_each_control() -> None
 def test_without_a_scan_the_document_says_so() -> None:
     p, digest = inputs("internal-training")
     md = evidence_markdown(p, answers_digest=digest)
-    assert "No scan results were given" in md
+    assert "No scan results in this copy" in md
+    assert "Run `guardform report` after a scan for results" in md
     assert "not scanned" not in md  # the check ids are listed plainly
     assert "No access-matrix results were given." in md
     assert "No estimate was given." in md
@@ -159,3 +160,58 @@ def test_a_plan_control_without_a_mapping_entry_is_an_error_naming_it() -> None:
     trimmed = replace(cmap, controls={k: v for k, v in cmap.controls.items() if k != "kms.rotation"})
     with pytest.raises(ReportError, match=r"no entry for control\(s\): kms.rotation"):
         build_evidence(p, answers_digest=digest, compliance=trimmed)
+
+
+def test_the_named_regime_shows_what_the_stack_covers_and_what_stays_with_the_customer() -> None:
+    p, digest = inputs("restricted-phi-bedrock")  # compliance: [hipaa]
+    doc = build_evidence(p, answers_digest=digest)
+    assert [c["regime"] for c in doc["coverage"]] == ["hipaa"]
+    hipaa = doc["coverage"][0]
+    covered = {r["requirement"]: r["controls"] for r in hipaa["covered"]}
+    assert "s3.tls_only" in covered["164.312(e)(1)"]  # transmission security, from the TLS-only bucket policy
+    assert any("Business Associate Addendum" in item for item in hipaa["customer"])
+    md = render_markdown(doc)
+    section = md.split("## Compliance coverage", 1)[1].split("\n## ", 1)[0]
+    assert "### HIPAA Security Rule (45 CFR Part 164, Subpart C)" in section
+    assert "- 164.312(e)(1): " in section and "`s3.tls_only`" in section
+    assert "Remains yours, whatever the stack does:" in section
+    assert "Business Associate Addendum" in section
+    # each regime's obligations are told once, in its coverage section, not again under Shared responsibility
+    assert md.count("Business Associate Addendum") == 1
+
+
+def test_a_requirement_only_an_off_control_meets_is_reported_as_not_covered() -> None:
+    p, digest = inputs("confidential-fraud")  # gdpr; the existing network leaves network.flow_logs off
+    assert not p.enabled("network.flow_logs")
+    cmap = load_compliance()
+    flow = cmap.controls["network.flow_logs"]
+    gdpr = replace(flow.frameworks["gdpr"], requirements=("Art. 32(1)(d)",), source="gdpr_text", unmapped=None)
+    mapped = replace(
+        cmap,
+        controls={**cmap.controls, "network.flow_logs": replace(flow, frameworks={**flow.frameworks, "gdpr": gdpr})},
+    )
+    doc = build_evidence(p, answers_digest=digest, compliance=mapped)
+    coverage = doc["coverage"][0]
+    assert coverage["regime"] == "gdpr" and coverage["named_in_answers"]
+    assert coverage["not_covered"] == [{"requirement": "Art. 32(1)(d)", "controls_off": ["network.flow_logs"]}]
+    assert "Art. 32(1)(d)" not in {r["requirement"] for r in coverage["covered"]}
+    md = render_markdown(doc)
+    assert "Mapped only to controls that are off for these answers (not covered):" in md
+    assert "- Art. 32(1)(d): `network.flow_logs`" in md
+
+
+def test_a_regime_no_control_is_mapped_to_claims_nothing() -> None:
+    p, digest = inputs("internal-training")  # soc2: no sourced SOC 2 mapping exists
+    doc = build_evidence(p, answers_digest=digest)
+    assert doc["coverage"][0]["regime"] == "soc2" and doc["coverage"][0]["covered"] == []
+    assert "so this document claims none" in render_markdown(doc)
+
+
+def test_without_a_named_regime_every_regime_shows_its_coverage() -> None:
+    p, digest = inputs("public-inference")
+    doc = build_evidence(p, answers_digest=digest)
+    assert [c["regime"] for c in doc["coverage"]] == ["hipaa", "pci_dss", "gdpr", "soc2"]
+    assert not any(c["named_in_answers"] for c in doc["coverage"])
+    md = render_markdown(doc)
+    assert "No compliance regime is named in the answers (`data.compliance`)" in md
+    assert "### PCI DSS v3.2.1" in md  # the version the requirement ids come from

@@ -37,6 +37,7 @@ from tests.conftest import (
 from wizard.answers import load_answers
 from wizard.pipeline import Pipeline
 from wizard.render import ANSWERS_FILE
+from wizard.report import EVIDENCE_FILE
 from wizard.tui import form as F
 from wizard.tui.app import WizardApp
 from wizard.tui.screens.dialogs import QuitScreen, SaveAsScreen
@@ -381,7 +382,8 @@ async def test_generate_writes_scans_and_shows_the_findings(tmp_path: Path) -> N
         assert app.screen.id == "step-review"
         await generate(pilot)
         stack = tmp_path / "out" / "clinic-notes"
-        assert pipeline.scanned == [["README.md", ANSWERS_FILE, "main.tf", "modules/s3/main.tf"]]
+        # the fake's small stack, and the evidence document the pipeline adds beside every stack
+        assert pipeline.scanned == [[EVIDENCE_FILE, "README.md", ANSWERS_FILE, "main.tf", "modules/s3/main.tf"]]
         assert "1 failed" in text_of(app, "#scan-summary") and "FAILED" in text_of(app, "#scan-summary")
         failed = app.screen.query_one("#table-failed", DataTable)
         assert failed.row_count == 1 and app.focused is failed

@@ -89,10 +89,12 @@ def failures() -> tuple[tuple[type[GuardformError], int, Describe], ...]:
     error is an instance of wins, so a subclass comes before its base. (Imported on first failure, so a
     command that succeeds does not load every stage.)"""
     from wizard.answers import AnswersError
+    from wizard.cost import CostError
     from wizard.output import DriftError, OutputError
     from wizard.pipeline import InternalError
     from wizard.plan import PlanError
     from wizard.render import RenderError
+    from wizard.report import ReportError
     from wizard.scan import ScanError
 
     return (
@@ -100,6 +102,8 @@ def failures() -> tuple[tuple[type[GuardformError], int, Describe], ...]:
         (AnswersError, EXIT_USAGE, _answers_problems),
         (PlanError, EXIT_USAGE, lambda e, w: f"guardform: {e}; nothing was written."),
         (RenderError, EXIT_USAGE, _render_bug),
+        (CostError, EXIT_USAGE, lambda e, w: f"guardform: {e}"),
+        (ReportError, EXIT_USAGE, lambda e, w: f"guardform: {e}"),
         (DriftError, EXIT_REFUSED, lambda e, w: e.format()),
         (OutputError, EXIT_REFUSED, _refused),
         (InternalError, EXIT_USAGE, lambda e, w: f"guardform: internal error, {e}"),
@@ -699,6 +703,76 @@ def explain(where: Where, answers_file: Path, fmt: str) -> None:
         _say("\ncheckov checks skipped where they do not apply:")
         for s in stack_plan.skips:
             _say(f"  {s.check_id} on {s.module}/{s.resource}: {s.reason}")
+    _explain_cost(pipe, stack_plan, answers_file)
+
+
+def _explain_cost(pipe: Pipeline, stack_plan: Any, answers_file: Path) -> None:
+    from wizard.cost import format_summary
+
+    _say(f"\ncost: {format_summary(pipe.estimate(stack_plan))}")
+    _say(f"      at the stated usage defaults; guardform cost --answers {answers_file} lists every line")
+
+
+@cli.command("cost")
+@click.option(
+    "--answers",
+    "answers_file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The answers file (YAML or JSON).",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def cost_cmd(where: Where, answers_file: Path, fmt: str) -> None:
+    """Estimate what the stack costs a month: every line item, its price and source, and the assumptions."""
+    from wizard.cost import format_json, format_text
+
+    where.answers_file = answers_file
+    pipe = Pipeline()
+    estimate = pipe.estimate(pipe.plan(pipe.load(answers_file).answers))
+    if fmt == "json":
+        _say_document(format_json(estimate), nl=False)
+    else:
+        _say(format_text(estimate), nl=False)
+
+
+@cli.command("report")
+@click.option(
+    "--answers",
+    "answers_file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The answers file (YAML or JSON).",
+)
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option(
+    "--scan",
+    "with_scan",
+    is_flag=True,
+    help="Scan the stack these answers produce with checkov and put each check's result in the document "
+    "(exit 1 when the scan finds failed checks).",
+)
+@_checkov_option
+@click.pass_context
+def report_cmd(ctx: click.Context, answers_file: Path, fmt: str, with_scan: bool, checkov: Path | None) -> None:
+    """Print the compliance evidence document: controls, the requirements they help meet, what stays yours, cost.
+
+    Without --scan it is the EVIDENCE.md that generate writes beside the stack."""
+    where = ctx.ensure_object(Where)
+    where.answers_file = answers_file
+    pipe = Pipeline()
+    build = pipe.build_loaded(pipe.load(answers_file), out_dir=DEFAULT_OUT)
+    scanned = None
+    if with_scan:
+        program = pipe.resolve_checkov(str(checkov) if checkov else None, _progress)
+        scanned = pipe.scan(build.files, program, _progress)
+    document = pipe.evidence(build.plan, build.digest, scan=scanned, fmt=fmt)
+    if fmt == "json":
+        _say_document(document, nl=False)
+    else:
+        _say(document, nl=False)
+    if scanned is not None and not scanned.ok:
+        ctx.exit(EXIT_FINDINGS)
 
 
 @cli.command()

@@ -233,6 +233,13 @@ USAGE_DESCRIPTIONS: dict[str, str] = {
 }
 
 
+#: The first assumption when no usage input was given (the answers file has no usage fields yet).
+ALL_DEFAULTS = (
+    "Every usage input is at its stated default (the answers file cannot set them yet): "
+    "the usage-driven lines price an example month, not your traffic."
+)
+
+
 # --------------------------------------------------------------------------------------------------
 # The adapter: the only code that reads the Plan
 # --------------------------------------------------------------------------------------------------
@@ -629,7 +636,8 @@ def estimate_facts(s: StackFacts, u: Usage, p: PriceList) -> Estimate:
         ("IAM roles and policies, security groups, subnets, route tables", p.free_resources.get("aws_iam_role", ""))
     )
 
-    assumptions = [
+    assumptions = [] if u.given else [ALL_DEFAULTS]
+    assumptions += [
         f"{name} = {_fmt_qty(_dec(getattr(u, name)))} ({'given' if name in u.given else 'default'}): {desc}"
         for name, desc in USAGE_DESCRIPTIONS.items()
     ]

@@ -29,6 +29,7 @@ from wizard.errors import GuardformError
 
 if TYPE_CHECKING:  # pragma: no cover
     from wizard.answers import Answers, LoadedAnswers
+    from wizard.cost import Estimate
     from wizard.output import StaleReport, WriteResult
     from wizard.plan import Plan
     from wizard.scan import SarifBase, ScanReport
@@ -116,11 +117,12 @@ def planned_files(plan: Plan) -> list[str]:
     """Every relative path a stack folder holds for ``plan``, the manifest included, without rendering."""
     from wizard.output import MANIFEST_NAME
     from wizard.render import ANSWERS_FILE, MODULE_FILES, STACK_FILES
+    from wizard.report import EVIDENCE_FILE
 
     paths = list(STACK_FILES)
     for module in plan.modules:
         paths += [f"modules/{module}/{name}" for name in MODULE_FILES]
-    paths += [ANSWERS_FILE, MANIFEST_NAME]
+    paths += [ANSWERS_FILE, EVIDENCE_FILE, MANIFEST_NAME]
     return sorted(paths)
 
 
@@ -203,6 +205,22 @@ class Pipeline:
 
         return render(plan, answers_yaml)
 
+    def estimate(self, plan: Plan) -> Estimate:
+        """The stack's monthly cost at the stated usage defaults (raises CostError)."""
+        from wizard.cost import estimate
+
+        return estimate(plan)
+
+    def evidence(self, plan: Plan, digest: str, *, scan: ScanReport | None = None, fmt: str = "md") -> str:
+        """The compliance evidence document, Markdown (``md``) or JSON (raises ReportError, CostError).
+
+        Without ``scan`` it holds no scan results, so the same answers give the same bytes: that is the
+        copy :meth:`build` writes beside the stack."""
+        from wizard.report import evidence_json, evidence_markdown
+
+        write = evidence_json if fmt == "json" else evidence_markdown
+        return write(plan, answers_digest=digest, estimate=self.estimate(plan), scan=scan)
+
     def write(self, build: Build, *, force: bool = False, progress: Progress | None = None) -> WriteResult:
         """Write the stack folder atomically (raises DriftError on hand edits unless ``force``, OutputError).
 
@@ -284,8 +302,16 @@ class Pipeline:
         seen.planned(stack_plan)
         seen.stage(Stage.RENDER)
         files = self.render(stack_plan, answers_yaml)
+        files = self._with_evidence(files, stack_plan, answers)
         seen.rendered(files)
         return Build(answers=answers, plan=stack_plan, files=files, target=stack_dir(out_dir, answers))
+
+    def _with_evidence(self, files: Mapping[str, str], stack_plan: Plan, answers: Answers) -> dict[str, str]:
+        """The rendered files plus the evidence document beside them (written, checked and diffed like them)."""
+        from wizard.answers import answers_digest
+        from wizard.report import EVIDENCE_FILE
+
+        return dict(sorted({**files, EVIDENCE_FILE: self.evidence(stack_plan, answers_digest(answers))}.items()))
 
     def build_loaded(self, loaded: LoadedAnswers, *, out_dir: Path | str, observer: Observer | None = None) -> Build:
         """:meth:`build` for a loaded answers file; the stack's copy keeps the file's comments and order."""

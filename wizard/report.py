@@ -36,6 +36,10 @@ FRAMEWORK_TITLES = {
     "cis_aws": "CIS AWS Foundations Benchmark",
     "owasp_llm": "OWASP Top 10 for LLM Applications 2025",
 }
+#: The evidence document's name beside the generated stack (``generate`` writes it; the stack README links it).
+EVIDENCE_FILE = "EVIDENCE.md"
+#: The compliance regimes an answers file can name (data.compliance), each a framework of the mappings.
+REGIMES = ("hipaa", "pci_dss", "gdpr", "soc2")
 DISCIPLINES = ("governance_and_compliance", "legal_and_privacy", "risk_management", "controls", "resilience")
 
 
@@ -335,6 +339,7 @@ def build_evidence(
                 "scoping_matrix_discipline": m.discipline,
             }
         )
+    coverage = _coverage(controls, frameworks, facts.compliance, cmap)
     regimes = [r for r in facts.compliance]
     obligations = {"all": list(cmap.obligations.get("all", ()))}
     for regime in regimes or sorted(k for k in cmap.obligations if k != "all"):
@@ -359,6 +364,7 @@ def build_evidence(
             "compliance": list(facts.compliance),
         },
         "frameworks": [{"key": f, "title": FRAMEWORK_TITLES[f]} for f in frameworks],
+        "coverage": coverage,
         "controls": controls,
         "inline_skips": [
             {"check": s.check_id, "module": s.module, "resource": s.resource, "reason": s.reason} for s in facts.skips
@@ -392,6 +398,38 @@ def build_evidence(
         "disclaimer": cmap.disclaimer,
     }
     return doc
+
+
+def _coverage(
+    controls: Sequence[Mapping[str, Any]], frameworks: Sequence[str], named: Sequence[str], cmap: ComplianceMap
+) -> list[dict[str, Any]]:
+    """Per compliance regime shown: the requirements the stack's controls that are on help meet, those
+    mapped only to controls that are off, and what remains the customer's whatever the stack does.
+
+    Regimes are those the answers name in data.compliance; with none named, every regime is shown."""
+    out: list[dict[str, Any]] = []
+    for regime in [r for r in REGIMES if r in frameworks and (not named or r in named)]:
+        on: dict[str, list[str]] = {}
+        off: dict[str, list[str]] = {}
+        cited: set[str] = set()
+        for c in controls:
+            entry = c["requirements"].get(regime, {})
+            for req in entry.get("requirements", ()):
+                (on if c["enabled"] else off).setdefault(req, []).append(c["id"])
+                cited.add(entry["source"])
+        # The ids are those of the version the sources cite (PCI DSS v3.2.1 in AWS's conformance pack, say).
+        labels = sorted({cmap.sources[k].framework for k in cited})
+        out.append(
+            {
+                "regime": regime,
+                "title": labels[0] if len(labels) == 1 else FRAMEWORK_TITLES[regime],
+                "named_in_answers": regime in named,
+                "covered": [{"requirement": r, "controls": on[r]} for r in sorted(on)],
+                "not_covered": [{"requirement": r, "controls_off": off[r]} for r in sorted(off) if r not in on],
+                "customer": list(cmap.obligations.get(regime, ())),
+            }
+        )
+    return out
 
 
 def _tier_why(facts: ReportFacts) -> str:
@@ -436,6 +474,41 @@ def _results(res: Mapping[str, int] | None) -> str:
     return ", ".join(parts)
 
 
+def _coverage_markdown(doc: Mapping[str, Any]) -> list[str]:
+    """What the stack covers of each regime, and what stays with the customer."""
+    if not doc["coverage"]:
+        return []
+    out = ["## Compliance coverage", ""]
+    if not doc["data"]["compliance"]:
+        out += [
+            "No compliance regime is named in the answers (`data.compliance`), so every regime is shown; "
+            "name yours to narrow this document to them.",
+            "",
+        ]
+    for cov in doc["coverage"]:
+        out += [f"### {cov['title']}", ""]
+        if cov["covered"]:
+            out.append("Requirements this stack's controls help meet (the controls that are on):")
+            out.append("")
+            out += [f"- {r['requirement']}: {', '.join(f'`{c}`' for c in r['controls'])}" for r in cov["covered"]]
+        elif not cov["not_covered"]:
+            out.append(
+                "No control has a sourced mapping to this regime's requirements (each control below says why), "
+                "so this document claims none: your auditor relates the controls to them."
+            )
+        else:
+            out.append("No requirement of this regime is mapped to a control that is on.")
+        if cov["not_covered"]:
+            out += ["", "Mapped only to controls that are off for these answers (not covered):", ""]
+            out += [
+                f"- {r['requirement']}: {', '.join(f'`{c}`' for c in r['controls_off'])}" for r in cov["not_covered"]
+            ]
+        out += ["", "Remains yours, whatever the stack does:", ""]
+        out += [f"- {item}" for item in cov["customer"]] or ["- (no obligations listed)"]
+        out.append("")
+    return out
+
+
 def render_markdown(doc: Mapping[str, Any], *, estimate: Estimate | None = None) -> str:
     """The evidence document as Markdown (deterministic; no timestamps)."""
     st, data = doc["stack"], doc["data"]
@@ -462,6 +535,9 @@ def render_markdown(doc: Mapping[str, Any], *, estimate: Estimate | None = None)
         f"- Data categories: {', '.join(data['categories']) or 'none named'}",
         f"- Compliance regimes named: {', '.join(data['compliance']) or 'none (every framework is shown)'}",
         "",
+    ]
+    out += _coverage_markdown(doc)
+    out += [
         "## Controls",
         "",
         "| Control | On | Module | Verified by (checkov) |",
@@ -496,7 +572,12 @@ def render_markdown(doc: Mapping[str, Any], *, estimate: Estimate | None = None)
     out += ["", "## Scan", ""]
     scan = doc["scan"]
     if scan is None:
-        out.append("No scan results were given: run `guardform scan` on the stack and regenerate this document.")
+        out.append(
+            "No scan results in this copy: it is generated beside the stack without them, so the same answers "
+            "always give the same file. Run `guardform report` after a scan for results: "
+            "`guardform report --answers guardform.answers.yaml --scan` scans the stack with checkov and prints "
+            "this document with each check's result."
+        )
     else:
         out.append(
             f"checkov {scan['checkov_version']}: {scan['passed']} passed, {scan['failed']} failed, "
@@ -520,10 +601,15 @@ def render_markdown(doc: Mapping[str, Any], *, estimate: Estimate | None = None)
         f"- This stack: {shared['this_stack']}",
         "- You:",
     ]
+    shown = {cov["regime"] for cov in doc["coverage"]}
     for regime, items in shared["customer"].items():
+        if regime in shown:
+            continue  # listed under its regime in Compliance coverage
         label = "every stack" if regime == "all" else regime
         for item in items:
             out.append(f"  - ({label}) {item}")
+    if shown:
+        out.append(f"  - and for {', '.join(sorted(shown))}: what the Compliance coverage section lists as yours.")
     if doc["ai"]["scoping_matrix"]:
         src = sources.get("genai_scoping_matrix")
         out += ["", "## Generative AI Security Scoping Matrix", ""]
