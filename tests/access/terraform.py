@@ -71,6 +71,9 @@ class Lazy(Mapping[str, Any]):
     def __contains__(self, key: object) -> bool:
         return key in self._keys
 
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self._keys else default
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._keys)
 
