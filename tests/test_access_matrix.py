@@ -43,8 +43,8 @@ KNOWN_BROKEN: dict[str, str] = {
     "notebook-reads-training-logs": "finding 3: the notebook cannot read the training job's logs",
     "training-reads-code": "finding 3: the training role reads only the training-data bucket (no code bundle)",
     "training-reads-checkpoints": "finding 3: the training role cannot read its checkpoints back",
-    "training-job-with-data-output-key-denied@arn-keys": "finding 4: the job guardrail accepts the data key for output, "
-    "which the artifacts bucket then refuses",
+    "training-job-with-data-output-key-denied@arn-keys": "finding 4: the job guardrail accepts the data key for "
+    "output, which the artifacts bucket then refuses",
     "lambda-createnetworkinterface": "finding 5: the Lambda role and the boundary lack the VPC ENI actions",
     "lambda-describenetworkinterfaces": "finding 5: the Lambda role and the boundary lack the VPC ENI actions",
     "lambda-deletenetworkinterface": "finding 5: the Lambda role and the boundary lack the VPC ENI actions",
@@ -105,7 +105,7 @@ def _matrix_plans(subset: bool) -> list[tuple[str, Plan]]:
     return [(f"matrix-{case}", plan(validate_answers(data))) for case, data in MATRIX if (case in _SUBSET) == subset]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _proof(name: str) -> Proof:
     stack_plan = _PLANS[name]
     files = render(stack_plan)
