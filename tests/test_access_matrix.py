@@ -39,6 +39,8 @@ KEY_NAMES = {
 KNOWN_BROKEN: dict[str, str] = {
     "notebook-creates-training-job@plain-keys": "finding 2: the job guardrails test sagemaker:VolumeKmsKeyArn/"
     "OutputKmsKeyArn; a request that carries VolumeKmsKey/OutputKmsKey matches Null=true and is denied",
+    "ml-engineer-creates-notebook@plain-keys": "finding 2: the notebook guardrail tests sagemaker:VolumeKmsKeyArn; "
+    "a request that carries VolumeKmsKey matches Null=true and is denied",
     "notebook-writes-training-data": "finding 3: the notebook can write only the artifacts bucket",
     "notebook-reads-training-logs": "finding 3: the notebook cannot read the training job's logs",
     "training-reads-code": "finding 3: the training role reads only the training-data bucket (no code bundle)",

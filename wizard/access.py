@@ -46,11 +46,14 @@ class Principal:
     name (name = a label); its own IAM policies live outside the stack and are assumed to allow the action, so the
     flow proves what the stack's resource-side policies decide. ``other_account``: a principal of another account,
     also with its own policies allowing. ``service``: an AWS service principal (name = e.g. cloudtrail.amazonaws.com).
-    ``stack_role``: a role the stack creates for a service that is not a workload (name = replication, trail_logs).
+    ``stack_role``: a role the stack creates for a service that is not a workload (name = replication, trail_logs,
+    invocation_logging). ``stack_policies`` names managed policies of the stack the user attaches to the principal,
+    as the iam module's README asks (``sagemaker_job_guardrails`` on every role that creates SageMaker jobs).
     """
 
     kind: PrincipalKind
     name: str
+    stack_policies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,13 +65,15 @@ class Resource:
 
 @dataclass(frozen=True, kw_only=True)
 class JobSettings:
-    """What a CreateTrainingJob request carries (the SageMaker condition keys)."""
+    """What a CreateTrainingJob or CreateNotebookInstance request carries (the SageMaker condition keys)."""
 
     in_vpc: bool = True  # the stack's private subnets and workload security group
     network_isolation: bool = True
     inter_container_encryption: bool = True
     volume_key: str | None = None  # KeyPlan.name, or None for no key
     output_key: str | None = None
+    direct_internet_access: bool = False  # notebooks only
+    root_access: bool = False  # notebooks only
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -381,6 +386,53 @@ def access_flows(plan: Plan) -> tuple[Flow, ...]:
                     expect="deny",
                     why=f"no training job {why}",
                 )
+    if "sagemaker_notebook" in plan.workloads:
+        engineer_guarded = Principal(
+            kind="account_principal", name="ml-engineer", stack_policies=("sagemaker_job_guardrails",)
+        )
+        notebook_cases: tuple[tuple[str, JobSettings, Expect, str], ...] = (
+            (
+                "creates-notebook",
+                JobSettings(volume_key=data_key),
+                "allow",
+                "an ML engineer (with the job guardrails attached) creates a hardened notebook",
+            ),
+            (
+                "creates-notebook-without-vpc-denied",
+                JobSettings(in_vpc=False, volume_key=data_key),
+                "deny",
+                "no notebook outside the private subnets",
+            ),
+            (
+                "creates-notebook-without-volume-key-denied",
+                JobSettings(),
+                "deny",
+                "no notebook without the data key on its volume",
+            ),
+            (
+                "creates-notebook-with-internet-denied",
+                JobSettings(volume_key=data_key, direct_internet_access=True),
+                "deny",
+                "no notebook with direct internet access",
+            ),
+            (
+                "creates-notebook-with-root-denied",
+                JobSettings(volume_key=data_key, root_access=True),
+                "deny",
+                "no notebook with root access",
+            ),
+        )
+        for nid, settings, expect, why in notebook_cases:
+            add(
+                id=f"ml-engineer-{nid}",
+                workload="sagemaker_notebook",
+                principal=engineer_guarded,
+                action="sagemaker:CreateNotebookInstance",
+                resource=Resource(kind="notebook_instance", name=f"{plan.name_prefix}-notebook"),
+                context=Context(job=settings, via_vpce=False),
+                expect=expect,
+                why=why,
+            )
     if "sagemaker_training" in plan.workloads:
         tr = Principal(kind="workload_role", name="sagemaker_training")
         for fid, action, bucket_name, path, why in (
@@ -618,6 +670,43 @@ def access_flows(plan: Plan) -> tuple[Flow, ...]:
         expect="allow",
         why="CloudTrail delivers to CloudWatch Logs (it sends no aws:SourceAccount/SourceArn there)",
     )
+    add(
+        id="trail-logs-role-writes-trail-log-group",
+        workload="stack",
+        principal=Principal(kind="stack_role", name="trail_logs"),
+        action="logs:PutLogEvents",
+        resource=Resource(
+            kind="log_stream", name=f"/aws/cloudtrail/{plan.name_prefix}", path="ACCOUNT_CloudTrail_REGION"
+        ),
+        context=Context(via_vpce=False),
+        expect="allow",
+        why="CloudTrail's role writes the trail to CloudWatch Logs",
+    )
+    if plan.bedrock is not None and plan.bedrock.invocation_logging:
+        add(
+            id="bedrock-assumes-logging-role",
+            workload="bedrock",
+            principal=Principal(kind="service", name="bedrock.amazonaws.com"),
+            action="sts:AssumeRole",
+            resource=Resource(kind="role", name="invocation_logging"),
+            context=Context(source="bedrock_logging"),
+            expect="allow",
+            why="Bedrock delivers invocation logs to CloudWatch Logs with the logging role",
+        )
+        add(
+            id="logging-role-writes-invocation-logs",
+            workload="bedrock",
+            principal=Principal(kind="stack_role", name="invocation_logging"),
+            action="logs:PutLogEvents",
+            resource=Resource(
+                kind="log_stream",
+                name=f"/aws/bedrock/modelinvocations/{plan.name_prefix}",
+                path="aws/bedrock/modelinvocations",
+            ),
+            context=Context(via_vpce=False),
+            expect="allow",
+            why="the logging role writes the invocation logs",
+        )
     if plan.has_bucket("macie_results"):
         add(
             id="macie-exports-results",

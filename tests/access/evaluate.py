@@ -223,6 +223,10 @@ class Proof:
                 boundary = Policy(doc.attached_to, doc.where, _norm(doc.body))
         else:
             attached.append(Policy(arn, "the principal's own policies (outside the stack): allow *", _OWN_POLICY))
+            for name in p.stack_policies:
+                policy_arn = str(self.iam.resource("resource", "aws_iam_policy", name)["arn"])
+                doc = self.managed(policy_arn)
+                attached.append(Policy(doc.attached_to, doc.where, _norm(doc.body)))
         trust = {"Version": "2012-10-17", "Statement": []}
         return Node(
             arn,
@@ -361,7 +365,7 @@ class Proof:
         elif r.kind in ("log_stream", "log_group"):
             arn = f"arn:{PARTITION}:logs:{region}:{ACCOUNT}:log-group:{r.name}"
             if r.kind == "log_stream":
-                arn += f":log-stream:{r.path}"
+                arn += ":log-stream:" + r.path.replace("ACCOUNT", ACCOUNT).replace("REGION", region)
             out.append(Request(principal, flow.action, arn, dict(base), ACCOUNT, endpoint))
         elif r.kind == "network_interface":
             ctx = dict(base)
@@ -432,7 +436,33 @@ class Proof:
             )
         elif r.kind == "notebook_instance":
             arn = f"arn:{PARTITION}:sagemaker:{region}:{ACCOUNT}:notebook-instance/{r.name}"
-            out.append(Request(principal, flow.action, arn, dict(base), ACCOUNT, endpoint))
+            ctx = dict(base)
+            job = c.job
+            if job is not None:
+                if job.in_vpc:
+                    ctx["sagemaker:VpcSubnets"] = self.subnets()[:1]
+                    ctx["sagemaker:VpcSecurityGroupIds"] = [self.workload_sg()]
+                if job.volume_key:
+                    ctx[self.key_names[0]] = self.key_arn(job.volume_key)
+                ctx["sagemaker:DirectInternetAccess"] = "Enabled" if job.direct_internet_access else "Disabled"
+                ctx["sagemaker:RootAccess"] = "Enabled" if job.root_access else "Disabled"
+                ctx["sagemaker:MinimumInstanceMetadataServiceVersion"] = "2"
+            out.append(Request(principal, flow.action, arn, ctx, ACCOUNT, endpoint))
+            if flow.action == "sagemaker:CreateNotebookInstance":
+                role = self.iam.resource("resource", "aws_iam_role", "sagemaker_notebook")
+                pctx = dict(base, **{"iam:PassedToService": "sagemaker.amazonaws.com"})
+                pctx.pop("aws:SourceVpce", None)
+                out.append(
+                    Request(
+                        principal,
+                        "iam:PassRole",
+                        str(role["arn"]),
+                        pctx,
+                        ACCOUNT,
+                        None,
+                        "the notebook runs with the notebook role",
+                    )
+                )
         elif r.kind == "role":
             kind = "workload_role" if any(x.name == r.name for x in self.plan.iam.roles) else "stack_role"
             out.append(Request(principal, flow.action, str(self.role(kind, r.name)["arn"]), dict(base), ACCOUNT, None))
