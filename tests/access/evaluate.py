@@ -21,18 +21,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from principalmapper.common import Node, Policy
-from principalmapper.querying.local_policy_simulation import (
+from principalmapper.common import Node, Policy  # type: ignore[import-untyped]
+from principalmapper.querying.local_policy_simulation import (  # type: ignore[import-untyped]
     ResourcePolicyEvalResult,
     policy_has_matching_statement,
     resource_policy_authorization,
 )
-from principalmapper.querying.query_interface import (
+from principalmapper.querying.query_interface import (  # type: ignore[import-untyped]
     _infer_condition_keys,
     _prepare_condition_context,
     local_check_authorization_full,
 )
-from principalmapper.util.case_insensitive_dict import CaseInsensitiveDict
+from principalmapper.util.case_insensitive_dict import CaseInsensitiveDict  # type: ignore[import-untyped]
 
 from tests.access.terraform import ACCOUNT, OTHER_ACCOUNT, PARTITION, Document, Stack
 from wizard.access import Flow, is_inference_profile
@@ -264,8 +264,8 @@ class Proof:
             bucket = req.resource.removeprefix(f"arn:{PARTITION}:s3:::").split("/", 1)[0]
             if req.owner != ACCOUNT:
                 return Layer("bucket policy", "the other account's bucket (allows everything)", _FOREIGN_BUCKET_POLICY)
-            doc = next((d for d in self.docs if d.kind == "bucket" and d.attached_to == bucket), None)
-            return Layer("bucket policy", doc.where, _norm(doc.body)) if doc else None
+            found = next((d for d in self.docs if d.kind == "bucket" and d.attached_to == bucket), None)
+            return Layer("bucket policy", found.where, _norm(found.body)) if found else None
         return None
 
     # -- flows to requests -----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ resource's type and name (see :func:`_computed`), so a policy naming ``aws_s3_bu
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping
@@ -19,6 +20,8 @@ from typing import Any
 
 import hcl2
 from lark import Token, Tree
+
+PTree = Tree[Token]  # the raw parse tree python-hcl2 returns
 
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"
@@ -176,23 +179,23 @@ class Block:
     type: str
     name: str
     file: str
-    attrs: dict[str, Tree]
+    attrs: dict[str, PTree]
     blocks: list[tuple[str, Block]] = field(default_factory=list)
 
 
 @dataclass
 class _Raw:
     path: str
-    locals: dict[str, tuple[str, Tree]] = field(default_factory=dict)
-    variables: dict[str, Tree | None] = field(default_factory=dict)
-    outputs: dict[str, tuple[str, Tree]] = field(default_factory=dict)
+    locals: dict[str, tuple[str, PTree]] = field(default_factory=dict)
+    variables: dict[str, PTree | None] = field(default_factory=dict)
+    outputs: dict[str, tuple[str, PTree]] = field(default_factory=dict)
     modules: dict[str, Block] = field(default_factory=dict)
     resources: dict[tuple[str, str], Block] = field(default_factory=dict)
     data: dict[tuple[str, str], Block] = field(default_factory=dict)
     providers: dict[str, str] = field(default_factory=dict)  # alias ("" default) -> region
 
 
-def _ident(tree: Tree | Token) -> str:
+def _ident(tree: PTree | Token) -> str:
     if isinstance(tree, Token):
         return str(tree)
     if tree.data in ("identifier", "keyword", "literal_value"):
@@ -205,25 +208,35 @@ def _ident(tree: Tree | Token) -> str:
     raise Unresolved(f"not a name: {tree.data}")
 
 
-def _body_items(body: Tree) -> Iterator[Tree]:
+def _body_items(body: PTree) -> Iterator[PTree]:
     for child in body.children:
         if isinstance(child, Tree) and child.data in ("attribute", "block"):
             yield child
 
 
-def _parse_block(node: Tree, kind: str, file: str) -> Block:
+def _parse_block(node: PTree, kind: str, file: str) -> Block:
     labels = [c for c in node.children if isinstance(c, Tree) and c.data in ("identifier", "string", "keyword")]
     body = next(c for c in node.children if isinstance(c, Tree) and c.data == "body")
-    attrs: dict[str, Tree] = {}
+    attrs: dict[str, PTree] = {}
     blocks: list[tuple[str, Block]] = []
     for item in _body_items(body):
         if item.data == "attribute":
-            attrs[_ident(item.children[0])] = item.children[-1]
+            value = item.children[-1]
+            if not isinstance(value, Tree):
+                raise Unresolved(f"{file}: attribute without an expression")
+            attrs[_ident(item.children[0])] = value
         else:
             inner = _parse_block(item, "block", file)
             blocks.append((_ident(item.children[0]), inner))
     names = [_ident(x) for x in labels]
     return Block(kind, names[1] if len(names) > 1 else "", names[2] if len(names) > 2 else "", file, attrs, blocks)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse(text: str) -> PTree:
+    """python-hcl2's raw parse tree of one file; the same text (a module rendered twice) is parsed once."""
+    tree: PTree = hcl2.parses_to_tree(text)
+    return tree
 
 
 def _load_module(path: str, files: Mapping[str, str]) -> _Raw:
@@ -232,8 +245,9 @@ def _load_module(path: str, files: Mapping[str, str]) -> _Raw:
     for rel in sorted(files):
         if not rel.endswith(".tf") or not rel.startswith(prefix) or "/" in rel[len(prefix) :]:
             continue
-        tree = hcl2.parses_to_tree(files[rel])
-        body = tree.children[0]
+        body = _parse(files[rel]).children[0]
+        if not isinstance(body, Tree):
+            raise Unresolved(f"{rel}: no body")
         for item in _body_items(body):
             if item.data == "attribute":
                 continue
@@ -297,8 +311,9 @@ class Module:
                 providers[inner] = self.providers[outer]
         return Module(self.stack, child_path, inputs, providers)
 
-    def _provider_map(self, tree: Tree) -> dict[str, str]:
-        obj = tree.children[0] if tree.data == "expr_term" else tree
+    def _provider_map(self, tree: PTree) -> dict[str, str]:
+        first = tree.children[0]
+        obj = first if tree.data == "expr_term" and isinstance(first, Tree) else tree
         out: dict[str, str] = {}
         for elem in obj.children:
             if isinstance(elem, Tree) and elem.data == "object_elem":
@@ -307,7 +322,7 @@ class Module:
                 out[key.partition(".")[2]] = value.partition(".")[2]
         return out
 
-    def _ref_text(self, tree: Tree | Token) -> str:
+    def _ref_text(self, tree: PTree | Token) -> str:
         if isinstance(tree, Token):
             return str(tree)
         return ".".join(str(t) for t in tree.scan_values(lambda v: isinstance(v, Token) and v.type == "NAME"))
@@ -350,7 +365,7 @@ class Module:
 
     # -- expressions -------------------------------------------------------------------------------
 
-    def eval(self, tree: Tree | Token, scope: Mapping[str, Any] | None = None) -> Any:
+    def eval(self, tree: PTree | Token, scope: Mapping[str, Any] | None = None) -> Any:
         return _Eval(self, dict(scope or {})).expr(tree)
 
 
@@ -359,7 +374,7 @@ class _Eval:
         self.m = module
         self.scope = scope
 
-    def expr(self, t: Tree | Token) -> Any:
+    def expr(self, t: PTree | Token) -> Any:
         if isinstance(t, Token):
             raise Unresolved(f"unexpected token {t!r}")
         handler = getattr(self, f"_{t.data}", None)
@@ -367,23 +382,23 @@ class _Eval:
             raise Unresolved(f"{self.m.path}: expression kind {t.data!r} is not supported")
         return handler(t)
 
-    def _sub(self, t: Tree) -> list[Tree]:
+    def _sub(self, t: PTree) -> list[PTree]:
         return [c for c in t.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
 
-    def _expr_term(self, t: Tree) -> Any:
+    def _expr_term(self, t: PTree) -> Any:
         subs = self._sub(t)
         return self.expr(subs[0])
 
-    def _int_lit(self, t: Tree) -> int:
+    def _int_lit(self, t: PTree) -> int:
         return int(str(t.children[0]))
 
-    def _float_lit(self, t: Tree) -> float:
+    def _float_lit(self, t: PTree) -> float:
         return float(str(t.children[0]))
 
-    def _literal_value(self, t: Tree) -> Any:
+    def _literal_value(self, t: PTree) -> Any:
         return {"true": True, "false": False, "null": None}[str(t.children[0])]
 
-    def _string(self, t: Tree) -> Any:
+    def _string(self, t: PTree) -> Any:
         parts = [c for c in t.children if isinstance(c, Tree)]
         values: list[Any] = []
         for part in parts:
@@ -403,10 +418,10 @@ class _Eval:
             return values[0]  # "${x}" keeps the type of x
         return "".join(_to_str(v) for v in values)
 
-    def _tuple(self, t: Tree) -> list[Any]:
+    def _tuple(self, t: PTree) -> list[Any]:
         return [self.expr(c) for c in self._sub(t)]
 
-    def _object(self, t: Tree) -> dict[str, Any]:
+    def _object(self, t: PTree) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for elem in self._sub(t):
             key_tree, value_tree = self._sub(elem)
@@ -416,18 +431,18 @@ class _Eval:
             out[key] = self.expr(value_tree)
         return out
 
-    def _bare_name(self, t: Tree) -> str | None:
+    def _bare_name(self, t: PTree) -> str | None:
         while t.data == "expr_term" and len(self._sub(t)) == 1:
             t = self._sub(t)[0]
         if t.data in ("identifier", "keyword"):
             return str(t.children[0])
         return None
 
-    def _conditional(self, t: Tree) -> Any:
+    def _conditional(self, t: PTree) -> Any:
         cond, yes, no = self._sub(t)
         return self.expr(yes) if self.expr(cond) else self.expr(no)
 
-    def _binary_op(self, t: Tree) -> Any:
+    def _binary_op(self, t: PTree) -> Any:
         left, term = self._sub(t)
         op_tree, right = self._sub(term)
         op = str(op_tree.children[0])
@@ -452,13 +467,13 @@ class _Eval:
         }
         return ops[op](a, b)
 
-    def _unary_op(self, t: Tree) -> Any:
+    def _unary_op(self, t: PTree) -> Any:
         op = str(t.children[0])
         value = self.expr(t.children[1])
         return -value if op == "-" else not value
 
-    def _function_call(self, t: Tree) -> Any:
-        name = str(t.children[0].children[0])
+    def _function_call(self, t: PTree) -> Any:
+        name = _ident(t.children[0])
         args_tree = next((c for c in t.children if isinstance(c, Tree) and c.data == "arguments"), None)
         arg_trees = self._sub(args_tree) if args_tree is not None else []
         if name == "try":
@@ -472,7 +487,7 @@ class _Eval:
             raise Unresolved(f"{self.m.path}: function {name}() is not supported")
         return _FUNCTIONS[name](*(self.expr(a) for a in arg_trees))
 
-    def _identifier(self, t: Tree) -> Any:
+    def _identifier(self, t: PTree) -> Any:
         name = str(t.children[0])
         if name in self.scope:
             return self.scope[name]
@@ -498,20 +513,20 @@ class _Eval:
             )
         raise Unresolved(f"{m.path}: unknown name {name}")
 
-    def _get_attr_expr_term(self, t: Tree) -> Any:
+    def _get_attr_expr_term(self, t: PTree) -> Any:
         base, attr = self._sub(t)
         return _get(self.expr(base), str(self._sub(attr)[0].children[0]))
 
-    def _index_expr_term(self, t: Tree) -> Any:
+    def _index_expr_term(self, t: PTree) -> Any:
         base, index = self._sub(t)
         return _index(self.expr(base), self._index_value(index))
 
-    def _index_value(self, index: Tree) -> Any:
+    def _index_value(self, index: PTree) -> Any:
         if index.data == "short_index":
             return int(str(index.children[-1]))
         return self.expr(self._sub(index)[0])
 
-    def _splat(self, t: Tree) -> list[Any]:
+    def _splat(self, t: PTree) -> list[Any]:
         base, splat = self._sub(t)
         value = self.expr(base)
         items = value if isinstance(value, list) else [value]
@@ -528,11 +543,11 @@ class _Eval:
     _full_splat_expr_term = _splat
     _attr_splat_expr_term = _splat
 
-    def _for_tuple_expr(self, t: Tree) -> list[Any]:
+    def _for_tuple_expr(self, t: PTree) -> list[Any]:
         intro, *rest = self._sub(t)
         return [self._with(bound).expr(rest[0]) for bound in self._for_items(intro, rest[1:])]
 
-    def _for_object_expr(self, t: Tree) -> dict[str, Any]:
+    def _for_object_expr(self, t: PTree) -> dict[str, Any]:
         intro, *rest = self._sub(t)
         out = {}
         for bound in self._for_items(intro, rest[2:]):
@@ -543,7 +558,7 @@ class _Eval:
     def _with(self, bound: dict[str, Any]) -> _Eval:
         return _Eval(self.m, {**self.scope, **bound})
 
-    def _for_items(self, intro: Tree, cond: list[Tree]) -> Iterator[dict[str, Any]]:
+    def _for_items(self, intro: PTree, cond: list[PTree]) -> Iterator[dict[str, Any]]:
         subs = self._sub(intro)
         names = [str(s.children[0]) for s in subs if s.data == "identifier"]
         collection = self.expr(subs[-1])
@@ -709,7 +724,8 @@ class Stack:
         self._documents: list[Document] | None = None
 
     def module(self, name: str) -> Module:
-        return self.root.children[name]
+        child: Module = self.root.children[name]
+        return child
 
     def modules(self) -> Iterator[Module]:
         yield self.root
