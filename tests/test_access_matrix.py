@@ -13,6 +13,7 @@ stack, the flow, each request's principal, action and resource, and the policy l
 from __future__ import annotations
 
 import functools
+import json
 import re
 from pathlib import Path
 
@@ -241,3 +242,79 @@ def test_a_broken_deny_lets_a_forbidden_flow_through() -> None:
         },
     )
     assert Proof(stack_plan, Stack(broken)).evaluate(flow).allowed
+
+
+# AWS size limits of each kind of document, in characters without whitespace (IAM does not count whitespace;
+# jsonencode writes none). Inline role policies count together per role.
+SIZE_LIMITS = {
+    "managed": 6144,
+    "trust": 2048,
+    "scp": 5120,
+    "key": 32768,
+    "bucket": 20480,
+    "endpoint": 20480,
+    "topic": 30720,
+}
+INLINE_PER_ROLE = 10240
+
+
+def oversized(stack: Stack) -> list[str]:
+    out: list[str] = []
+    inline: dict[str, int] = {}
+    for doc in stack.documents():
+        size = len(json.dumps(doc.body, separators=(",", ":")))
+        if doc.kind == "identity":
+            inline[doc.attached_to] = inline.get(doc.attached_to, 0) + size
+        elif size > SIZE_LIMITS[doc.kind]:
+            out.append(f"{doc.where}: {size} characters, over the {doc.kind} limit of {SIZE_LIMITS[doc.kind]}")
+    out.extend(
+        f"role {role}: inline policies of {size} characters, over {INLINE_PER_ROLE}"
+        for role, size in inline.items()
+        if size > INLINE_PER_ROLE
+    )
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(n for n in _PLANS if not n.startswith("matrix-") or n[7:] in _SUBSET))
+def test_every_document_is_within_its_aws_size_limit(name: str) -> None:
+    assert not oversized(_proof(name).stack), "\n".join(oversized(_proof(name).stack))
+
+
+BIG_BEDROCK = {
+    "version": 1,
+    "project": {
+        "name": "clinic-notes",
+        "environment": "prod",
+        "region": "us-east-1",
+        "allowed_regions": ["us-east-1", "us-west-2"],
+    },
+    "workload": {
+        "kinds": ["bedrock", "sagemaker_training", "sagemaker_inference", "sagemaker_notebook"],
+        "bedrock_models": [
+            "anthropic.claude-3-haiku-20240307-v1:0",
+            "anthropic.claude-3-5-sonnet-20240620-v1:0",
+            "us.anthropic.claude-3-5-sonnet-20241022-v2:0",
+            "us.anthropic.claude-3-7-sonnet-20250219-v1:0",
+            "us.meta.llama3-2-90b-instruct-v1:0",
+        ],
+        "bedrock_callers": ["lambda", "ecs_tasks", "ec2"],
+    },
+    "data": {"sensitivity": "restricted", "categories": ["phi"]},
+}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 13 finding 13: with five models (three profiles), every kind and "
+    "three callers the permission boundary is over IAM's 6,144-character limit and guardform "
+    "neither splits it nor refuses",
+)
+def test_a_large_bedrock_stack_fits_the_limits_or_is_refused() -> None:
+    try:
+        stack_plan = plan(validate_answers(BIG_BEDROCK))
+        files = render(stack_plan)
+    except Exception as err:  # a refusal must name the limit
+        assert "limit" in str(err) or "too many" in str(err), err
+        return
+    problems = oversized(Stack({k: v for k, v in files.items() if k.endswith(".tf")}))
+    assert not problems, "\n".join(problems)
