@@ -215,7 +215,7 @@ def test_a_broken_statement_fails_its_flow_and_says_where() -> None:
         "s3:GetObject",
         "arn:aws:s3:::clinic-notes-prod-data-",
         "/data/train.jsonl",
-        "no statement allows it in: identity policy (modules/iam: aws_iam_role_policy.sagemaker_training",
+        "no statement allows it in the permission boundary (modules/iam: aws_iam_policy.workload_boundary)",
     ):
         assert part in message, message
 

@@ -623,14 +623,29 @@ class Proof:
                 if sids:
                     grants.append(f"{layer.name} {'+'.join(sids)}")
             return "allowed by " + ", ".join(grants)
-        missing = []
-        for layer in layers:
-            if not any(
+
+        def allows(layer: Layer) -> bool:
+            return any(
                 st["Effect"] == "Allow" and self._statement_matches(layer, st, req, ctx, node, service)
                 for st in layer.policy["Statement"]
-            ):
-                missing.append(f"{layer.name} ({layer.where})")
-        return "no statement allows it in: " + "; ".join(missing) if missing else "denied (evaluator rule)"
+            )
+
+        missing = []
+        identity = [x for x in layers if x.name == "identity policy"]
+        if identity and not any(allows(x) for x in identity):
+            missing.append("any identity policy (" + ", ".join(x.where for x in identity) + ")")
+        for layer in layers:
+            if layer.name == "permission boundary" and not allows(layer):
+                missing.append(f"the permission boundary ({layer.where})")
+            # A resource policy must allow when it is a trust or key policy, or for another account's caller.
+            needed = layer.name in ("trust policy", "key policy") or (
+                layer.name == "bucket policy" and (req.owner != ACCOUNT or node is None or ACCOUNT not in node.arn)
+            )
+            if layer.name in ("trust policy", "key policy", "bucket policy") and needed and not allows(layer):
+                missing.append(f"the {layer.name} ({layer.where})")
+        if service is not None and not missing:
+            missing = [f"the {x.name} ({x.where})" for x in layers]
+        return "no statement allows it in " + "; ".join(missing) if missing else "denied (evaluator rule)"
 
     def _statement_matches(
         self,
