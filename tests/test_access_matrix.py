@@ -59,6 +59,8 @@ KNOWN_BROKEN: dict[str, str] = {
     "whose IAM policy allows kms:Decrypt use the key",
     "other-account-bucket-via-endpoint-denied": "finding 8: the S3 endpoint policy matches bucket names by "
     "wildcard with only aws:PrincipalAccount (no aws:ResourceAccount)",
+    "other-account-role-via-sts-endpoint-denied": "finding 8: the STS endpoint policy allows sts:AssumeRole on "
+    'Resource "*" with only aws:PrincipalAccount (no aws:ResourceAccount)',
     "outside-vpce-list-training-data-denied": "finding 9: the perimeter does not cover s3:ListBucket",
     "outside-vpce-read-via-aws-service-denied": "finding 9: the perimeter exempts every aws:ViaAWSService request",
     "other-service-linked-role-read-denied": "finding 9: the perimeter exempts every service-linked role",

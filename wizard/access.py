@@ -33,6 +33,7 @@ ResourceKind = Literal[
     "training_job",  # name = job name
     "notebook_instance",  # name = notebook name
     "role",  # a stack role, for sts:AssumeRole: name = RolePlan.name or a stack_role name
+    "foreign_role",  # a role of another account whose trust policy lets anyone in (an exfiltration target)
 ]
 Expect = Literal["allow", "deny"]
 
@@ -272,6 +273,16 @@ def access_flows(plan: Plan) -> tuple[Flow, ...]:
         expect="deny",
         why="this VPC's S3 endpoint does not reach another account's bucket of the same name pattern",
     )
+    if any(e.name == "sts" for e in plan.network.endpoints):
+        add(
+            id="other-account-role-via-sts-endpoint-denied",
+            workload="stack",
+            principal=unnamed,
+            action="sts:AssumeRole",
+            resource=Resource(kind="foreign_role", name="exfiltration"),
+            expect="deny",
+            why="this VPC's STS endpoint does not hand out credentials of another account",
+        )
     add(
         id="unnamed-principal-uses-data-key-through-s3-denied",
         workload="stack",

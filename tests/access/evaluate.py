@@ -62,6 +62,12 @@ _OWN_POLICY = {
     "Version": "2012-10-17",
     "Statement": [{"Sid": "OwnPoliciesAllowEverything", "Effect": "Allow", "Action": "*", "Resource": "*"}],
 }
+_FOREIGN_TRUST_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Sid": "AttackerTrustsAll", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+    ],
+}
 _FOREIGN_BUCKET_POLICY = {
     "Version": "2012-10-17",
     "Statement": [{"Sid": "AttackerAllowsAll", "Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}],
@@ -251,6 +257,8 @@ class Proof:
 
     def resource_policy(self, req: Request, flow: Flow) -> Layer | None:
         r = flow.resource
+        if req.action == "sts:AssumeRole" and req.owner != ACCOUNT:
+            return Layer("trust policy", "the other account's role (trusts everyone)", _FOREIGN_TRUST_POLICY)
         if req.action == "sts:AssumeRole":
             role = self.role(
                 "workload_role" if any(x.name == r.name for x in self.plan.iam.roles) else "stack_role", r.name
@@ -463,6 +471,18 @@ class Proof:
                         "the notebook runs with the notebook role",
                     )
                 )
+        elif r.kind == "foreign_role":
+            arn = f"arn:{PARTITION}:iam::{OTHER_ACCOUNT}:role/{r.name}"
+            out.append(
+                Request(
+                    principal,
+                    flow.action,
+                    arn,
+                    dict(base, **{"aws:ResourceAccount": OTHER_ACCOUNT}),
+                    OTHER_ACCOUNT,
+                    endpoint,
+                )
+            )
         elif r.kind == "role":
             kind = "workload_role" if any(x.name == r.name for x in self.plan.iam.roles) else "stack_role"
             out.append(Request(principal, flow.action, str(self.role(kind, r.name)["arn"]), dict(base), ACCOUNT, None))
