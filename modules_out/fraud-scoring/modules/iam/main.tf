@@ -129,6 +129,7 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Condition = {
           Null = {
             "sagemaker:VolumeKmsKeyArn" = "true"
+            "sagemaker:VolumeKmsKey"    = "true"
           }
         }
       },
@@ -138,8 +139,25 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Action   = ["sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"]
         Resource = "*"
         Condition = {
+          Null = {
+            "sagemaker:VolumeKmsKeyArn" = "false"
+          }
           ArnNotEquals = {
             "sagemaker:VolumeKmsKeyArn" = local.job_volume_key_arns
+          }
+        }
+      },
+      {
+        Sid      = "DenyOtherVolumeKeyDeprecatedName"
+        Effect   = "Deny"
+        Action   = ["sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"]
+        Resource = "*"
+        Condition = {
+          Null = {
+            "sagemaker:VolumeKmsKey" = "false"
+          }
+          ArnNotEquals = {
+            "sagemaker:VolumeKmsKey" = local.job_volume_key_arns
           }
         }
       },
@@ -149,8 +167,25 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Action   = ["sagemaker:CreateEndpointConfig"]
         Resource = "*"
         Condition = {
+          Null = {
+            "sagemaker:VolumeKmsKeyArn" = "false"
+          }
           ArnNotEquals = {
             "sagemaker:VolumeKmsKeyArn" = local.endpoint_volume_key_arn
+          }
+        }
+      },
+      {
+        Sid      = "DenyEndpointVolumeNotOnArtifactsKeyDeprecatedName"
+        Effect   = "Deny"
+        Action   = ["sagemaker:CreateEndpointConfig"]
+        Resource = "*"
+        Condition = {
+          Null = {
+            "sagemaker:VolumeKmsKey" = "false"
+          }
+          ArnNotEquals = {
+            "sagemaker:VolumeKmsKey" = local.endpoint_volume_key_arn
           }
         }
       },
@@ -162,6 +197,7 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Condition = {
           Null = {
             "sagemaker:OutputKmsKeyArn" = "true"
+            "sagemaker:OutputKmsKey"    = "true"
           }
         }
       },
@@ -171,8 +207,25 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Action   = ["sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"]
         Resource = "*"
         Condition = {
+          Null = {
+            "sagemaker:OutputKmsKeyArn" = "false"
+          }
           ArnNotEquals = {
             "sagemaker:OutputKmsKeyArn" = local.job_output_key_arns
+          }
+        }
+      },
+      {
+        Sid      = "DenyOtherOutputKeyDeprecatedName"
+        Effect   = "Deny"
+        Action   = ["sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"]
+        Resource = "*"
+        Condition = {
+          Null = {
+            "sagemaker:OutputKmsKey" = "false"
+          }
+          ArnNotEquals = {
+            "sagemaker:OutputKmsKey" = local.job_output_key_arns
           }
         }
       },
