@@ -42,10 +42,6 @@ KNOWN_BROKEN: dict[str, str] = {
     "notebook-reads-training-logs": "finding 3: the notebook cannot read the training job's logs",
     "training-reads-code": "finding 3: the training role reads only the training-data bucket (no code bundle)",
     "training-reads-checkpoints": "finding 3: the training role cannot read its checkpoints back",
-    "training-job-with-data-output-key-denied@arn-keys": "finding 4: the job guardrail accepts the data key for "
-    "output, which the artifacts bucket then refuses",
-    "training-job-with-data-output-key-denied@plain-keys": "finding 4: the job guardrail accepts the data key for "
-    "output, which the artifacts bucket then refuses",
     "lambda-createnetworkinterface": "finding 5: the Lambda role and the boundary lack the VPC ENI actions",
     "lambda-describenetworkinterfaces": "finding 5: the Lambda role and the boundary lack the VPC ENI actions",
     "lambda-deletenetworkinterface": "finding 5: the Lambda role and the boundary lack the VPC ENI actions",
@@ -180,7 +176,7 @@ def test_every_expressible_finding_has_a_flow() -> None:
         for v in (list(KEY_NAMES) if f.context.job is not None else [""])
     }
     findings = {m.group(1) for i in ids if (r := known_finding(i)) and (m := re.match(r"finding (\d+)", r))}
-    assert findings >= {"3", "4", "5", "7", "8", "9", "10", "11", "14", "16", "18"}
+    assert findings >= {"3", "5", "7", "8", "9", "10", "11", "14", "16", "18"}
     assert set(KNOWN_BROKEN) <= ids, f"stale KNOWN_BROKEN entries: {sorted(set(KNOWN_BROKEN) - ids)}"
 
 

@@ -534,8 +534,8 @@ def job_guardrails(kinds: tuple[str, ...], keys: JobKeys) -> PolicyDocument:
 class JobKeys:
     """The data-class keys SageMaker must encrypt with, one local per condition that names them."""
 
-    volume: Local | None  # training volumes and notebook volumes
-    output: Local | None  # training output
+    volume: Local | None  # training volumes and notebook volumes: either data-class key
+    output: Local | None  # training output: the artifacts key, the only key the artifacts bucket accepts
     endpoint_volume: Local | None  # endpoint volumes: the artifacts key
 
 
@@ -544,7 +544,9 @@ def job_keys(kinds: tuple[str, ...], *, one_key: bool) -> JobKeys:
     training, notebook = "sagemaker_training" in kinds, "sagemaker_notebook" in kinds
     return JobKeys(
         volume=Local(name="job_volume_key_arns", value=data_class) if training or notebook else None,
-        output=Local(name="job_output_key_arns", value=data_class) if training else None,
+        # Training output lands in the artifacts bucket, whose policy refuses uploads naming any other key
+        # (finding 4: accepting the data key here let a job train for hours, then fail at upload).
+        output=Local(name="job_output_key_arns", value=(key_arn("artifacts"),)) if training else None,
         endpoint_volume=Local(name="endpoint_volume_key_arn", value=key_arn("artifacts"))
         if "sagemaker_inference" in kinds
         else None,

@@ -21,7 +21,7 @@ locals {
   workload_security_group_id = var.workload_security_group_id
   # The data-class keys SageMaker must encrypt with: one name per condition that uses them (see above).
   job_volume_key_arns     = [var.kms_key_arns.data, var.kms_key_arns.artifacts]
-  job_output_key_arns     = [var.kms_key_arns.data, var.kms_key_arns.artifacts]
+  job_output_key_arns     = [var.kms_key_arns.artifacts]
   endpoint_volume_key_arn = var.kms_key_arns.artifacts
 
   # Service control policy for the organization's management account (not attached by this stack).
