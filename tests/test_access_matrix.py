@@ -42,11 +42,6 @@ KNOWN_BROKEN: dict[str, str] = {
     "notebook-reads-training-logs": "finding 3: the notebook cannot read the training job's logs",
     "training-reads-code": "finding 3: the training role reads only the training-data bucket (no code bundle)",
     "training-reads-checkpoints": "finding 3: the training role cannot read its checkpoints back",
-    "lambda-createnetworkinterface": "finding 5: the Lambda role and the boundary lack the VPC ENI actions",
-    "lambda-describenetworkinterfaces": "finding 5: the Lambda role and the boundary lack the VPC ENI actions",
-    "lambda-deletenetworkinterface": "finding 5: the Lambda role and the boundary lack the VPC ENI actions",
-    "lambda-assignprivateipaddresses": "finding 5: the Lambda role and the boundary lack the VPC ENI actions",
-    "lambda-unassignprivateipaddresses": "finding 5: the Lambda role and the boundary lack the VPC ENI actions",
     "unnamed-principal-uses-data-key-through-s3-denied": "finding 7: the key policies let any principal of the "
     "account use the key (account-root kms:* and AllowS3UseByThisAccount)",
     "unnamed-principal-decrypts-data-key-denied": "finding 7: the account-root kms:* statement lets any principal "
@@ -176,7 +171,7 @@ def test_every_expressible_finding_has_a_flow() -> None:
         for v in (list(KEY_NAMES) if f.context.job is not None else [""])
     }
     findings = {m.group(1) for i in ids if (r := known_finding(i)) and (m := re.match(r"finding (\d+)", r))}
-    assert findings >= {"3", "5", "7", "8", "9", "10", "11", "14", "16", "18"}
+    assert findings >= {"3", "7", "8", "9", "10", "11", "14", "16", "18"}
     assert set(KNOWN_BROKEN) <= ids, f"stale KNOWN_BROKEN entries: {sorted(set(KNOWN_BROKEN) - ids)}"
 
 

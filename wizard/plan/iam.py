@@ -64,7 +64,6 @@ class _Roles:
             foundation_models=direct,
             profiles=profiles,
             allowed_regions=tuple(answers.project.allowed_regions),
-            job_guardrails=f.has_sm,
             exemptions=GLOBAL_SERVICE_EXEMPTIONS,
         )
 
@@ -83,7 +82,8 @@ class _Roles:
             log_prefixes=(role.log_group_prefix,) if role.log_group_prefix else (),
             metrics=role.service == SAGEMAKER,
             ecr=role.ecr_pull,
-            vpc=role.vpc_access,
+            vpc=role.vpc_access and role.service == SAGEMAKER,
+            lambda_enis=role.vpc_access and role.service == _CALLER_SERVICES[BedrockCaller.lambda_],
             bedrock=role.bedrock_invoke,
             guardrail=guardrail,
             jobs=role.may_launch_jobs,
@@ -204,7 +204,9 @@ def _bedrock_roles(answers: Answers, f: Facts) -> list[RolePlan]:
             # their task execution role and EC2 through the CloudWatch agent, not this role.
             log_group_prefix=f"/aws/lambda/{f.name_prefix}" if caller is BedrockCaller.lambda_ else None,
             ecr_pull=False,
-            vpc_access=False,
+            # A Lambda function in the VPC manages its own network interfaces with this role (finding 5); ECS
+            # tasks get theirs from ECS's service-linked role, EC2 instances at launch.
+            vpc_access=caller is BedrockCaller.lambda_,
             bedrock_invoke=True,
             may_launch_jobs=False,
             instance_profile=caller is BedrockCaller.ec2,
@@ -232,6 +234,7 @@ def _union(builder: _Roles, roles: tuple[RolePlan, ...]) -> ip.Grants:
         metrics=any(g.metrics for g in runtime),
         ecr=any(g.ecr for g in runtime),
         vpc=any(g.vpc for g in runtime),
+        lambda_enis=any(g.lambda_enis for g in runtime),
         bedrock=any(g.bedrock for g in runtime),
         guardrail=any(g.bedrock for g in runtime) and builder.f.guardrail_on,
         jobs=jobs,
@@ -253,6 +256,7 @@ def _iam(answers: Answers, f: Facts) -> IamPlan:
         region_deny=True,
         permission_boundary=f.conf,
         job_guardrails=f.has_sm,
+        network_inputs=f.has_sm or any(r.vpc_access for r in roles),
         global_service_exemptions=GLOBAL_SERVICE_EXEMPTIONS,
         guardrail=f.guardrail_on,
         boundary=ip.boundary(union, builder.ctx) if f.conf else None,

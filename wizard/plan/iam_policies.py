@@ -50,7 +50,8 @@ class Grants:
     log_prefixes: tuple[str, ...] = ()
     metrics: bool = False  # SageMaker metrics
     ecr: bool = False
-    vpc: bool = False  # network interfaces
+    vpc: bool = False  # network interfaces of SageMaker jobs and endpoints
+    lambda_enis: bool = False  # network interfaces of a Lambda function in the VPC
     bedrock: bool = False
     guardrail: bool = False
     jobs: bool = False  # may start training jobs
@@ -64,7 +65,6 @@ class IamContext:
     foundation_models: tuple[str, ...]  # model ids invoked directly
     profiles: tuple[tuple[str, str], ...]  # (inference profile id, its foundation model id)
     allowed_regions: tuple[str, ...]
-    job_guardrails: bool
     exemptions: tuple[str, ...]  # NotAction of the region deny
 
 
@@ -179,49 +179,53 @@ def _logs_metrics_ecr(g: Grants) -> list[Statement]:
     return out
 
 
-def _network_interfaces(ctx: IamContext) -> list[Statement]:
-    actions = (
-        "ec2:CreateNetworkInterface",
-        "ec2:CreateNetworkInterfacePermission",
-        "ec2:DeleteNetworkInterface",
-        "ec2:DeleteNetworkInterfacePermission",
-    )
-    out = [
+# Network interfaces each kind of workload manages with its own role. SageMaker jobs and endpoints in the VPC
+# (catalog §2.1) also share them with the service (…Permission); a Lambda function in the VPC creates, reuses and
+# removes its interfaces and their addresses with its execution role (the actions of AWS's managed policy
+# AWSLambdaVPCAccessExecutionRole, issue 13 finding 5).
+_SAGEMAKER_ENI_DESCRIBE = (
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVpcs",
+)
+_SAGEMAKER_ENI_MANAGE = (
+    "ec2:CreateNetworkInterface",
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission",
+)
+_LAMBDA_ENI_DESCRIBE = ("ec2:DescribeNetworkInterfaces",)
+_LAMBDA_ENI_MANAGE = (
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:UnassignPrivateIpAddresses",
+)
+
+
+def _network_interfaces(g: Grants) -> list[Statement]:
+    describe = sorted({*(_SAGEMAKER_ENI_DESCRIBE if g.vpc else ()), *(_LAMBDA_ENI_DESCRIBE if g.lambda_enis else ())})
+    manage = sorted({*(_SAGEMAKER_ENI_MANAGE if g.vpc else ()), *(_LAMBDA_ENI_MANAGE if g.lambda_enis else ())})
+    if not manage:
+        return []
+    subnets = FormatList(pattern=arn("ec2", "subnet/%s"), values=PRIVATE_SUBNET_IDS)
+    return [
         _allow(
             "DescribeVpcForEnis",
-            (
-                "ec2:DescribeDhcpOptions",
-                "ec2:DescribeNetworkInterfaces",
-                "ec2:DescribeSecurityGroups",
-                "ec2:DescribeSubnets",
-                "ec2:DescribeVpcs",
-            ),
+            tuple(describe),
             ("*",),
             _IN_REGION,
             why='EC2 Describe* actions support no resource type, so "*" is the only value; held to this region.',
-        )
-    ]
-    if not ctx.job_guardrails:
-        out.append(
-            _allow(
-                "ManageJobEnis",
-                actions,
-                (arn("ec2", "network-interface/*"), arn("ec2", "security-group/*"), arn("ec2", "subnet/*")),
-                _IN_REGION,
-            )
-        )
-        return out
-    out.append(
+        ),
         _allow(
-            "ManageJobEnis",
-            actions,
+            "ManageEnis",
+            tuple(manage),
             (arn("ec2", "network-interface/*"), arn("ec2", "security-group/", suffix=(WORKLOAD_SECURITY_GROUP_ID,))),
             _IN_REGION,
             why="Network interfaces of this account and region, only with the workload security group.",
-        )
-    )
-    subnets = FormatList(pattern=arn("ec2", "subnet/%s"), values=PRIVATE_SUBNET_IDS)
-    out.append(
+        ),
         Statement(
             sid="CreateEnisInPrivateSubnets",
             effect="Allow",
@@ -230,9 +234,8 @@ def _network_interfaces(ctx: IamContext) -> list[Statement]:
             conditions=(_IN_REGION,),
             comment="Only in the private subnets.",
             layout=Layout(comment_at="resource"),
-        )
-    )
-    return out
+        ),
+    ]
 
 
 def _models(g: Grants, ctx: IamContext) -> list[Statement]:
@@ -262,8 +265,7 @@ def _models(g: Grants, ctx: IamContext) -> list[Statement]:
 
 def allow_statements(g: Grants, ctx: IamContext) -> list[Statement]:
     out = _data(g) + _logs_metrics_ecr(g)
-    if g.vpc:
-        out += _network_interfaces(ctx)
+    out += _network_interfaces(g)
     if g.bedrock:
         out += _models(g, ctx)
     if g.guardrail:

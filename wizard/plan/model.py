@@ -182,7 +182,7 @@ class RolePlan:
     keys: tuple[str, ...]  # KeyPlan names used
     log_group_prefix: str | None
     ecr_pull: bool
-    vpc_access: bool  # manage ENIs for jobs/endpoints in the VPC
+    vpc_access: bool  # manage ENIs in the VPC (SageMaker jobs/endpoints, a Lambda function)
     bedrock_invoke: bool
     may_launch_jobs: bool  # the notebook role may create SageMaker jobs (held by the job guardrails)
     instance_profile: bool
@@ -215,6 +215,7 @@ class IamPlan:
     region_deny: bool
     permission_boundary: bool
     job_guardrails: bool  # SageMaker job-creation conditions (VPC, isolation, encryption, KMS keys)
+    network_inputs: bool  # the iam module takes the private subnets and the workload security group
     global_service_exemptions: tuple[str, ...]
     guardrail: bool  # the roles must name the Bedrock guardrail
     boundary: PolicyDocument | None  # the permission boundary, when permission_boundary

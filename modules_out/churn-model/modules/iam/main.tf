@@ -410,7 +410,7 @@ resource "aws_iam_role_policy" "sagemaker_training_runtime" {
         }
       },
       {
-        Sid    = "ManageJobEnis"
+        Sid    = "ManageEnis"
         Effect = "Allow"
         Action = ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"]
         # Network interfaces of this account and region, only with the workload security group.

@@ -377,9 +377,9 @@ resource "aws_iam_policy" "workload_boundary" {
         }
       },
       {
-        Sid    = "ManageJobEnis"
+        Sid    = "ManageEnis"
         Effect = "Allow"
-        Action = ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"]
+        Action = ["ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission", "ec2:UnassignPrivateIpAddresses"]
         # Network interfaces of this account and region, only with the workload security group.
         Resource = [
           "arn:${local.partition}:ec2:${local.region}:${local.account_id}:network-interface/*",
@@ -638,7 +638,7 @@ resource "aws_iam_role_policy" "sagemaker_training_runtime" {
         }
       },
       {
-        Sid    = "ManageJobEnis"
+        Sid    = "ManageEnis"
         Effect = "Allow"
         Action = ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"]
         # Network interfaces of this account and region, only with the workload security group.
@@ -908,6 +908,45 @@ resource "aws_iam_role_policy" "bedrock_lambda_runtime" {
         Effect   = "Allow"
         Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
         Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/clinic-notes-prod*:log-stream:*"
+      },
+      {
+        Sid    = "DescribeVpcForEnis"
+        Effect = "Allow"
+        Action = ["ec2:DescribeNetworkInterfaces"]
+        # EC2 Describe* actions support no resource type, so "*" is the only value; held to this region.
+        Resource = "*"
+        Condition = {
+          StringEquals = {
+            "aws:RequestedRegion" = local.region
+          }
+        }
+      },
+      {
+        Sid    = "ManageEnis"
+        Effect = "Allow"
+        Action = ["ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses"]
+        # Network interfaces of this account and region, only with the workload security group.
+        Resource = [
+          "arn:${local.partition}:ec2:${local.region}:${local.account_id}:network-interface/*",
+          "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/${local.workload_security_group_id}",
+        ]
+        Condition = {
+          StringEquals = {
+            "aws:RequestedRegion" = local.region
+          }
+        }
+      },
+      {
+        Sid    = "CreateEnisInPrivateSubnets"
+        Effect = "Allow"
+        Action = ["ec2:CreateNetworkInterface"]
+        # Only in the private subnets.
+        Resource = formatlist("arn:${local.partition}:ec2:${local.region}:${local.account_id}:subnet/%s", local.private_subnet_ids)
+        Condition = {
+          StringEquals = {
+            "aws:RequestedRegion" = local.region
+          }
+        }
       },
       {
         Sid    = "InvokeApprovedModels"

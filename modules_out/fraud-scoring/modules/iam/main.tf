@@ -346,7 +346,7 @@ resource "aws_iam_policy" "workload_boundary" {
         }
       },
       {
-        Sid    = "ManageJobEnis"
+        Sid    = "ManageEnis"
         Effect = "Allow"
         Action = ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"]
         # Network interfaces of this account and region, only with the workload security group.
@@ -560,7 +560,7 @@ resource "aws_iam_role_policy" "sagemaker_training_runtime" {
         }
       },
       {
-        Sid    = "ManageJobEnis"
+        Sid    = "ManageEnis"
         Effect = "Allow"
         Action = ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"]
         # Network interfaces of this account and region, only with the workload security group.
@@ -746,7 +746,7 @@ resource "aws_iam_role_policy" "sagemaker_inference_runtime" {
         }
       },
       {
-        Sid    = "ManageJobEnis"
+        Sid    = "ManageEnis"
         Effect = "Allow"
         Action = ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"]
         # Network interfaces of this account and region, only with the workload security group.
