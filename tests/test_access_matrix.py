@@ -57,8 +57,6 @@ KNOWN_BROKEN: dict[str, str] = {
     "outside-vpce-write-training-data-replica-denied": "finding 9: the replicas have no perimeter",
     "outside-vpce-read-model-artifacts-replica-denied": "finding 9: the replicas have no perimeter",
     "outside-vpce-write-model-artifacts-replica-denied": "finding 9: the replicas have no perimeter",
-    "notebook-presigned-url-from-internet-denied": "finding 11: nothing requires aws:SourceVpce on "
-    "CreatePresignedNotebookInstanceUrl",
     "cloudtrail-assumes-logs-role": "finding 16: the CloudTrail-to-CloudWatch-Logs trust requires "
     "aws:SourceAccount/SourceArn, which CloudTrail is reported not to send there",
     "training-creates-log-group": "finding 18: the logs endpoint policy lacks logs:CreateLogGroup",
@@ -171,7 +169,7 @@ def test_every_expressible_finding_has_a_flow() -> None:
         for v in (list(KEY_NAMES) if f.context.job is not None else [""])
     }
     findings = {m.group(1) for i in ids if (r := known_finding(i)) and (m := re.match(r"finding (\d+)", r))}
-    assert findings >= {"3", "7", "8", "9", "10", "11", "14", "16", "18"}
+    assert findings >= {"3", "7", "8", "9", "10", "14", "16", "18"}
     assert set(KNOWN_BROKEN) <= ids, f"stale KNOWN_BROKEN entries: {sorted(set(KNOWN_BROKEN) - ids)}"
 
 

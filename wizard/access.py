@@ -324,6 +324,21 @@ def access_flows(plan: Plan) -> tuple[Flow, ...]:
             expect="deny",
             why="the notebook UI is opened only through the notebook VPC endpoint",
         )
+        guarded = Principal(kind="account_principal", name="ml-engineer", stack_policies=("sagemaker_job_guardrails",))
+        for nid, via, expect, why in (
+            ("opens-notebook-through-endpoint", True, "allow", "an ML engineer opens the notebook from inside the VPC"),
+            ("opens-notebook-from-internet-denied", False, "deny", "not from the internet, even with the guardrails"),
+        ):
+            add(
+                id=f"ml-engineer-{nid}",
+                workload="sagemaker_notebook",
+                principal=guarded,
+                action="sagemaker:CreatePresignedNotebookInstanceUrl",
+                resource=Resource(kind="notebook_instance", name=f"{plan.name_prefix}-notebook"),
+                context=Context(via_vpce=via),
+                expect=expect,
+                why=why,
+            )
         if "sagemaker_training" in plan.workloads:
             add(
                 id="notebook-writes-training-data",

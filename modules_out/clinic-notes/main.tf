@@ -43,6 +43,7 @@ module "iam" {
   bucket_arns                = module.s3.bucket_arns
   private_subnet_ids         = module.network.private_subnet_ids
   workload_security_group_id = module.network.workload_security_group_id
+  vpc_endpoint_ids           = module.network.endpoint_ids
   guardrail_arn              = module.bedrock.guardrail_arn
   tags                       = var.tags
 }

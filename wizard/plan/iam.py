@@ -261,7 +261,10 @@ def _iam(answers: Answers, f: Facts) -> IamPlan:
         guardrail=f.guardrail_on,
         boundary=ip.boundary(union, builder.ctx) if f.conf else None,
         job_guardrails_policy=ip.job_guardrails(f.kinds, keys) if f.has_sm else None,
-        region_deny_scp=ip.region_deny_scp(builder.ctx, tuple(answers.access.admin_role_arns)),
+        region_deny_scp=ip.region_deny_scp(
+            builder.ctx, tuple(answers.access.admin_role_arns), notebook=f.has(WorkloadKind.sagemaker_notebook)
+        ),
+        notebook_url_endpoints=ip.NOTEBOOK_URL_ENDPOINTS if f.has(WorkloadKind.sagemaker_notebook) else (),
         bucket_inputs=tuple(dict.fromkeys(union.reads + union.writes)),
         key_inputs=union.key_purposes,
         job_volume_key_arns=keys.volume,

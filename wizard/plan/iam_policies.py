@@ -35,6 +35,9 @@ GUARDRAIL_IDENTIFIERS = Local(name="guardrail_identifiers", value=(GUARDRAIL_ARN
 PRIVATE_SUBNET_IDS = Ref(module="network", type="subnet", name="private", attr="ids")
 WORKLOAD_SECURITY_GROUP_ID = Ref(module="network", type="security_group", name="workload", attr="id")
 BOUNDARY_POLICY_ARN = Ref(module="iam", type="iam_policy", name="boundary", attr="arn")
+# The endpoints a notebook's presigned URL may be requested through: the SageMaker API endpoint (the
+# CreatePresignedNotebookInstanceUrl call itself) and the notebook endpoint (the browser session it opens).
+NOTEBOOK_URL_ENDPOINTS = ("sagemaker_api", "sagemaker_notebook")
 _IN_REGION = when("StringEquals", "aws:RequestedRegion", REGION)
 _INVOKE = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
 
@@ -307,11 +310,30 @@ def region_deny(ctx: IamContext) -> Statement:
     )
 
 
-def region_deny_scp(ctx: IamContext, admin_role_arns: tuple[str, ...]) -> PolicyDocument:
+def notebook_url_deny(*extra: Condition) -> Statement:
+    """No presigned notebook URL except through the stack's SageMaker endpoints (issue 13 finding 11).
+
+    aws:SourceVpce is in the request only when it comes through a VPC endpoint; StringNotEquals (a negated
+    operator) also matches when the key is absent, so a call from the internet or the console is denied.
+    Who calls it: people's and CI roles, which the stack does not own. So the deny is in the documents those
+    principals get: the SageMaker job guardrails (attached to every role that works with SageMaker) and the
+    region-deny SCP (every principal of the account, admins exempt). The workload roles need no deny: none of
+    their policies, nor the boundary, allows the action.
+    """
+    endpoints = tuple(Ref(module="network", type="vpc_endpoint", name=n, attr="id") for n in NOTEBOOK_URL_ENDPOINTS)
+    return Statement(
+        sid="DenyNotebookUrlOutsideVpcEndpoints",
+        effect="Deny",
+        actions=("sagemaker:CreatePresignedNotebookInstanceUrl",),
+        resources="*",
+        conditions=(when("StringNotEquals", "aws:SourceVpce", endpoints), *extra),
+        layout=Layout(comment_at="resource"),
+    )
+
+
+def region_deny_scp(ctx: IamContext, admin_role_arns: tuple[str, ...], *, notebook: bool) -> PolicyDocument:
     """For the organization's management account; admins exempt. Not attached by the stack."""
-    conditions = [when("StringNotEquals", "aws:RequestedRegion", ctx.allowed_regions)]
-    if admin_role_arns:
-        conditions.append(when("ArnNotLike", "aws:PrincipalARN", admin_role_arns))
+    admins = (when("ArnNotLike", "aws:PrincipalARN", admin_role_arns),) if admin_role_arns else ()
     return PolicyDocument(
         kind="scp",
         statements=(
@@ -320,8 +342,9 @@ def region_deny_scp(ctx: IamContext, admin_role_arns: tuple[str, ...]) -> Policy
                 effect="Deny",
                 not_actions=ctx.exemptions,
                 resources="*",
-                conditions=tuple(conditions),
+                conditions=(when("StringNotEquals", "aws:RequestedRegion", ctx.allowed_regions), *admins),
             ),
+            *((notebook_url_deny(*admins),) if notebook else ()),
         ),
     )
 
@@ -529,6 +552,7 @@ def job_guardrails(kinds: tuple[str, ...], keys: JobKeys) -> PolicyDocument:
         out += _deny_other_key("DenyOtherOutputKey", a["training"], OUTPUT_KEY_NAMES, keys.output)
     if "sagemaker_notebook" in kinds:
         out += _notebook_denies()
+        out.append(notebook_url_deny())
     return PolicyDocument(kind="managed", statements=tuple(out))
 
 

@@ -216,6 +216,7 @@ class IamPlan:
     permission_boundary: bool
     job_guardrails: bool  # SageMaker job-creation conditions (VPC, isolation, encryption, KMS keys)
     network_inputs: bool  # the iam module takes the private subnets and the workload security group
+    notebook_url_endpoints: tuple[str, ...]  # endpoints (network plan names) the notebook URL may come through
     global_service_exemptions: tuple[str, ...]
     guardrail: bool  # the roles must name the Bedrock guardrail
     boundary: PolicyDocument | None  # the permission boundary, when permission_boundary

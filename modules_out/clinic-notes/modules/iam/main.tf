@@ -13,13 +13,15 @@ locals {
 
   # Each input the policies use, under its own plain name. checkov cannot evaluate a policy in which one
   # bare reference appears twice (it then checks nothing in it), so no policy repeats one.
-  bucket_arn_training_data   = var.bucket_arns.training_data
-  bucket_arn_model_artifacts = var.bucket_arns.model_artifacts
-  key_arn_data               = var.kms_key_arns.data
-  key_arn_artifacts          = var.kms_key_arns.artifacts
-  private_subnet_ids         = var.private_subnet_ids
-  workload_security_group_id = var.workload_security_group_id
-  guardrail_arn              = var.guardrail_arn
+  bucket_arn_training_data           = var.bucket_arns.training_data
+  bucket_arn_model_artifacts         = var.bucket_arns.model_artifacts
+  key_arn_data                       = var.kms_key_arns.data
+  key_arn_artifacts                  = var.kms_key_arns.artifacts
+  private_subnet_ids                 = var.private_subnet_ids
+  workload_security_group_id         = var.workload_security_group_id
+  vpc_endpoint_id_sagemaker_api      = var.vpc_endpoint_ids.sagemaker_api
+  vpc_endpoint_id_sagemaker_notebook = var.vpc_endpoint_ids.sagemaker_notebook
+  guardrail_arn                      = var.guardrail_arn
   # The guardrail, unversioned or any version of it.
   guardrail_identifiers = [var.guardrail_arn, "${var.guardrail_arn}:*"]
   # The data-class keys SageMaker must encrypt with: one name per condition that uses them (see above).
@@ -38,6 +40,20 @@ locals {
         Condition = {
           StringNotEquals = {
             "aws:RequestedRegion" = ["us-east-1", "us-west-2"]
+          }
+          ArnNotLike = {
+            "aws:PrincipalARN" = ["arn:aws:iam::111122223333:role/BreakGlass", "arn:aws:iam::111122223333:role/DataSecurityAdmin"]
+          }
+        }
+      },
+      {
+        Sid      = "DenyNotebookUrlOutsideVpcEndpoints"
+        Effect   = "Deny"
+        Action   = ["sagemaker:CreatePresignedNotebookInstanceUrl"]
+        Resource = "*"
+        Condition = {
+          StringNotEquals = {
+            "aws:SourceVpce" = [local.vpc_endpoint_id_sagemaker_api, local.vpc_endpoint_id_sagemaker_notebook]
           }
           ArnNotLike = {
             "aws:PrincipalARN" = ["arn:aws:iam::111122223333:role/BreakGlass", "arn:aws:iam::111122223333:role/DataSecurityAdmin"]
@@ -255,6 +271,17 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Condition = {
           StringEquals = {
             "sagemaker:MinimumInstanceMetadataServiceVersion" = "1"
+          }
+        }
+      },
+      {
+        Sid      = "DenyNotebookUrlOutsideVpcEndpoints"
+        Effect   = "Deny"
+        Action   = ["sagemaker:CreatePresignedNotebookInstanceUrl"]
+        Resource = "*"
+        Condition = {
+          StringNotEquals = {
+            "aws:SourceVpce" = [local.vpc_endpoint_id_sagemaker_api, local.vpc_endpoint_id_sagemaker_notebook]
           }
         }
       },

@@ -64,6 +64,16 @@ variable "workload_security_group_id" {
   }
 }
 
+variable "vpc_endpoint_ids" {
+  description = "IDs of the VPC endpoints, by service, from the network module; the notebook URL is denied outside sagemaker_api and sagemaker_notebook."
+  type        = map(string)
+
+  validation {
+    condition     = alltrue([for name in ["sagemaker_api", "sagemaker_notebook"] : can(regex("^vpce-[0-9a-f]{8}([0-9a-f]{9})?$", lookup(var.vpc_endpoint_ids, name, "")))])
+    error_message = "vpc_endpoint_ids must hold the endpoint ids (vpce-...) of sagemaker_api, sagemaker_notebook."
+  }
+}
+
 variable "guardrail_arn" {
   description = "ARN of the Bedrock guardrail every model invocation must name, from the bedrock module."
   type        = string
