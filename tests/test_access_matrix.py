@@ -69,10 +69,6 @@ KNOWN_BROKEN_PATTERNS: tuple[tuple[str, str], ...] = (
         "finding 14: the inference profile routes to regions outside allowed_regions (or of another geography), "
         "which the region deny refuses",
     ),
-    (
-        r"^(lambda|ecs_tasks|ec2)-invoke-with-draft-guardrail-denied$",
-        'finding 10: the guardrail condition ":*" matches the mutable DRAFT version',
-    ),
 )
 
 
@@ -169,7 +165,7 @@ def test_every_expressible_finding_has_a_flow() -> None:
         for v in (list(KEY_NAMES) if f.context.job is not None else [""])
     }
     findings = {m.group(1) for i in ids if (r := known_finding(i)) and (m := re.match(r"finding (\d+)", r))}
-    assert findings >= {"3", "7", "8", "9", "10", "14", "16", "18"}
+    assert findings >= {"3", "7", "8", "9", "14", "16", "18"}
     assert set(KNOWN_BROKEN) <= ids, f"stale KNOWN_BROKEN entries: {sorted(set(KNOWN_BROKEN) - ids)}"
 
 

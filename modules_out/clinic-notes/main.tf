@@ -45,6 +45,7 @@ module "iam" {
   workload_security_group_id = module.network.workload_security_group_id
   vpc_endpoint_ids           = module.network.endpoint_ids
   guardrail_arn              = module.bedrock.guardrail_arn
+  guardrail_version          = module.bedrock.guardrail_version
   tags                       = var.tags
 }
 

@@ -31,7 +31,11 @@ from wizard.plan.policy import (
 )
 
 GUARDRAIL_ARN = Ref(module="bedrock", type="bedrock_guardrail", name="this", attr="arn")
-GUARDRAIL_IDENTIFIERS = Local(name="guardrail_identifiers", value=(GUARDRAIL_ARN, interp(GUARDRAIL_ARN, ":*")))
+GUARDRAIL_VERSION = Ref(module="bedrock", type="bedrock_guardrail_version", name="this", attr="version")
+# The guardrail at the version the bedrock module publishes (finding 10): "<arn>:*" also matched the mutable DRAFT
+# version, which anyone allowed to edit the guardrail changes without a new version; the bare ARN is not allowed
+# either, since a call that names no version is evaluated against DRAFT.
+GUARDRAIL_IDENTIFIER = Local(name="guardrail_identifier", value=interp(GUARDRAIL_ARN, ":", GUARDRAIL_VERSION))
 PRIVATE_SUBNET_IDS = Ref(module="network", type="subnet", name="private", attr="ids")
 WORKLOAD_SECURITY_GROUP_ID = Ref(module="network", type="security_group", name="workload", attr="id")
 BOUNDARY_POLICY_ARN = Ref(module="iam", type="iam_policy", name="boundary", attr="arn")
@@ -580,7 +584,7 @@ def job_keys(kinds: tuple[str, ...], *, one_key: bool) -> JobKeys:
 
 
 def guardrail_denies() -> list[Statement]:
-    """No model call without this stack's guardrail (any version)."""
+    """No model call without this stack's guardrail at its published version."""
     return [
         _allow(
             "DenyInvokeWithoutGuardrail",
@@ -594,8 +598,8 @@ def guardrail_denies() -> list[Statement]:
             "DenyInvokeWithOtherGuardrail",
             _INVOKE,
             ("*",),
-            when("StringNotLike", "bedrock:GuardrailIdentifier", GUARDRAIL_IDENTIFIERS),
+            when("StringNotEquals", "bedrock:GuardrailIdentifier", GUARDRAIL_IDENTIFIER),
             effect="Deny",
-            why="A deny: the guardrail named must be this stack's guardrail (any version).",
+            why="A deny: the guardrail named must be this stack's guardrail at its published version (not DRAFT).",
         ),
     ]

@@ -260,6 +260,7 @@ class SizeEnv:
         longest = {
             "kms_key": f"arn:{p}:kms:{r}:{acct}:key/{'x' * 36}",
             "bedrock_guardrail": f"arn:{p}:bedrock:{r}:{acct}:guardrail/{'x' * 12}",
+            "bedrock_guardrail_version": "x" * 8,
             "vpc_endpoint": "vpce-" + "x" * 17,
             "subnet": "subnet-" + "x" * 17,
             "security_group": "sg-" + "x" * 17,

@@ -22,8 +22,8 @@ locals {
   vpc_endpoint_id_sagemaker_api      = var.vpc_endpoint_ids.sagemaker_api
   vpc_endpoint_id_sagemaker_notebook = var.vpc_endpoint_ids.sagemaker_notebook
   guardrail_arn                      = var.guardrail_arn
-  # The guardrail, unversioned or any version of it.
-  guardrail_identifiers = [var.guardrail_arn, "${var.guardrail_arn}:*"]
+  # The guardrail at its published version: not DRAFT, not unversioned (which means DRAFT).
+  guardrail_identifier = "${var.guardrail_arn}:${var.guardrail_version}"
   # The data-class keys SageMaker must encrypt with: one name per condition that uses them (see above).
   job_volume_key_arns = [var.kms_key_arns.data, var.kms_key_arns.artifacts]
   job_output_key_arns = [var.kms_key_arns.artifacts]
@@ -1021,11 +1021,11 @@ resource "aws_iam_role_policy" "bedrock_lambda_runtime" {
         Sid    = "DenyInvokeWithOtherGuardrail"
         Effect = "Deny"
         Action = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
-        # A deny: the guardrail named must be this stack's guardrail (any version).
+        # A deny: the guardrail named must be this stack's guardrail at its published version (not DRAFT).
         Resource = "*"
         Condition = {
-          StringNotLike = {
-            "bedrock:GuardrailIdentifier" = local.guardrail_identifiers
+          StringNotEquals = {
+            "bedrock:GuardrailIdentifier" = local.guardrail_identifier
           }
         }
       },
@@ -1130,11 +1130,11 @@ resource "aws_iam_role_policy" "bedrock_ecs_tasks_runtime" {
         Sid    = "DenyInvokeWithOtherGuardrail"
         Effect = "Deny"
         Action = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
-        # A deny: the guardrail named must be this stack's guardrail (any version).
+        # A deny: the guardrail named must be this stack's guardrail at its published version (not DRAFT).
         Resource = "*"
         Condition = {
-          StringNotLike = {
-            "bedrock:GuardrailIdentifier" = local.guardrail_identifiers
+          StringNotEquals = {
+            "bedrock:GuardrailIdentifier" = local.guardrail_identifier
           }
         }
       },

@@ -84,6 +84,16 @@ variable "guardrail_arn" {
   }
 }
 
+variable "guardrail_version" {
+  description = "The published guardrail version every model invocation must name, from the bedrock module (never DRAFT)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[1-9][0-9]{0,7}$", var.guardrail_version))
+    error_message = "guardrail_version must be a published version number; DRAFT can change without a new version."
+  }
+}
+
 variable "tags" {
   description = "Tags for every taggable resource of this module (the provider's default_tags add guardform's own)."
   type        = map(string)
