@@ -37,15 +37,11 @@ from principalmapper.util.case_insensitive_dict import CaseInsensitiveDict  # ty
 from tests.access.terraform import ACCOUNT, OTHER_ACCOUNT, PARTITION, Document, Stack
 from wizard.access import Flow, is_inference_profile
 from wizard.plan import Plan
+from wizard.plan.bedrock import PROFILE_DESTINATIONS as BEDROCK_PROFILE_DESTINATIONS
 
-# Destination regions of the cross-region inference profiles by geography prefix. AWS defines them per profile
-# and per source region (GetInferenceProfile is the authority); these are the regions AWS's profile list names
-# for the US, EU and APAC Anthropic profiles. A known limit: the proof cannot ask AWS.
-PROFILE_DESTINATIONS: dict[str, tuple[str, ...]] = {
-    "us": ("us-east-1", "us-east-2", "us-west-2"),
-    "eu": ("eu-central-1", "eu-west-1", "eu-west-3"),
-    "apac": ("ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2"),
-}
+# Destination regions of the cross-region inference profiles by geography prefix: the plan's table, which the plan
+# also refuses answers by (a known limit: AWS defines them per profile; the proof cannot ask AWS).
+PROFILE_DESTINATIONS = BEDROCK_PROFILE_DESTINATIONS
 
 # The endpoint a request of each service goes through (plan.network.endpoints names).
 _ENDPOINT_OF = {

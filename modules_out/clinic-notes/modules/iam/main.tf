@@ -39,7 +39,7 @@ locals {
         Resource  = "*"
         Condition = {
           StringNotEquals = {
-            "aws:RequestedRegion" = ["us-east-1", "us-west-2"]
+            "aws:RequestedRegion" = ["us-east-1", "us-west-2", "us-east-2"]
           }
           ArnNotLike = {
             "aws:PrincipalARN" = ["arn:aws:iam::111122223333:role/BreakGlass", "arn:aws:iam::111122223333:role/DataSecurityAdmin"]
@@ -447,6 +447,7 @@ resource "aws_iam_policy" "workload_boundary" {
         Resource = [
           "arn:${local.partition}:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
           "arn:${local.partition}:bedrock:us-west-2::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
+          "arn:${local.partition}:bedrock:us-east-2::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
         ]
         Condition = {
           StringLike = {
@@ -485,7 +486,7 @@ resource "aws_iam_policy" "workload_boundary" {
         Resource = "*"
         Condition = {
           StringNotEquals = {
-            "aws:RequestedRegion" = ["us-east-1", "us-west-2"]
+            "aws:RequestedRegion" = ["us-east-1", "us-west-2", "us-east-2"]
           }
         }
       },
@@ -598,7 +599,7 @@ resource "aws_iam_role_policy" "sagemaker_training_data_access" {
         Resource = "*"
         Condition = {
           StringNotEquals = {
-            "aws:RequestedRegion" = ["us-east-1", "us-west-2"]
+            "aws:RequestedRegion" = ["us-east-1", "us-west-2", "us-east-2"]
           }
         }
       },
@@ -699,7 +700,7 @@ resource "aws_iam_role_policy" "sagemaker_training_runtime" {
         Resource = "*"
         Condition = {
           StringNotEquals = {
-            "aws:RequestedRegion" = ["us-east-1", "us-west-2"]
+            "aws:RequestedRegion" = ["us-east-1", "us-west-2", "us-east-2"]
           }
         }
       },
@@ -796,7 +797,7 @@ resource "aws_iam_role_policy" "sagemaker_notebook_data_access" {
         Resource = "*"
         Condition = {
           StringNotEquals = {
-            "aws:RequestedRegion" = ["us-east-1", "us-west-2"]
+            "aws:RequestedRegion" = ["us-east-1", "us-west-2", "us-east-2"]
           }
         }
       },
@@ -875,7 +876,7 @@ resource "aws_iam_role_policy" "sagemaker_notebook_runtime" {
         Resource = "*"
         Condition = {
           StringNotEquals = {
-            "aws:RequestedRegion" = ["us-east-1", "us-west-2"]
+            "aws:RequestedRegion" = ["us-east-1", "us-west-2", "us-east-2"]
           }
         }
       },
@@ -992,6 +993,7 @@ resource "aws_iam_role_policy" "bedrock_lambda_runtime" {
         Resource = [
           "arn:${local.partition}:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
           "arn:${local.partition}:bedrock:us-west-2::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
+          "arn:${local.partition}:bedrock:us-east-2::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
         ]
         Condition = {
           StringLike = {
@@ -1037,7 +1039,7 @@ resource "aws_iam_role_policy" "bedrock_lambda_runtime" {
         Resource = "*"
         Condition = {
           StringNotEquals = {
-            "aws:RequestedRegion" = ["us-east-1", "us-west-2"]
+            "aws:RequestedRegion" = ["us-east-1", "us-west-2", "us-east-2"]
           }
         }
       },
@@ -1101,6 +1103,7 @@ resource "aws_iam_role_policy" "bedrock_ecs_tasks_runtime" {
         Resource = [
           "arn:${local.partition}:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
           "arn:${local.partition}:bedrock:us-west-2::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
+          "arn:${local.partition}:bedrock:us-east-2::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
         ]
         Condition = {
           StringLike = {
@@ -1146,7 +1149,7 @@ resource "aws_iam_role_policy" "bedrock_ecs_tasks_runtime" {
         Resource = "*"
         Condition = {
           StringNotEquals = {
-            "aws:RequestedRegion" = ["us-east-1", "us-west-2"]
+            "aws:RequestedRegion" = ["us-east-1", "us-west-2", "us-east-2"]
           }
         }
       },
