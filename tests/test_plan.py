@@ -312,3 +312,20 @@ def test_an_inference_profile_whose_destinations_are_all_allowed_is_planned() ->
         )
     )
     assert p.bedrock is not None and [m.profile for m in p.bedrock.model_entries] == [False, True]
+
+
+def test_a_boundary_that_cannot_fit_is_refused_naming_the_answers() -> None:
+    """Finding 13: what compression cannot fit under IAM's 6,144 characters is refused at plan time."""
+    many = [f"anthropic.claude-model-{i:02d}-v1:0" for i in range(40)]
+    with pytest.raises(PlanError) as info:
+        plan(
+            answers(
+                data__sensitivity="restricted",
+                workload__kinds=["bedrock", "sagemaker_training", "sagemaker_notebook"],
+                workload__bedrock_models=many,
+                workload__bedrock_callers=["lambda", "ecs_tasks", "ec2"],
+            )
+        )
+    text = str(info.value)
+    assert text.startswith("the permission boundary would be ") and "6,144-character limit" in text
+    assert "workload.bedrock_models (40)" in text and "choose fewer models or callers" in text

@@ -293,9 +293,9 @@ def check_sizes(iam: IamPlan, answers: Answers, env: SizeEnv) -> None:
     models = len(answers.workload.bedrock_models)
     regions = len(answers.project.allowed_regions)
     grows = (
-        f"the workload kinds ({len(answers.workload.kinds)}), bedrock_callers "
-        f"({len(answers.workload.bedrock_callers)}) and workload.bedrock_models × project.allowed_regions "
-        f"({models} × {regions})"
+        f"the workload kinds ({len(answers.workload.kinds)}), workload.bedrock_callers "
+        f"({len(answers.workload.bedrock_callers)}), workload.bedrock_models ({models}) and "
+        f"project.allowed_regions ({regions}); choose fewer models or callers, or split the workloads into two stacks"
     )
     if iam.boundary is not None:
         check_size(iam.boundary, env, what="the permission boundary", because=grows)
@@ -319,7 +319,7 @@ def check_sizes(iam: IamPlan, answers: Answers, env: SizeEnv) -> None:
             docs,
             env,
             what=f"role {role.role_name}",
-            because=f"workload.bedrock_models × project.allowed_regions ({models} × {regions})",
+            because=f"workload.bedrock_models ({models}) and project.allowed_regions ({regions})",
         )
 
 

@@ -325,7 +325,7 @@ def check_size(doc: PolicyDocument, env: SizeEnv, *, what: str, because: str) ->
     used = size(doc, env)
     if used > limit:
         raise PlanError(
-            f"{what} would be {used:,} characters, over the {limit:,} AWS allows for a "
+            f"{what} would be {used:,} characters, over the {limit:,}-character limit AWS sets for a "
             f"{_KIND_NAMES[doc.kind]}; it grows with {because}"
         )
 

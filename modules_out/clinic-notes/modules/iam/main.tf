@@ -346,23 +346,14 @@ resource "aws_iam_policy" "workload_boundary" {
         }
       },
       {
-        Sid    = "WriteLogGroups"
+        Sid    = "WriteLogs"
         Effect = "Allow"
-        Action = ["logs:CreateLogGroup", "logs:DescribeLogStreams"]
+        Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        # The groups under the prefix and, through the same wildcard, their streams (log-group:<name>:log-stream:<stream>); one statement keeps the boundary small.
         Resource = [
           "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs*",
           "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/NotebookInstances*",
           "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/clinic-notes-prod*",
-        ]
-      },
-      {
-        Sid    = "WriteLogStreams"
-        Effect = "Allow"
-        Action = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = [
-          "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs*:log-stream:*",
-          "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/NotebookInstances*:log-stream:*",
-          "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/clinic-notes-prod*:log-stream:*",
         ]
       },
       {
@@ -444,14 +435,13 @@ resource "aws_iam_policy" "workload_boundary" {
         Effect = "Allow"
         Action = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
         # Cross-region inference: the model in the allowed regions only, and only through the approved profiles.
-        Resource = [
-          "arn:${local.partition}:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
-          "arn:${local.partition}:bedrock:us-west-2::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
-          "arn:${local.partition}:bedrock:us-east-2::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
-        ]
+        Resource = "arn:${local.partition}:bedrock:*::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0"
         Condition = {
           StringLike = {
             "bedrock:InferenceProfileArn" = "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:inference-profile/us.anthropic.claude-3-5-sonnet-20240620-v1:0"
+          }
+          StringEquals = {
+            "aws:RequestedRegion" = ["us-east-1", "us-west-2", "us-east-2"]
           }
         }
       },
@@ -491,16 +481,13 @@ resource "aws_iam_policy" "workload_boundary" {
         }
       },
       {
-        Sid      = "DenyBoundaryRemoval"
-        Effect   = "Deny"
-        Action   = ["iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary"]
-        Resource = "arn:${local.partition}:iam::${local.account_id}:role/*"
-      },
-      {
-        Sid      = "DenyBoundaryChanges"
-        Effect   = "Deny"
-        Action   = ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:SetDefaultPolicyVersion"]
-        Resource = local.boundary_policy_arn
+        Sid    = "DenyBoundaryRemovalOrChange"
+        Effect = "Deny"
+        Action = ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary", "iam:SetDefaultPolicyVersion"]
+        Resource = [
+          "arn:${local.partition}:iam::${local.account_id}:role/*",
+          local.boundary_policy_arn,
+        ]
       },
     ]
   })
@@ -616,16 +603,11 @@ resource "aws_iam_role_policy" "sagemaker_training_runtime" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "WriteLogGroups"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogGroup", "logs:DescribeLogStreams"]
+        Sid    = "WriteLogs"
+        Effect = "Allow"
+        Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        # The groups under the prefix and, through the same wildcard, their streams (log-group:<name>:log-stream:<stream>); one statement keeps the boundary small.
         Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs*"
-      },
-      {
-        Sid      = "WriteLogStreams"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs*:log-stream:*"
       },
       {
         Sid    = "PutSageMakerMetrics"
@@ -814,16 +796,11 @@ resource "aws_iam_role_policy" "sagemaker_notebook_runtime" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "WriteLogGroups"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogGroup", "logs:DescribeLogStreams"]
+        Sid    = "WriteLogs"
+        Effect = "Allow"
+        Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        # The groups under the prefix and, through the same wildcard, their streams (log-group:<name>:log-stream:<stream>); one statement keeps the boundary small.
         Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/NotebookInstances*"
-      },
-      {
-        Sid      = "WriteLogStreams"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/NotebookInstances*:log-stream:*"
       },
       {
         Sid    = "PutSageMakerMetrics"
@@ -926,16 +903,11 @@ resource "aws_iam_role_policy" "bedrock_lambda_runtime" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "WriteLogGroups"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogGroup", "logs:DescribeLogStreams"]
+        Sid    = "WriteLogs"
+        Effect = "Allow"
+        Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        # The groups under the prefix and, through the same wildcard, their streams (log-group:<name>:log-stream:<stream>); one statement keeps the boundary small.
         Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/clinic-notes-prod*"
-      },
-      {
-        Sid      = "WriteLogStreams"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/clinic-notes-prod*:log-stream:*"
       },
       {
         Sid    = "DescribeVpcForEnis"
@@ -990,14 +962,13 @@ resource "aws_iam_role_policy" "bedrock_lambda_runtime" {
         Effect = "Allow"
         Action = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
         # Cross-region inference: the model in the allowed regions only, and only through the approved profiles.
-        Resource = [
-          "arn:${local.partition}:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
-          "arn:${local.partition}:bedrock:us-west-2::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
-          "arn:${local.partition}:bedrock:us-east-2::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
-        ]
+        Resource = "arn:${local.partition}:bedrock:*::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0"
         Condition = {
           StringLike = {
             "bedrock:InferenceProfileArn" = "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:inference-profile/us.anthropic.claude-3-5-sonnet-20240620-v1:0"
+          }
+          StringEquals = {
+            "aws:RequestedRegion" = ["us-east-1", "us-west-2", "us-east-2"]
           }
         }
       },
@@ -1100,14 +1071,13 @@ resource "aws_iam_role_policy" "bedrock_ecs_tasks_runtime" {
         Effect = "Allow"
         Action = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
         # Cross-region inference: the model in the allowed regions only, and only through the approved profiles.
-        Resource = [
-          "arn:${local.partition}:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
-          "arn:${local.partition}:bedrock:us-west-2::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
-          "arn:${local.partition}:bedrock:us-east-2::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
-        ]
+        Resource = "arn:${local.partition}:bedrock:*::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0"
         Condition = {
           StringLike = {
             "bedrock:InferenceProfileArn" = "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:inference-profile/us.anthropic.claude-3-5-sonnet-20240620-v1:0"
+          }
+          StringEquals = {
+            "aws:RequestedRegion" = ["us-east-1", "us-west-2", "us-east-2"]
           }
         }
       },

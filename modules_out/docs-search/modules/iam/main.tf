@@ -242,16 +242,11 @@ resource "aws_iam_role_policy" "sagemaker_inference_runtime" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "WriteLogGroups"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogGroup", "logs:DescribeLogStreams"]
+        Sid    = "WriteLogs"
+        Effect = "Allow"
+        Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        # The groups under the prefix and, through the same wildcard, their streams (log-group:<name>:log-stream:<stream>); one statement keeps the boundary small.
         Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/Endpoints*"
-      },
-      {
-        Sid      = "WriteLogStreams"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/Endpoints*:log-stream:*"
       },
       {
         Sid    = "PutSageMakerMetrics"

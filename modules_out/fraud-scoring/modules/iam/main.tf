@@ -290,21 +290,13 @@ resource "aws_iam_policy" "workload_boundary" {
         }
       },
       {
-        Sid    = "WriteLogGroups"
+        Sid    = "WriteLogs"
         Effect = "Allow"
-        Action = ["logs:CreateLogGroup", "logs:DescribeLogStreams"]
+        Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        # The groups under the prefix and, through the same wildcard, their streams (log-group:<name>:log-stream:<stream>); one statement keeps the boundary small.
         Resource = [
           "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs*",
           "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/Endpoints*",
-        ]
-      },
-      {
-        Sid    = "WriteLogStreams"
-        Effect = "Allow"
-        Action = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = [
-          "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs*:log-stream:*",
-          "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/Endpoints*:log-stream:*",
         ]
       },
       {
@@ -385,16 +377,13 @@ resource "aws_iam_policy" "workload_boundary" {
         }
       },
       {
-        Sid      = "DenyBoundaryRemoval"
-        Effect   = "Deny"
-        Action   = ["iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary"]
-        Resource = "arn:${local.partition}:iam::${local.account_id}:role/*"
-      },
-      {
-        Sid      = "DenyBoundaryChanges"
-        Effect   = "Deny"
-        Action   = ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:SetDefaultPolicyVersion"]
-        Resource = local.boundary_policy_arn
+        Sid    = "DenyBoundaryRemovalOrChange"
+        Effect = "Deny"
+        Action = ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary", "iam:SetDefaultPolicyVersion"]
+        Resource = [
+          "arn:${local.partition}:iam::${local.account_id}:role/*",
+          local.boundary_policy_arn,
+        ]
       },
     ]
   })
@@ -510,16 +499,11 @@ resource "aws_iam_role_policy" "sagemaker_training_runtime" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "WriteLogGroups"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogGroup", "logs:DescribeLogStreams"]
+        Sid    = "WriteLogs"
+        Effect = "Allow"
+        Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        # The groups under the prefix and, through the same wildcard, their streams (log-group:<name>:log-stream:<stream>); one statement keeps the boundary small.
         Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs*"
-      },
-      {
-        Sid      = "WriteLogStreams"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs*:log-stream:*"
       },
       {
         Sid    = "PutSageMakerMetrics"
@@ -696,16 +680,11 @@ resource "aws_iam_role_policy" "sagemaker_inference_runtime" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "WriteLogGroups"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogGroup", "logs:DescribeLogStreams"]
+        Sid    = "WriteLogs"
+        Effect = "Allow"
+        Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        # The groups under the prefix and, through the same wildcard, their streams (log-group:<name>:log-stream:<stream>); one statement keeps the boundary small.
         Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/Endpoints*"
-      },
-      {
-        Sid      = "WriteLogStreams"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/Endpoints*:log-stream:*"
       },
       {
         Sid    = "PutSageMakerMetrics"
