@@ -38,10 +38,6 @@ KEY_NAMES = {
 
 # Flow id (with @variant for job creations) -> the finding of issue 13 that breaks it today.
 KNOWN_BROKEN: dict[str, str] = {
-    "notebook-writes-training-data": "finding 3: the notebook can write only the artifacts bucket",
-    "notebook-reads-training-logs": "finding 3: the notebook cannot read the training job's logs",
-    "training-reads-code": "finding 3: the training role reads only the training-data bucket (no code bundle)",
-    "training-reads-checkpoints": "finding 3: the training role cannot read its checkpoints back",
     "unnamed-principal-uses-data-key-through-s3-denied": "finding 7: the key policies let any principal of the "
     "account use the key (account-root kms:* and AllowS3UseByThisAccount)",
     "unnamed-principal-decrypts-data-key-denied": "finding 7: the account-root kms:* statement lets any principal "
@@ -158,7 +154,7 @@ def test_every_expressible_finding_has_a_flow() -> None:
         for v in (list(KEY_NAMES) if f.context.job is not None else [""])
     }
     findings = {m.group(1) for i in ids if (r := known_finding(i)) and (m := re.match(r"finding (\d+)", r))}
-    assert findings >= {"3", "7", "8", "9", "16", "18"}
+    assert findings >= {"7", "8", "9", "16", "18"}
     assert set(KNOWN_BROKEN) <= ids, f"stale KNOWN_BROKEN entries: {sorted(set(KNOWN_BROKEN) - ids)}"
 
 
@@ -173,9 +169,8 @@ def test_every_policy_document_of_every_example_is_read_back() -> None:
             assert "var." not in repr(d.body) and "local." not in repr(d.body), (name, d.where)
 
 
-BROKEN_BOUNDARY = (
-    '      {\n        Sid    = "ReadObjects"\n        Effect = "Allow"\n        Action = ["s3:GetObject"]\n'
-)
+_SID_LINES = '      {\n        Sid    = "ReadBuckets"\n        Effect = "Allow"\n'
+BROKEN_BOUNDARY = _SID_LINES + '        Action = ["s3:GetObject", "s3:ListBucket"]\n'
 
 
 def test_a_broken_statement_fails_its_flow_and_says_where() -> None:
@@ -185,17 +180,15 @@ def test_a_broken_statement_fails_its_flow_and_says_where() -> None:
     flow = next(f for f in access_flows(stack_plan) if f.id == "training-reads-data")
     assert Proof(stack_plan, Stack(files)).evaluate(flow).allowed
 
-    # The training role's boundary and role policy read objects with s3:GetObject; make it s3:GetObjectTagging.
+    # The boundary reads objects with s3:GetObject; make it s3:GetObjectTagging there only.
     iam = files["modules/iam/main.tf"]
-    assert iam.count(BROKEN_BOUNDARY) >= 2
-    broken = dict(
-        files,
-        **{
-            "modules/iam/main.tf": iam.replace(
-                BROKEN_BOUNDARY, BROKEN_BOUNDARY.replace('["s3:GetObject"]', '["s3:GetObjectTagging"]')
-            )
-        },
+    start = iam.index('resource "aws_iam_policy" "workload_boundary"')
+    end = iam.index("\nresource ", start + 1)
+    assert BROKEN_BOUNDARY in iam[start:end]
+    mutated = iam[start:end].replace(
+        BROKEN_BOUNDARY, BROKEN_BOUNDARY.replace('"s3:GetObject"', '"s3:GetObjectTagging"')
     )
+    broken = dict(files, **{"modules/iam/main.tf": iam[:start] + mutated + iam[end:]})
     verdict = Proof(stack_plan, Stack(broken)).evaluate(flow)
     assert not verdict.allowed
     message = verdict.message("restricted-phi-bedrock")
@@ -300,3 +293,22 @@ def test_a_large_bedrock_stack_fits_the_limits_or_is_refused() -> None:
     files = render(stack_plan)
     problems = oversized(Stack({k: v for k, v in files.items() if k.endswith(".tf")}))
     assert not problems, "\n".join(problems)
+
+
+UPLOADER = "arn:aws:iam::111122223333:role/DataEngineers"
+
+
+@pytest.mark.parametrize(
+    "flow_id", ["data-engineer-uploads-training-data", "data-engineer-uploads-from-outside-the-vpc-denied"]
+)
+def test_a_named_uploader_uploads_through_the_endpoint_only(flow_id: str) -> None:
+    """Finding 3: the answers can name the people who upload training data (access.data_uploader_role_arns)."""
+    data = json.loads(json.dumps(BIG_BEDROCK))
+    data["workload"] = {"kinds": ["sagemaker_training", "sagemaker_notebook"]}
+    data["access"] = {"data_uploader_role_arns": [UPLOADER]}
+    stack_plan = plan(validate_answers(data))
+    flow = next(f for f in access_flows(stack_plan) if f.id == flow_id)
+    assert flow.principal.kind == "uploader_role" and flow.principal.name == UPLOADER
+    files = {k: v for k, v in render(stack_plan).items() if k.endswith(".tf")}
+    verdict = Proof(stack_plan, Stack(files)).evaluate(flow)
+    assert ("allow" if verdict.allowed else "deny") == flow.expect, verdict.message("uploader")

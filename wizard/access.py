@@ -19,7 +19,9 @@ from typing import Literal
 
 from wizard.plan import Plan
 
-PrincipalKind = Literal["workload_role", "admin_role", "account_principal", "other_account", "service", "stack_role"]
+PrincipalKind = Literal[
+    "workload_role", "admin_role", "uploader_role", "account_principal", "other_account", "service", "stack_role"
+]
 ResourceKind = Literal[
     "object",  # an object of a stack bucket: name = BucketPlan.name, path = object key
     "bucket",  # a stack bucket itself (ListBucket, GetBucketAcl)
@@ -43,13 +45,15 @@ class Principal:
     """Who makes the request.
 
     ``workload_role``: a role of ``plan.iam.roles`` (name = RolePlan.name). ``admin_role``: one of
-    ``plan.admin_role_arns`` (name = the ARN). ``account_principal``: a principal of this account the plan does not
-    name (name = a label); its own IAM policies live outside the stack and are assumed to allow the action, so the
-    flow proves what the stack's resource-side policies decide. ``other_account``: a principal of another account,
-    also with its own policies allowing. ``service``: an AWS service principal (name = e.g. cloudtrail.amazonaws.com).
-    ``stack_role``: a role the stack creates for a service that is not a workload (name = replication, trail_logs,
-    invocation_logging). ``stack_policies`` names managed policies of the stack the user attaches to the principal,
-    as the iam module's README asks (``sagemaker_job_guardrails`` on every role that creates SageMaker jobs).
+    ``plan.admin_role_arns`` (name = the ARN); ``uploader_role``: one of ``plan.data_uploader_role_arns`` (name =
+    the ARN), with its own policies allowing, like an admin's, but held to the perimeter. ``account_principal``: a
+    principal of this account the plan does not name (name = a label); its own IAM policies live outside the stack
+    and are assumed to allow the action, so the flow proves what the stack's resource-side policies decide.
+    ``other_account``: a principal of another account, also with its own policies allowing. ``service``: an AWS
+    service principal (name = e.g. cloudtrail.amazonaws.com). ``stack_role``: a role the stack creates for a service
+    that is not a workload (name = replication, trail_logs, invocation_logging). ``stack_policies`` names managed
+    policies of the stack the user attaches to the principal, as the iam module's README asks
+    (``sagemaker_job_guardrails`` on every role that creates SageMaker jobs).
     """
 
     kind: PrincipalKind
@@ -163,7 +167,13 @@ def access_flows(plan: Plan) -> tuple[Flow, ...]:
             )
         )
 
-    engineer = Principal(kind="account_principal", name="data-engineer")
+    # The data engineer is the first role of access.data_uploader_role_arns when the answers name one (the key
+    # policy is then to name it too), else a principal of the account whose own policies allow the upload.
+    engineer = (
+        Principal(kind="uploader_role", name=plan.data_uploader_role_arns[0])
+        if plan.data_uploader_role_arns
+        else Principal(kind="account_principal", name="data-engineer")
+    )
     unnamed = Principal(kind="account_principal", name="unnamed-principal")
 
     # ---- data into the stack ---------------------------------------------------------------------
@@ -176,6 +186,17 @@ def access_flows(plan: Plan) -> tuple[Flow, ...]:
         expect="allow",
         why="a data engineer uploads training data through the S3 endpoint, relying on default encryption",
     )
+    if plan.data_uploader_role_arns and conf:
+        add(
+            id="data-engineer-uploads-from-outside-the-vpc-denied",
+            workload="stack",
+            principal=engineer,
+            action="s3:PutObject",
+            resource=Resource(kind="object", name="training_data", path="datasets/notes.jsonl"),
+            context=Context(via_vpce=False),
+            expect="deny",
+            why="a named uploader is held to the perimeter: uploads through the VPC endpoint only",
+        )
     add(
         id="plain-http-read-denied",
         workload="stack",
@@ -469,15 +490,22 @@ def access_flows(plan: Plan) -> tuple[Flow, ...]:
                 "writes-checkpoints",
                 "s3:PutObject",
                 "model_artifacts",
-                "checkpoints/job-1/step-100.pt",
+                "output/job-1/checkpoints/step-100.pt",
                 "writes checkpoints",
             ),
             (
                 "reads-checkpoints",
                 "s3:GetObject",
                 "model_artifacts",
-                "checkpoints/job-1/step-100.pt",
+                "output/job-1/checkpoints/step-100.pt",
                 "resumes from its checkpoints",
+            ),
+            (
+                "reads-base-weights",
+                "s3:GetObject",
+                "model_artifacts",
+                "base-models/llama/model.safetensors",
+                "reads the base weights it fine-tunes",
             ),
         ):
             add(

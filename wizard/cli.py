@@ -56,8 +56,10 @@ def build(loaded: LoadedAnswers) -> tuple[Plan, dict[str, str]]:
     try:
         return stack_plan, render(stack_plan, answers_yaml)
     except RenderError as exc:
-        _fail(f"guardform: could not render the stack; nothing was written. This is a bug in guardform "
-              f"{__version__}, please report it with your answers file.\n  {exc}")
+        _fail(
+            f"guardform: could not render the stack; nothing was written. This is a bug in guardform "
+            f"{__version__}, please report it with your answers file.\n  {exc}"
+        )
 
 
 def resolve(checkov: str | None, progress: Callable[[str], None] = _progress) -> Path:
@@ -107,10 +109,19 @@ def cli(ctx: click.Context) -> None:
 
 
 @cli.command("wizard")
-@click.option("--answers", "answers_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Prefill the wizard from this answers file (saved back, comments kept).")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT, show_default=True,
-              help="Folder the stack is written under (<out>/<project name>/).")
+@click.option(
+    "--answers",
+    "answers_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Prefill the wizard from this answers file (saved back, comments kept).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_OUT,
+    show_default=True,
+    help="Folder the stack is written under (<out>/<project name>/).",
+)
 def wizard_cmd(answers_file: Path | None, out: Path) -> None:
     """Answer the questions in an interactive terminal wizard, review every control, generate and scan."""
     if answers_file is not None and not answers_file.exists():
@@ -121,20 +132,44 @@ def wizard_cmd(answers_file: Path | None, out: Path) -> None:
 
 
 @cli.command()
-@click.option("--answers", "answers_file", required=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="The answers file (YAML or JSON).")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT, show_default=True,
-              help="Folder the stack is written under (<out>/<project name>/).")
+@click.option(
+    "--answers",
+    "answers_file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The answers file (YAML or JSON).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_OUT,
+    show_default=True,
+    help="Folder the stack is written under (<out>/<project name>/).",
+)
 @click.option("--force", is_flag=True, help="Overwrite hand-edited generated files, keeping each edit as FILE.orig.")
-@click.option("--check", is_flag=True,
-              help="Write nothing; exit 3 if the folder differs from what these answers produce now (for CI).")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 3 if the folder differs from what these answers produce now (for CI).",
+)
 @click.option("--no-scan", is_flag=True, help="Skip the checkov scan.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True,
-              help="Report format on standard output.")
-@click.option("--checkov", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="checkov program to use (default: $GUARDFORM_CHECKOV, PATH, else a managed install).")
-def generate(answers_file: Path, out: Path, force: bool, check: bool, no_scan: bool, fmt: str,
-             checkov: Path | None) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="Report format on standard output.",
+)
+@click.option(
+    "--checkov",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="checkov program to use (default: $GUARDFORM_CHECKOV, PATH, else a managed install).",
+)
+def generate(
+    answers_file: Path, out: Path, force: bool, check: bool, no_scan: bool, fmt: str, checkov: Path | None
+) -> None:
     """Render the hardened stack for an answers file, write it, and scan it with checkov."""
     from wizard.answers import answers_digest
     from wizard.output import DriftError, OutputError, check_stack, write_stack
@@ -197,11 +232,15 @@ def generate(answers_file: Path, out: Path, force: bool, check: bool, no_scan: b
     else:
         created, updated = len(result.created), len(result.updated)
         click.echo(f"guardform {__version__}: {stack_plan.name} ({stack_plan.sensitivity} data) -> {target}")
-        click.echo(f"  controls: {on} on, {len(stack_plan.controls) - on} off  (guardform explain --answers "
-                   f"{answers_file} says why)")
+        click.echo(
+            f"  controls: {on} on, {len(stack_plan.controls) - on} off  (guardform explain --answers "
+            f"{answers_file} says why)"
+        )
         if result.changed:
-            click.echo(f"  files: {created} created, {updated} updated, {len(result.unchanged)} unchanged, "
-                       f"{len(result.removed)} removed")
+            click.echo(
+                f"  files: {created} created, {updated} updated, {len(result.unchanged)} unchanged, "
+                f"{len(result.removed)} removed"
+            )
         else:
             click.echo(f"  files: {target} is up to date; nothing written")
         if scan_report is not None:
@@ -215,15 +254,20 @@ def generate(answers_file: Path, out: Path, force: bool, check: bool, no_scan: b
 @cli.command("scan")
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
-@click.option("--checkov", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="checkov program to use (default: $GUARDFORM_CHECKOV, PATH, else a managed install).")
+@click.option(
+    "--checkov",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="checkov program to use (default: $GUARDFORM_CHECKOV, PATH, else a managed install).",
+)
 def scan_cmd(directory: Path, fmt: str, checkov: Path | None) -> None:
     """Scan any Terraform folder with checkov and guardform's own checks (CKV_GF_*)."""
     from wizard.scan import guardform_checks_dir, scan
 
     executable = resolve(str(checkov) if checkov else None)
-    report = _scanned(lambda: scan(directory, checkov=executable, external_checks_dirs=[guardform_checks_dir()],
-                                   progress=_progress))
+    report = _scanned(
+        lambda: scan(directory, checkov=executable, external_checks_dirs=[guardform_checks_dir()], progress=_progress)
+    )
     click.echo(format_report(report, fmt).rstrip())
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
@@ -238,17 +282,31 @@ def explain(answers_file: Path, fmt: str) -> None:
     stack_plan = plan(load(answers_file).answers)
     if fmt == "json":
         controls = [
-            {"id": c.id, "title": c.title, "enabled": c.enabled, "reason": c.reason, "module": c.module,
-             "checks": list(c.checks)}
+            {
+                "id": c.id,
+                "title": c.title,
+                "enabled": c.enabled,
+                "reason": c.reason,
+                "module": c.module,
+                "checks": list(c.checks),
+            }
             for c in stack_plan.controls
         ]
-        skips = [{"check": s.check_id, "module": s.module, "resource": s.resource, "reason": s.reason}
-                 for s in stack_plan.skips]
-        click.echo(json.dumps({"stack": stack_plan.name, "sensitivity": stack_plan.sensitivity,
-                               "controls": controls, "skips": skips}, indent=2))
+        skips = [
+            {"check": s.check_id, "module": s.module, "resource": s.resource, "reason": s.reason}
+            for s in stack_plan.skips
+        ]
+        click.echo(
+            json.dumps(
+                {"stack": stack_plan.name, "sensitivity": stack_plan.sensitivity, "controls": controls, "skips": skips},
+                indent=2,
+            )
+        )
         return
-    click.echo(f"{stack_plan.name} ({stack_plan.environment}): data is {stack_plan.sensitivity}"
-               f"{stack_plan.tier_reason}; workloads: {', '.join(stack_plan.workloads)}")
+    click.echo(
+        f"{stack_plan.name} ({stack_plan.environment}): data is {stack_plan.sensitivity}"
+        f"{stack_plan.tier_reason}; workloads: {', '.join(stack_plan.workloads)}"
+    )
     for module in MODULE_ORDER:
         controls = [c for c in stack_plan.controls if c.module == module]
         if not controls:

@@ -191,7 +191,7 @@ class Proof:
         p = flow.principal
         if p.kind in ("workload_role", "stack_role"):
             return str(self.role(p.kind, p.name)["arn"])
-        if p.kind == "admin_role":
+        if p.kind in ("admin_role", "uploader_role"):
             return p.name
         if p.kind == "account_principal":
             return f"arn:{PARTITION}:iam::{ACCOUNT}:role/{p.name}"

@@ -60,7 +60,7 @@ def _issue_from_error(err: Any, document: Any) -> AnswerIssue:
     kind = err["type"]
     message = str(err["msg"])
     if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
+        message = message[len("Value error, ") :]
     # A model-level error names its own field as "field: message"; move it into the path.
     field_loc = loc
     if kind == "value_error":

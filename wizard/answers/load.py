@@ -72,8 +72,9 @@ def parse_answers(text: str, source: str | None = None, fmt: Literal["yaml", "js
         try:
             json.loads(text)
         except json.JSONDecodeError as exc:
-            raise AnswersError([AnswerIssue("", f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno)],
-                               source) from None
+            raise AnswersError(
+                [AnswerIssue("", f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno)], source
+            ) from None
     # ruamel parses JSON too (it is YAML 1.2), and gives us line numbers for both formats.
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -103,20 +104,28 @@ def _migrate(data: dict[str, Any], document: Any, source: str | None) -> tuple[d
     version = data.get("version", CURRENT_VERSION)
     line = _line_of(document, ("version",))
     if isinstance(version, bool) or not isinstance(version, int):
-        raise AnswersError([AnswerIssue("version", f"must be a whole number such as {CURRENT_VERSION}, not "
-                                        f"{version!r}", line)], source)
+        raise AnswersError(
+            [AnswerIssue("version", f"must be a whole number such as {CURRENT_VERSION}, not {version!r}", line)], source
+        )
     if version > CURRENT_VERSION:
         from wizard import __version__
 
         raise AnswersError(
-            [AnswerIssue("version", f"answers version {version} is newer than this guardform ({__version__}) "
-                         f"understands (up to {CURRENT_VERSION}); upgrade guardform to a release that reads "
-                         f"version {version}", line)],
+            [
+                AnswerIssue(
+                    "version",
+                    f"answers version {version} is newer than this guardform ({__version__}) "
+                    f"understands (up to {CURRENT_VERSION}); upgrade guardform to a release that reads "
+                    f"version {version}",
+                    line,
+                )
+            ],
             source,
         )
     if version < 1:
-        raise AnswersError([AnswerIssue("version", f"{version} is not an answers version (the first is 1)", line)],
-                           source)
+        raise AnswersError(
+            [AnswerIssue("version", f"{version} is not an answers version (the first is 1)", line)], source
+        )
     notices: list[str] = []
     while version < CURRENT_VERSION:
         data = MIGRATIONS[version](data)

@@ -76,9 +76,7 @@ class Project(_Section):
     @classmethod
     def _name(cls, value: str) -> str:
         if not _NAME_RE.match(value):
-            raise ValueError(
-                "must be 3-32 characters of lowercase letters, digits and hyphens, starting with a letter"
-            )
+            raise ValueError("must be 3-32 characters of lowercase letters, digits and hyphens, starting with a letter")
         if value.endswith("-") or "--" in value:
             raise ValueError("must not end with a hyphen or contain two hyphens in a row")
         return value
@@ -319,7 +317,13 @@ class Access(_Section):
         description="IAM role ARNs exempt from the data perimeter (break-glass, data administrators).",
     )
 
-    @field_validator("admin_role_arns")
+    data_uploader_role_arns: list[str] = Field(
+        default_factory=list,
+        description="IAM role ARNs of the people or pipelines that upload training data; they are held to the data "
+        "perimeter (uploads through the VPC endpoint only) and named where the data key policy names its users.",
+    )
+
+    @field_validator("admin_role_arns", "data_uploader_role_arns")
     @classmethod
     def _arns(cls, values: list[str]) -> list[str]:
         for value in values:
@@ -342,8 +346,10 @@ class Monitoring(_Section):
         if value is None:
             return value
         if value not in LOG_RETENTION_VALUES:
-            raise ValueError(f"{value} is not a CloudWatch Logs retention period; choose one of "
-                             + ", ".join(str(v) for v in LOG_RETENTION_VALUES if v >= 365))
+            raise ValueError(
+                f"{value} is not a CloudWatch Logs retention period; choose one of "
+                + ", ".join(str(v) for v in LOG_RETENTION_VALUES if v >= 365)
+            )
         if value < 365:
             raise ValueError("must be at least 365 days (audit logs of AI workloads are kept a year or more)")
         return value

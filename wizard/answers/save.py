@@ -72,8 +72,10 @@ def _merge_into(target: Any, data: dict[str, Any], defaults: dict[str, Any]) -> 
 
     for key, value in data.items():
         default = defaults.get(key, _NO_DEFAULT)
-        if key not in target and default is not _NO_DEFAULT and (
-            value == default or (isinstance(value, dict) and _all_default(value, default))
+        if (
+            key not in target
+            and default is not _NO_DEFAULT
+            and (value == default or (isinstance(value, dict) and _all_default(value, default)))
         ):
             continue
         if isinstance(value, dict):

@@ -9,7 +9,7 @@ from wizard.plan import iam_policies as ip
 from wizard.plan.bedrock import split_models
 from wizard.plan.buckets import bucket_prefix, short_name
 from wizard.plan.facts import Facts
-from wizard.plan.model import IamPlan, RolePlan
+from wizard.plan.model import IamPlan, RolePlan, bucket_of
 from wizard.plan.policy import (
     ACCOUNT_ID,
     PARTITION,
@@ -80,6 +80,7 @@ class _Roles:
         guardrail = role.bedrock_invoke and self.f.guardrail_on
         return ip.Grants(
             log_prefixes=(role.log_group_prefix,) if role.log_group_prefix else (),
+            log_reads=role.log_reads,
             metrics=role.service == SAGEMAKER,
             ecr=role.ecr_pull,
             vpc=role.vpc_access and role.service == SAGEMAKER,
@@ -111,9 +112,22 @@ class _Roles:
         return PolicyDocument(kind="identity", statements=(*statements, ip.region_deny(self.ctx)))
 
 
+# Where the notebook -> training -> artifacts flow keeps its objects in the artifacts bucket (the iam README tells
+# users to pass these to the SageMaker SDK: code_location, output_path, and checkpoint_s3_uri under the job's own
+# output/<job>/checkpoints/, so that one prefix holds what a job writes and can resume from). The SDK's default bucket
+# (sagemaker-<region>-<account>) is not allowed: it is created outside the stack, without its keys, perimeter,
+# logging or Macie, so the roles and the S3 endpoint policy deny it and the README says how to avoid it.
+CODE_PREFIX = "code/"
+NOTEBOOK_DATA_PREFIX = "data/"
+OUTPUT_PREFIX = "output/"
+TRAINING_READS = (CODE_PREFIX, "base-models/", OUTPUT_PREFIX)
+TRAINING_WRITES = (OUTPUT_PREFIX,)
+
+
 def _sagemaker_roles(f: Facts) -> list[RolePlan]:
     p = f.name_prefix
     both_keys = tuple(dict.fromkeys((f.data_key, f.art_key)))
+    training = f.has(WorkloadKind.sagemaker_training)
     roles = []
     if f.has(WorkloadKind.sagemaker_training):
         roles.append(
@@ -123,8 +137,11 @@ def _sagemaker_roles(f: Facts) -> list[RolePlan]:
                 purpose="SageMaker training jobs",
                 service=SAGEMAKER,
                 source_arn="arn:aws:sagemaker:REGION:ACCOUNT:training-job/*",
-                reads=("training_data",),
-                writes=("model_artifacts",),
+                # The data, and from the artifacts bucket the code bundle and base weights the notebook (or a
+                # pipeline) puts there and the jobs' outputs, to resume from checkpoints or fine-tune an earlier
+                # model (finding 3). It writes only under output/: never the training data, never the code it runs.
+                reads=("training_data", *(f"model_artifacts/{p}" for p in TRAINING_READS)),
+                writes=tuple(f"model_artifacts/{p}" for p in TRAINING_WRITES),
                 keys=both_keys,
                 log_group_prefix="/aws/sagemaker/TrainingJobs",
                 ecr_pull=True,
@@ -170,18 +187,22 @@ def _sagemaker_roles(f: Facts) -> list[RolePlan]:
                 service=SAGEMAKER,
                 source_arn=None,
                 reads=("training_data", "model_artifacts"),
-                writes=("model_artifacts",),
+                # With training: the data and the code the jobs read, under their own prefixes (finding 3).
+                writes=(f"training_data/{NOTEBOOK_DATA_PREFIX}", f"model_artifacts/{CODE_PREFIX}")
+                if training
+                else ("model_artifacts",),
                 keys=both_keys,
                 log_group_prefix="/aws/sagemaker/NotebookInstances",
                 ecr_pull=True,
                 vpc_access=False,
                 bedrock_invoke=False,
-                may_launch_jobs=f.has(WorkloadKind.sagemaker_training),
+                may_launch_jobs=training,
                 instance_profile=False,
                 trust_policy=_PENDING,
                 data_policy=None,
                 runtime_policy=_PENDING,
                 attach_job_guardrails=False,
+                log_reads=("/aws/sagemaker/TrainingJobs",) if training else (),
             )
         )
     return roles
@@ -231,6 +252,7 @@ def _union(builder: _Roles, roles: tuple[RolePlan, ...]) -> ip.Grants:
         key_purposes=tuple(dict.fromkeys(p for g in data for p in g.key_purposes)),
         kms_grant=any(g.kms_grant for g in data),
         log_prefixes=tuple(dict.fromkeys(p for g in runtime for p in g.log_prefixes)),
+        log_reads=tuple(dict.fromkeys(p for g in runtime for p in g.log_reads)),
         metrics=any(g.metrics for g in runtime),
         ecr=any(g.ecr for g in runtime),
         vpc=any(g.vpc for g in runtime),
@@ -265,14 +287,14 @@ def _iam(answers: Answers, f: Facts) -> IamPlan:
             builder.ctx, tuple(answers.access.admin_role_arns), notebook=f.has(WorkloadKind.sagemaker_notebook)
         ),
         notebook_url_endpoints=ip.NOTEBOOK_URL_ENDPOINTS if f.has(WorkloadKind.sagemaker_notebook) else (),
-        bucket_inputs=tuple(dict.fromkeys(union.reads + union.writes)),
+        bucket_inputs=tuple(dict.fromkeys(bucket_of(p) for p in union.reads + union.writes)),
         key_inputs=union.key_purposes,
         job_volume_key_arns=keys.volume,
         job_output_key_arns=keys.output,
         endpoint_volume_key_arn=keys.endpoint_volume,
         required_key_purposes=union.key_purposes
         + tuple(p for p in ("data", "artifacts") if f.has_sm and p not in union.key_purposes),
-        required_buckets=tuple(dict.fromkeys(b for r in roles for b in r.reads + r.writes)),
+        required_buckets=tuple(dict.fromkeys(b for r in roles for b in r.buckets)),
     )
 
 

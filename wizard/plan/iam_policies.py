@@ -50,11 +50,12 @@ _INVOKE = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
 class Grants:
     """What one set of Allow statements grants (a role's data access, its runtime, or the boundary)."""
 
-    reads: tuple[str, ...] = ()  # bucket names read
-    writes: tuple[str, ...] = ()  # bucket names written
+    reads: tuple[str, ...] = ()  # objects read: bucket names, or "<bucket>/<prefix>/"
+    writes: tuple[str, ...] = ()  # objects written, likewise
     key_purposes: tuple[str, ...] = ()  # keys used, by purpose
     kms_grant: bool = False  # kms:CreateGrant for AWS resources (SageMaker volumes)
     log_prefixes: tuple[str, ...] = ()
+    log_reads: tuple[str, ...] = ()  # log groups read (their streams' events)
     metrics: bool = False  # SageMaker metrics
     ecr: bool = False
     vpc: bool = False  # network interfaces of SageMaker jobs and endpoints
@@ -103,17 +104,28 @@ def _allow(
     )
 
 
+def _objects(paths: tuple[str, ...]) -> tuple[Value, ...]:
+    """Object ARNs of ``paths`` (bucket or bucket/prefix/); a prefix of a bucket also listed whole is dropped."""
+    whole = {p for p in paths if "/" not in p}
+    kept = [p for p in dict.fromkeys(paths) if "/" not in p or p.split("/", 1)[0] not in whole]
+    return tuple(bucket_objects(*p.split("/", 1)) if "/" in p else bucket_objects(p) for p in kept)
+
+
 def _data(g: Grants) -> list[Statement]:
     out = []
     if g.reads:
-        out.append(_allow("ListReadBuckets", ("s3:ListBucket",), tuple(bucket_arn(b) for b in g.reads)))
-        out.append(_allow("ReadObjects", ("s3:GetObject",), tuple(bucket_objects(b) for b in g.reads)))
-    if g.writes:
+        buckets = tuple(dict.fromkeys(p.split("/", 1)[0] for p in g.reads))
+        # One statement: s3:ListBucket is authorized against the bucket ARN only and s3:GetObject against object
+        # ARNs only, so listing both kinds of ARN allows nothing the two separate statements did not.
         out.append(
             _allow(
-                "WriteObjects", ("s3:AbortMultipartUpload", "s3:PutObject"), tuple(bucket_objects(b) for b in g.writes)
+                "ReadBuckets",
+                ("s3:GetObject", "s3:ListBucket"),
+                tuple(bucket_arn(b) for b in buckets) + _objects(g.reads),
             )
         )
+    if g.writes:
+        out.append(_allow("WriteObjects", ("s3:AbortMultipartUpload", "s3:PutObject"), _objects(g.writes)))
     if g.key_purposes:
         grant = ("kms:CreateGrant",) if g.kms_grant else ()
         out.append(
@@ -147,6 +159,15 @@ def _logs_metrics_ecr(g: Grants) -> list[Statement]:
                 tuple(arn("logs", f"log-group:{p}*") for p in g.log_prefixes),
                 why="The groups under the prefix and, through the same wildcard, their streams "
                 "(log-group:<name>:log-stream:<stream>); one statement keeps the boundary small.",
+            )
+        )
+    if g.log_reads:
+        out.append(
+            _allow(
+                "ReadLogs",
+                ("logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents"),
+                tuple(arn("logs", f"log-group:{name}*") for name in g.log_reads),
+                why="The training jobs' log group and its streams, so the notebook can follow the jobs it starts.",
             )
         )
     if g.metrics:

@@ -168,6 +168,11 @@ class NetworkPlan:
         return self.mode == "new"
 
 
+def bucket_of(path: str) -> str:
+    """The bucket of a RolePlan read or write ("model_artifacts/code/" -> "model_artifacts")."""
+    return path.split("/", 1)[0]
+
+
 @dataclass(frozen=True, kw_only=True)
 class RolePlan:
     """A workload role: who assumes it, what it may do, and its policy documents."""
@@ -177,8 +182,8 @@ class RolePlan:
     purpose: str
     service: str  # trusted service principal
     source_arn: str | None  # aws:SourceArn pattern with ACCOUNT/REGION placeholders, when the service sets it
-    reads: tuple[str, ...]  # bucket names read
-    writes: tuple[str, ...]  # bucket names written
+    reads: tuple[str, ...]  # objects read: a bucket name, or "<bucket>/<prefix>/" for one prefix of it
+    writes: tuple[str, ...]  # objects written, likewise
     keys: tuple[str, ...]  # KeyPlan names used
     log_group_prefix: str | None
     ecr_pull: bool
@@ -190,6 +195,12 @@ class RolePlan:
     data_policy: PolicyDocument | None  # the "data-access" inline policy; None when the role touches no data
     runtime_policy: PolicyDocument  # the "runtime" inline policy
     attach_job_guardrails: bool  # the job guardrails policy is attached to this role
+    log_reads: tuple[str, ...] = ()  # log groups the role reads (the notebook follows its training jobs)
+
+    @property
+    def buckets(self) -> tuple[str, ...]:
+        """The bucket names the role reads or writes."""
+        return tuple(dict.fromkeys(bucket_of(p) for p in self.reads + self.writes))
 
     @property
     def sagemaker(self) -> bool:
@@ -199,6 +210,7 @@ class RolePlan:
         """What the role may do besides its data, for the README's roles table."""
         items = [
             f"logs in `{self.log_group_prefix}*`" if self.log_group_prefix else "",
+            *(f"reads the logs of `{g}`" for g in self.log_reads),
             "SageMaker metrics" if self.sagemaker else "",
             "ECR image pull" if self.ecr_pull else "",
             "network interfaces in the private subnets" if self.vpc_access else "",
@@ -382,6 +394,7 @@ class Plan:
     notebook: NotebookPlan | None
     admin_role_arns: tuple[str, ...]
     controls: tuple[Control, ...]
+    data_uploader_role_arns: tuple[str, ...] = ()  # who uploads training data through the VPC endpoint
     skips: tuple[Skip, ...] = field(default=())
 
     # -- lookups the templates use -----------------------------------------------------------------

@@ -265,6 +265,8 @@ class SizeEnv:
             "subnet": "subnet-" + "x" * 17,
             "security_group": "sg-" + "x" * 17,
             "iam_role": f"arn:{p}:iam::{acct}:role/{'x' * 64}",
+            # The stack's own policies are named <name_prefix (<= 40)>-<purpose>: 64 characters at most.
+            "iam_policy": f"arn:{p}:iam::{acct}:policy/{'x' * 64}",
         }
         return longest.get(ref.type, "x" * 160)
 

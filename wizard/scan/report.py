@@ -22,6 +22,7 @@ Result = Literal["passed", "failed", "skipped"]
 class ScanError(GuardformError):
     """checkov is missing or cannot be provisioned, crashed, or wrote output we cannot read."""
 
+
 # --------------------------------------------------------------------------------------------
 # Report model
 # --------------------------------------------------------------------------------------------
@@ -268,6 +269,7 @@ def check_errors_from_log(stderr: str) -> list[str]:
         elif m := _RUN_ERROR_RE.search(line):
             errors.add(f"check {m.group(1)} crashed on {m.group(2).lstrip('/')}")
     return sorted(errors)
+
 
 def _tail(text: str, lines: int = _OUTPUT_TAIL_LINES) -> str:
     kept = text.strip().splitlines()[-lines:]

@@ -38,6 +38,7 @@ def _checkov_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     env["PYTHONIOENCODING"] = "utf-8"
     return env
 
+
 def _config_file_notes(root: Path) -> list[str]:
     """checkov reads .checkov.yaml/.yml from the scanned folder, the working folder (we run it in
     the scanned folder) and the home folder; such settings (skip-check, soft-fail…) change results."""

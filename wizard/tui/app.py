@@ -189,11 +189,17 @@ class WizardApp(App[int]):
         for notice in notices:
             self.notify(notice, timeout=6)
         if ignored:
-            self.notify("Unknown fields were left out (saving removes them): " + ", ".join(ignored),
-                        severity="warning", timeout=10)
+            self.notify(
+                "Unknown fields were left out (saving removes them): " + ", ".join(ignored),
+                severity="warning",
+                timeout=10,
+            )
         if problems:
-            self.notify(f"{self.display_path(path)} has answers that need fixing; they are marked on each screen.",
-                        severity="warning", timeout=8)
+            self.notify(
+                f"{self.display_path(path)} has answers that need fixing; they are marked on each screen.",
+                severity="warning",
+                timeout=8,
+            )
         self._restart_at("project")
 
     @staticmethod
@@ -325,8 +331,10 @@ class WizardApp(App[int]):
         """Exit with the wizard's exit code (1 when the last generated stack has scan problems)."""
         message = None
         if self.generating:
-            message = ("guardform: stopping; the stack folder is either complete or as it was before "
-                       "(a running checkov scan is let finish first).")
+            message = (
+                "guardform: stopping; the stack folder is either complete or as it was before "
+                "(a running checkov scan is let finish first)."
+            )
         self.exit(self.exit_code, return_code=self.exit_code, message=message)
 
     def action_request_quit(self) -> None:
@@ -336,8 +344,10 @@ class WizardApp(App[int]):
             self.leave()
             return
         if self.generating:
-            message = ("A stack is being generated. If the folder is not written yet, quitting leaves it as it "
-                       "was; if it is, only the scan is stopped.")
+            message = (
+                "A stack is being generated. If the folder is not written yet, quitting leaves it as it "
+                "was; if it is, only the scan is stopped."
+            )
             can_save = False
         elif self.dirty:
             message = "Your answers have changes that are not saved."
@@ -370,7 +380,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m wizard.tui", description="guardform's interactive wizard")
     parser.add_argument("--answers", type=Path, default=None, help="prefill from this answers file")
     parser.add_argument("--out", type=Path, default=Path("modules_out"), help="output folder (default modules_out)")
-    parser.add_argument("--checkov", default=None, help="the checkov program to run (else $GUARDFORM_CHECKOV, PATH, "
-                        "or guardform's own)")
+    parser.add_argument(
+        "--checkov", default=None, help="the checkov program to run (else $GUARDFORM_CHECKOV, PATH, or guardform's own)"
+    )
     args = parser.parse_args(argv)
     return run_wizard(args.answers, args.out, checkov=args.checkov)

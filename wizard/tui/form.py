@@ -123,96 +123,232 @@ def build_steps() -> tuple[Step, ...]:
     """The form screens and their questions, in order."""
     q = Question
     return (
-        Step("project", "Project", "What the stack is called and where it runs.", (
-            q("project.name", "Stack name", "text",
-              "Prefixes every resource, role and key alias, so ownership shows in IAM and CloudTrail. "
-              "3-32 characters: a-z, 0-9 and hyphens, starting with a letter.", placeholder="e.g. fraud-scoring"),
-            q("project.environment", "Environment", "choice",
-              "Tagged on every resource. In prod, restricted data gets a COMPLIANCE-mode object lock on the "
-              "audit log: nobody, root included, can delete it early.",
-              options=_enum_options("Environment", _ENV_LABELS)),
-            q("project.owner", "Owner (optional)", "text",
-              "Becomes the Owner tag on every resource, so a finding reaches a person.",
-              placeholder="e.g. Payments ML team"),
-            q("project.region", "AWS region", "text",
-              "Where the stack and its data live. An AWS region code.", placeholder="e.g. us-east-1",
-              suggestions=_regions()),
-            q("project.allowed_regions", "Allowed regions", "list",
-              "Workload roles are denied every other region. A second region lets confidential and restricted "
-              "data replicate there. Empty: the stack's region only. Separate with spaces or commas.",
-              placeholder="empty: the region above"),
-        )),
-        Step("workload", "Workload", "What runs. Only what you pick gets roles, endpoints and log groups.", (
-            q("workload.kinds", "Workloads", "multi",
-              "Each workload gets its own least-privilege role, VPC endpoints and log groups; nothing is "
-              "created for a workload you do not pick. Space toggles.",
-              options=_enum_options("WorkloadKind", _KIND_LABELS)),
-            q("workload.bedrock_models", "Bedrock models", "list",
-              "The roles may invoke only these model ids (or inference profiles such as us.…); every other "
-              "model is denied. Separate with spaces or commas.",
-              placeholder="e.g. anthropic.claude-3-haiku-20240307-v1:0", visible=_bedrock),
-            q("workload.bedrock_callers", "Bedrock callers", "multi",
-              "One IAM role per caller, trusted only by that AWS service in this account.",
-              options=_enum_options("BedrockCaller", _CALLER_LABELS), visible=_bedrock),
-        )),
-        Step("data", "Data", "How sensitive the data is. This decides most of the controls.", (
-            q("data.sensitivity", "Sensitivity", "choice",
-              "confidential adds a VPC-endpoint data perimeter, permission boundaries, replication, object lock "
-              "and write data events; restricted adds read data events, daily Macie scans and longer logs.",
-              options=_enum_options("Sensitivity", _SENSITIVITY_LABELS)),
-            q("data.categories", "Data categories", "multi",
-              "Each raises the tier (phi to restricted; pii, financial, credentials to confidential) and tunes "
-              "Macie identifiers and the Bedrock guardrail's filters.",
-              options=_enum_options("DataCategory", _CATEGORY_LABELS)),
-            q("data.compliance", "Compliance regimes", "multi",
-              "Each raises the tier and log retention: hipaa and pci_dss to restricted (HIPAA keeps logs six "
-              "years), gdpr to confidential, soc2 to internal.",
-              options=_enum_options("Compliance", _COMPLIANCE_LABELS)),
-        )),
-        Step("network", "Network", "Where the workloads run. No internet path is ever created.", (
-            q("network.mode", "Network", "choice",
-              "new: private subnets only, no internet or NAT gateway, flow logs, VPC endpoints. existing: the "
-              "endpoints go into your VPC; its routing and flow logs stay yours.",
-              options=_enum_options("NetworkMode", _MODE_LABELS)),
-            q("network.cidr", "VPC CIDR block", "text",
-              "A private (RFC 1918) IPv4 block, /16 to /24, split into private subnets only.",
-              placeholder="10.0.0.0/16", visible=_new_vpc),
-            q("network.availability_zones", "Availability zones", "choice",
-              "Private subnets and endpoint interfaces are spread over this many zones.",
-              options=((2, "2 zones"), (3, "3 zones")), visible=_new_vpc),
-            q("network.vpc_id", "VPC id", "text", "Your VPC (vpc-…); guardform adds endpoints and security "
-              "groups to it.", placeholder="vpc-0123456789abcdef0", visible=_existing_vpc),
-            q("network.private_subnet_ids", "Private subnet ids", "list",
-              "Two or more private subnets (subnet-…) for endpoints and workloads; they should have no route to "
-              "the internet. Separate with spaces or commas.", placeholder="subnet-… subnet-…",
-              visible=_existing_vpc),
-            q("network.route_table_ids", "Route table ids", "list",
-              "The private route tables (rtb-…) that get the S3 gateway endpoint, so S3 traffic stays on the AWS "
-              "network.", placeholder="rtb-…", visible=_existing_vpc),
-        )),
-        Step("keys", "Keys and access", "Customer managed KMS keys, and who may bypass the data perimeter.", (
-            q("keys.strategy", "Key strategy", "choice",
-              "Separate keys mean one key policy cannot expose everything, and key use shows per purpose in "
-              "CloudTrail. One key is allowed for public and internal data only.",
-              options=_enum_options("KeyStrategy", _STRATEGY_LABELS)),
-            q("keys.rotation_days", "Key rotation (days)", "int",
-              "KMS rotates the key material this often: 90-2560 days, at most 365 for confidential and "
-              "restricted data.", placeholder="365"),
-            q("keys.deletion_window_days", "Deletion window (days)", "int",
-              "A deleted key can be recovered for this long (7-30 days); data under a destroyed key is lost.",
-              placeholder="30"),
-            q("access.admin_role_arns", "Admin role ARNs", "list",
-              "IAM roles exempt from the data perimeter (break-glass, data administrators). Keep it short. "
-              "Separate with spaces or commas.", placeholder="arn:aws:iam::111122223333:role/BreakGlass"),
-        )),
-        Step("monitoring", "Monitoring", "Audit logs and where security alerts go.", (
-            q("monitoring.log_retention_days", "Log retention", "select",
-              "How long CloudWatch Logs keep audit and workload logs. Derived: 365 days, 731 for confidential, "
-              "2192 for restricted data or HIPAA."),
-            q("monitoring.alert_email", "Alert email (optional)", "text",
-              "Security alerts (CloudTrail, Macie findings) go here through a KMS-encrypted SNS topic. Empty: "
-              "subscribe your own endpoint later.", placeholder="security-oncall@example.com"),
-        )),
+        Step(
+            "project",
+            "Project",
+            "What the stack is called and where it runs.",
+            (
+                q(
+                    "project.name",
+                    "Stack name",
+                    "text",
+                    "Prefixes every resource, role and key alias, so ownership shows in IAM and CloudTrail. "
+                    "3-32 characters: a-z, 0-9 and hyphens, starting with a letter.",
+                    placeholder="e.g. fraud-scoring",
+                ),
+                q(
+                    "project.environment",
+                    "Environment",
+                    "choice",
+                    "Tagged on every resource. In prod, restricted data gets a COMPLIANCE-mode object lock on the "
+                    "audit log: nobody, root included, can delete it early.",
+                    options=_enum_options("Environment", _ENV_LABELS),
+                ),
+                q(
+                    "project.owner",
+                    "Owner (optional)",
+                    "text",
+                    "Becomes the Owner tag on every resource, so a finding reaches a person.",
+                    placeholder="e.g. Payments ML team",
+                ),
+                q(
+                    "project.region",
+                    "AWS region",
+                    "text",
+                    "Where the stack and its data live. An AWS region code.",
+                    placeholder="e.g. us-east-1",
+                    suggestions=_regions(),
+                ),
+                q(
+                    "project.allowed_regions",
+                    "Allowed regions",
+                    "list",
+                    "Workload roles are denied every other region. A second region lets confidential and restricted "
+                    "data replicate there. Empty: the stack's region only. Separate with spaces or commas.",
+                    placeholder="empty: the region above",
+                ),
+            ),
+        ),
+        Step(
+            "workload",
+            "Workload",
+            "What runs. Only what you pick gets roles, endpoints and log groups.",
+            (
+                q(
+                    "workload.kinds",
+                    "Workloads",
+                    "multi",
+                    "Each workload gets its own least-privilege role, VPC endpoints and log groups; nothing is "
+                    "created for a workload you do not pick. Space toggles.",
+                    options=_enum_options("WorkloadKind", _KIND_LABELS),
+                ),
+                q(
+                    "workload.bedrock_models",
+                    "Bedrock models",
+                    "list",
+                    "The roles may invoke only these model ids (or inference profiles such as us.…); every other "
+                    "model is denied. Separate with spaces or commas.",
+                    placeholder="e.g. anthropic.claude-3-haiku-20240307-v1:0",
+                    visible=_bedrock,
+                ),
+                q(
+                    "workload.bedrock_callers",
+                    "Bedrock callers",
+                    "multi",
+                    "One IAM role per caller, trusted only by that AWS service in this account.",
+                    options=_enum_options("BedrockCaller", _CALLER_LABELS),
+                    visible=_bedrock,
+                ),
+            ),
+        ),
+        Step(
+            "data",
+            "Data",
+            "How sensitive the data is. This decides most of the controls.",
+            (
+                q(
+                    "data.sensitivity",
+                    "Sensitivity",
+                    "choice",
+                    "confidential adds a VPC-endpoint data perimeter, permission boundaries, replication, object lock "
+                    "and write data events; restricted adds read data events, daily Macie scans and longer logs.",
+                    options=_enum_options("Sensitivity", _SENSITIVITY_LABELS),
+                ),
+                q(
+                    "data.categories",
+                    "Data categories",
+                    "multi",
+                    "Each raises the tier (phi to restricted; pii, financial, credentials to confidential) and tunes "
+                    "Macie identifiers and the Bedrock guardrail's filters.",
+                    options=_enum_options("DataCategory", _CATEGORY_LABELS),
+                ),
+                q(
+                    "data.compliance",
+                    "Compliance regimes",
+                    "multi",
+                    "Each raises the tier and log retention: hipaa and pci_dss to restricted (HIPAA keeps logs six "
+                    "years), gdpr to confidential, soc2 to internal.",
+                    options=_enum_options("Compliance", _COMPLIANCE_LABELS),
+                ),
+            ),
+        ),
+        Step(
+            "network",
+            "Network",
+            "Where the workloads run. No internet path is ever created.",
+            (
+                q(
+                    "network.mode",
+                    "Network",
+                    "choice",
+                    "new: private subnets only, no internet or NAT gateway, flow logs, VPC endpoints. existing: the "
+                    "endpoints go into your VPC; its routing and flow logs stay yours.",
+                    options=_enum_options("NetworkMode", _MODE_LABELS),
+                ),
+                q(
+                    "network.cidr",
+                    "VPC CIDR block",
+                    "text",
+                    "A private (RFC 1918) IPv4 block, /16 to /24, split into private subnets only.",
+                    placeholder="10.0.0.0/16",
+                    visible=_new_vpc,
+                ),
+                q(
+                    "network.availability_zones",
+                    "Availability zones",
+                    "choice",
+                    "Private subnets and endpoint interfaces are spread over this many zones.",
+                    options=((2, "2 zones"), (3, "3 zones")),
+                    visible=_new_vpc,
+                ),
+                q(
+                    "network.vpc_id",
+                    "VPC id",
+                    "text",
+                    "Your VPC (vpc-…); guardform adds endpoints and security groups to it.",
+                    placeholder="vpc-0123456789abcdef0",
+                    visible=_existing_vpc,
+                ),
+                q(
+                    "network.private_subnet_ids",
+                    "Private subnet ids",
+                    "list",
+                    "Two or more private subnets (subnet-…) for endpoints and workloads; they should have no route to "
+                    "the internet. Separate with spaces or commas.",
+                    placeholder="subnet-… subnet-…",
+                    visible=_existing_vpc,
+                ),
+                q(
+                    "network.route_table_ids",
+                    "Route table ids",
+                    "list",
+                    "The private route tables (rtb-…) that get the S3 gateway endpoint, so S3 traffic stays on the AWS "
+                    "network.",
+                    placeholder="rtb-…",
+                    visible=_existing_vpc,
+                ),
+            ),
+        ),
+        Step(
+            "keys",
+            "Keys and access",
+            "Customer managed KMS keys, and who may bypass the data perimeter.",
+            (
+                q(
+                    "keys.strategy",
+                    "Key strategy",
+                    "choice",
+                    "Separate keys mean one key policy cannot expose everything, and key use shows per purpose in "
+                    "CloudTrail. One key is allowed for public and internal data only.",
+                    options=_enum_options("KeyStrategy", _STRATEGY_LABELS),
+                ),
+                q(
+                    "keys.rotation_days",
+                    "Key rotation (days)",
+                    "int",
+                    "KMS rotates the key material this often: 90-2560 days, at most 365 for confidential and "
+                    "restricted data.",
+                    placeholder="365",
+                ),
+                q(
+                    "keys.deletion_window_days",
+                    "Deletion window (days)",
+                    "int",
+                    "A deleted key can be recovered for this long (7-30 days); data under a destroyed key is lost.",
+                    placeholder="30",
+                ),
+                q(
+                    "access.admin_role_arns",
+                    "Admin role ARNs",
+                    "list",
+                    "IAM roles exempt from the data perimeter (break-glass, data administrators). Keep it short. "
+                    "Separate with spaces or commas.",
+                    placeholder="arn:aws:iam::111122223333:role/BreakGlass",
+                ),
+            ),
+        ),
+        Step(
+            "monitoring",
+            "Monitoring",
+            "Audit logs and where security alerts go.",
+            (
+                q(
+                    "monitoring.log_retention_days",
+                    "Log retention",
+                    "select",
+                    "How long CloudWatch Logs keep audit and workload logs. Derived: 365 days, 731 for confidential, "
+                    "2192 for restricted data or HIPAA.",
+                ),
+                q(
+                    "monitoring.alert_email",
+                    "Alert email (optional)",
+                    "text",
+                    "Security alerts (CloudTrail, Macie findings) go here through a KMS-encrypted SNS topic. Empty: "
+                    "subscribe your own endpoint later.",
+                    placeholder="security-oncall@example.com",
+                ),
+            ),
+        ),
     )
 
 
@@ -376,7 +512,7 @@ def issues_by_field(issues: Iterable[Any]) -> dict[str, list[str]]:
                 key = parts[0] if parts[0] in SECTIONS else ""
         message = issue.message
         if key and key != path and path.startswith(key + "."):
-            message = f"{path[len(key) + 1:]}: {message}"
+            message = f"{path[len(key) + 1 :]}: {message}"
         elif key and key in SECTIONS and path != key:
             message = f"{path}: {message}"
         msgs = out.setdefault(key, [])
@@ -433,8 +569,11 @@ def retention_options(form: dict[str, Any]) -> list[tuple[Any, str]]:
     eff = effective_data(form)
     derived = f"derived from the data ({eff[2]} days)" if eff else "derived from the data"
     options: list[tuple[Any, str]] = [(None, derived)]
-    options += [(v, f"{v} days" + (f" ({v // 365} years)" if v % 365 in (0, 1, 2) and v >= 730 else ""))
-                for v in LOG_RETENTION_VALUES if v >= 365]
+    options += [
+        (v, f"{v} days" + (f" ({v // 365} years)" if v % 365 in (0, 1, 2) and v >= 730 else ""))
+        for v in LOG_RETENTION_VALUES
+        if v >= 365
+    ]
     current = get(form, "monitoring.log_retention_days")
     if current is not None and all(v != current for v, _ in options):
         options.append((current, f"{current} (from your file)"))

@@ -181,7 +181,10 @@ class FormScreen(WizardScreen):
                 first.focus_control()
                 first.scroll_visible()
             count = sum(len(v) for v in problems.values())
-            self.notify(f"{count} answer{'s' if count != 1 else ''} on this screen need{'s' if count == 1 else ''} "
-                        "attention", severity="warning", timeout=3)
+            self.notify(
+                f"{count} answer{'s' if count != 1 else ''} on this screen need{'s' if count == 1 else ''} attention",
+                severity="warning",
+                timeout=3,
+            )
             return
         self.wizard.go_next(self.STEP)

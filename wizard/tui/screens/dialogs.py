@@ -60,8 +60,12 @@ class SaveAsScreen(ModalScreen[Path | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static("Save answers", classes="dialog-title")
-            yield Static("The answers file (YAML, or JSON if the name ends in .json). `guardform generate "
-                         "--answers FILE` rebuilds the same stack from it.", classes="dialog-text", markup=False)
+            yield Static(
+                "The answers file (YAML, or JSON if the name ends in .json). `guardform generate "
+                "--answers FILE` rebuilds the same stack from it.",
+                classes="dialog-text",
+                markup=False,
+            )
             yield Input(str(self.default), id="save-path")
             yield Static(self.problem, id="save-error", classes="field-error", markup=False)
             with Horizontal(classes="dialog-buttons"):

@@ -48,16 +48,22 @@ class DoneScreen(WizardScreen):
         out = app.display_path(app.out_dir)
         report = gen.report
         if report is None:
-            verdict = "checkov did not run (see the previous screen); scan the stack yourself:\n" \
-                      f"  guardform scan {shlex.quote(target)}"
+            verdict = (
+                "checkov did not run (see the previous screen); scan the stack yourself:\n"
+                f"  guardform scan {shlex.quote(target)}"
+            )
         elif report.ok:
-            verdict = (f"checkov {report.checkov_version}: {len(report.passed)} checks passed, none failed, "
-                       f"{len(report.skipped)} skipped with a reason.")
+            verdict = (
+                f"checkov {report.checkov_version}: {len(report.passed)} checks passed, none failed, "
+                f"{len(report.skipped)} skipped with a reason."
+            )
         else:
             failed = len(report.failed) + len(report.parse_errors) + len(report.check_errors)
-            verdict = (f"checkov {report.checkov_version}: {failed} problem{'s' if failed != 1 else ''} "
-                       f"(failed checks or files it could not read), {len(report.passed)} checks passed. "
-                       "Review them on the previous screen before you apply this stack.")
+            verdict = (
+                f"checkov {report.checkov_version}: {failed} problem{'s' if failed != 1 else ''} "
+                f"(failed checks or files it could not read), {len(report.passed)} checks passed. "
+                "Review them on the previous screen before you apply this stack."
+            )
         saved = "\n".join(f"  {app.display_path(p)}" for p in gen.saved)
         in_stack = shlex.quote(f"{target}/guardform.answers.yaml")
         out_arg = shlex.quote(out)
@@ -75,24 +81,26 @@ class DoneScreen(WizardScreen):
                 "To change the answers, run the wizard on them (it regenerates the stack):",
                 f"  guardform wizard --answers {in_stack} --out {out_arg}",
             ]
-        return "\n".join([
-            f"Your stack is in {target}/",
-            "",
-            verdict,
-            "",
-            "Answers saved to:",
-            saved,
-            "",
-            "Next:",
-            f"  cd {shlex.quote(target)}",
-            "  terraform init",
-            "  terraform plan",
-            "",
-            *change,
-            "",
-            "Generated files are rewritten on every regeneration, and guardform refuses to overwrite hand edits: "
-            "change the answers instead. Files you add beside the stack (a backend.tf, say) are never touched.",
-        ])
+        return "\n".join(
+            [
+                f"Your stack is in {target}/",
+                "",
+                verdict,
+                "",
+                "Answers saved to:",
+                saved,
+                "",
+                "Next:",
+                f"  cd {shlex.quote(target)}",
+                "  terraform init",
+                "  terraform plan",
+                "",
+                *change,
+                "",
+                "Generated files are rewritten on every regeneration, and guardform refuses to overwrite hand edits: "
+                "change the answers instead. Files you add beside the stack (a backend.tf, say) are never touched.",
+            ]
+        )
 
     @on(Button.Pressed, "#back")
     def _back_pressed(self) -> None:

@@ -199,8 +199,9 @@ class GenerateScreen(WizardScreen):
                 post(self._drift, exc)
                 return
             except Exception as exc:
-                post(self._fail, "write",
-                     f"Writing failed; the folder was left as it was.\n{type(exc).__name__}: {exc}")
+                post(
+                    self._fail, "write", f"Writing failed; the folder was left as it was.\n{type(exc).__name__}: {exc}"
+                )
                 return
             saved = [job.target / ANSWERS_FILE]
             if job.answers_path is not None and job.answers_file_text is not None:
@@ -226,8 +227,11 @@ class GenerateScreen(WizardScreen):
             from wizard.scan import ScanError
 
             what = "checkov could not run" if isinstance(exc, ScanError) else f"{type(exc).__name__}"
-            after = (" The stack is written; scan it later with `guardform scan "
-                     f"{self.wizard.display_path(job.target)}`.") if current in ("checkov", "scan") else ""
+            after = (
+                (f" The stack is written; scan it later with `guardform scan {self.wizard.display_path(job.target)}`.")
+                if current in ("checkov", "scan")
+                else ""
+            )
             try:
                 post(self._fail, current, f"{what}:{after}\n{exc}")
             except _Cancelled:
@@ -323,8 +327,10 @@ class GenerateScreen(WizardScreen):
         self.wizard.mark_saved(snapshot)
         self.wizard.last_generation = self
         if result.changed:
-            detail = (f"{len(result.created)} new, {len(result.updated)} updated, {len(result.removed)} removed, "
-                      f"{len(result.unchanged)} unchanged")
+            detail = (
+                f"{len(result.created)} new, {len(result.updated)} updated, {len(result.removed)} removed, "
+                f"{len(result.unchanged)} unchanged"
+            )
         else:
             detail = f"already up to date ({len(result.unchanged)} files unchanged)"
         if result.kept_as_orig:
@@ -341,9 +347,11 @@ class GenerateScreen(WizardScreen):
         self.query_one("#steps").display = False
         self.query_one("#progress").display = False
         target = self.wizard.display_path(self.job.target) if self.job else ""
-        summary = (f"✓ Wrote {target}/ ({self.detail.get('write', '')}).\n"
-                   f"checkov {report.checkov_version}: {len(report.passed)} passed, {len(report.failed)} failed, "
-                   f"{len(report.skipped)} skipped, {report.resource_count} resources")
+        summary = (
+            f"✓ Wrote {target}/ ({self.detail.get('write', '')}).\n"
+            f"checkov {report.checkov_version}: {len(report.passed)} passed, {len(report.failed)} failed, "
+            f"{len(report.skipped)} skipped, {report.resource_count} resources"
+        )
         if report.parse_errors or report.check_errors:
             summary += f", {len(report.parse_errors)} parse errors, {len(report.check_errors)} check errors"
         summary += " — " + ("PASSED" if report.ok else "FAILED")
@@ -351,8 +359,7 @@ class GenerateScreen(WizardScreen):
             summary += "\n" + "\n".join(f"note: {n}" for n in report.notes)
         self.query_one("#scan-summary", Static).update(summary)
         self.query_one("#scan-summary").display = True
-        self.findings = {"failed": list(report.failed), "skipped": list(report.skipped),
-                         "passed": list(report.passed)}
+        self.findings = {"failed": list(report.failed), "skipped": list(report.skipped), "passed": list(report.passed)}
         tabs = self.query_one("#results", TabbedContent)
         tabs.display = True
         for kind, items in self.findings.items():
@@ -364,8 +371,10 @@ class GenerateScreen(WizardScreen):
                     row.append(Text(f.skip_reason or "(no reason given)"))
                 table.add_row(*row, key=str(i))
             tabs.get_tab(f"tab-{kind}").label = f"{kind.capitalize()} ({len(items)})"
-        errors = [*(f"parse error: {p}" for p in report.parse_errors), *(f"check error: {e}" for e in
-                                                                           report.check_errors)]
+        errors = [
+            *(f"parse error: {p}" for p in report.parse_errors),
+            *(f"check error: {e}" for e in report.check_errors),
+        ]
         self.query_one("#scan-errors", Static).update("\n".join(errors) or "none")
         tabs.get_tab("tab-errors").label = f"Errors ({len(errors)})"
         tabs.show_tab("tab-errors") if errors else tabs.hide_tab("tab-errors")
@@ -402,8 +411,7 @@ class GenerateScreen(WizardScreen):
             panel.update("No findings of this kind." if not items else "")
             return
         f = items[index]
-        lines = [f"{f.result.upper()} {f.check_id}: {f.check_name}", f"resource: {f.resource}",
-                 f"file: {f.location}"]
+        lines = [f"{f.result.upper()} {f.check_id}: {f.check_name}", f"resource: {f.resource}", f"file: {f.location}"]
         if f.skip_reason is not None or f.result == "skipped":
             lines.append(f"why skipped: {f.skip_reason or '(no reason given)'}")
         if f.guideline:
@@ -422,7 +430,7 @@ class GenerateScreen(WizardScreen):
             return []
         start, end = finding.lines
         end = max(end, start)
-        shown = text[start - 1:min(end, start + 11)]
+        shown = text[start - 1 : min(end, start + 11)]
         out = [f"{n:>5} │ {line}" for n, line in enumerate(shown, start)]
         if end > start + 11:
             out.append("      │ …")
@@ -448,8 +456,9 @@ class GenerateScreen(WizardScreen):
 
     def action_back(self) -> None:
         if self.running:
-            self.notify("Generation is running. The folder is replaced only when everything is written.",
-                        severity="warning")
+            self.notify(
+                "Generation is running. The folder is replaced only when everything is written.", severity="warning"
+            )
             return
         super().action_back()
 

@@ -80,8 +80,10 @@ class ReviewScreen(WizardScreen):
                 label = f"{where} › {issue.field}: {issue.message}" if issue.field else f"{where}: {issue.message}"
                 problems.add_option(Option(Content(label)))
                 self.problem_steps.append(step or "project")
-            summary.update(f"{len(issues)} answer(s) need attention before anything can be generated. "
-                           "Enter on a problem opens its screen.")
+            summary.update(
+                f"{len(issues)} answer(s) need attention before anything can be generated. "
+                "Enter on a problem opens its screen."
+            )
             problems.display = True
             problems.highlighted = 0
             tabs.display = False
@@ -95,8 +97,9 @@ class ReviewScreen(WizardScreen):
         self.controls = list(plan.controls)
         on = sum(1 for c in self.controls if c.enabled)
         target = self.wizard.display_path(self.wizard.stack_dir(answers))
-        tier = plan.sensitivity + (f" (declared {plan.declared_sensitivity})"
-                                   if plan.sensitivity != plan.declared_sensitivity else "")
+        tier = plan.sensitivity + (
+            f" (declared {plan.declared_sensitivity})" if plan.sensitivity != plan.declared_sensitivity else ""
+        )
         summary.update(
             f"{plan.name} ({plan.environment}, {plan.region}) · {tier} data · {on} of {len(self.controls)} controls "
             f"on · modules: {', '.join(plan.modules)}\nGenerate writes {target}/ and scans it with checkov. "
@@ -114,8 +117,13 @@ class ReviewScreen(WizardScreen):
         row = table.cursor_row
         table.clear()
         for i, c in enumerate(self.controls):
-            table.add_row(Text("on" if c.enabled else "off", style="bold" if c.enabled else ""), Text(c.title),
-                          Text(c.reason), Text(c.module), key=str(i))
+            table.add_row(
+                Text("on" if c.enabled else "off", style="bold" if c.enabled else ""),
+                Text(c.title),
+                Text(c.reason),
+                Text(c.module),
+                key=str(i),
+            )
         if self.controls:
             table.move_cursor(row=min(max(row, 0), len(self.controls) - 1))
             self._show_control(table.cursor_row)

@@ -87,8 +87,9 @@ class TextField(FormField):
         q = self.question
         suggester = SuggestFromList(q.suggestions, case_sensitive=False) if q.suggestions else None
         value = "" if self.initial is None else str(self.initial)
-        return Input(value, placeholder=q.placeholder, classes="field-control", suggester=suggester,
-                     select_on_focus=False)
+        return Input(
+            value, placeholder=q.placeholder, classes="field-control", suggester=suggester, select_on_focus=False
+        )
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
@@ -109,8 +110,12 @@ class IntField(TextField):
 
 class ListField(TextField):
     def make_control(self) -> Widget:
-        return Input(F.format_list(self.initial), placeholder=self.question.placeholder, classes="field-control",
-                     select_on_focus=False)
+        return Input(
+            F.format_list(self.initial),
+            placeholder=self.question.placeholder,
+            classes="field-control",
+            select_on_focus=False,
+        )
 
     def convert(self, text: str) -> Any:
         return F.parse_list(text)
@@ -174,8 +179,12 @@ class SelectField(FormField):
     def make_control(self) -> Widget:
         # Select cannot hold None as a value; index the options instead.
         index = next((i for i, (v, _) in enumerate(self.options) if v == self.initial), 0)
-        return Select([(label, i) for i, (_, label) in enumerate(self.options)], value=index, allow_blank=False,
-                      classes="field-control")
+        return Select(
+            [(label, i) for i, (_, label) in enumerate(self.options)],
+            value=index,
+            allow_blank=False,
+            classes="field-control",
+        )
 
     def set_options(self, options: list[tuple[Any, str]], value: Any) -> None:
         self.options = options

@@ -301,28 +301,25 @@ resource "aws_iam_policy" "workload_boundary" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid    = "ListReadBuckets"
+        Sid    = "ReadBuckets"
         Effect = "Allow"
-        Action = ["s3:ListBucket"]
+        Action = ["s3:GetObject", "s3:ListBucket"]
         Resource = [
           local.bucket_arn_training_data,
           local.bucket_arn_model_artifacts,
-        ]
-      },
-      {
-        Sid    = "ReadObjects"
-        Effect = "Allow"
-        Action = ["s3:GetObject"]
-        Resource = [
           "${local.bucket_arn_training_data}/*",
           "${local.bucket_arn_model_artifacts}/*",
         ]
       },
       {
-        Sid      = "WriteObjects"
-        Effect   = "Allow"
-        Action   = ["s3:AbortMultipartUpload", "s3:PutObject"]
-        Resource = "${local.bucket_arn_model_artifacts}/*"
+        Sid    = "WriteObjects"
+        Effect = "Allow"
+        Action = ["s3:AbortMultipartUpload", "s3:PutObject"]
+        Resource = [
+          "${local.bucket_arn_model_artifacts}/output/*",
+          "${local.bucket_arn_training_data}/data/*",
+          "${local.bucket_arn_model_artifacts}/code/*",
+        ]
       },
       {
         Sid    = "UseDataKeys"
@@ -355,6 +352,13 @@ resource "aws_iam_policy" "workload_boundary" {
           "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/NotebookInstances*",
           "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/clinic-notes-prod*",
         ]
+      },
+      {
+        Sid    = "ReadLogs"
+        Effect = "Allow"
+        Action = ["logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents"]
+        # The training jobs' log group and its streams, so the notebook can follow the jobs it starts.
+        Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs*"
       },
       {
         Sid    = "PutSageMakerMetrics"
@@ -540,22 +544,23 @@ resource "aws_iam_role_policy" "sagemaker_training_data_access" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "ListReadBuckets"
-        Effect   = "Allow"
-        Action   = ["s3:ListBucket"]
-        Resource = local.bucket_arn_training_data
-      },
-      {
-        Sid      = "ReadObjects"
-        Effect   = "Allow"
-        Action   = ["s3:GetObject"]
-        Resource = "${local.bucket_arn_training_data}/*"
+        Sid    = "ReadBuckets"
+        Effect = "Allow"
+        Action = ["s3:GetObject", "s3:ListBucket"]
+        Resource = [
+          local.bucket_arn_training_data,
+          local.bucket_arn_model_artifacts,
+          "${local.bucket_arn_training_data}/*",
+          "${local.bucket_arn_model_artifacts}/code/*",
+          "${local.bucket_arn_model_artifacts}/base-models/*",
+          "${local.bucket_arn_model_artifacts}/output/*",
+        ]
       },
       {
         Sid      = "WriteObjects"
         Effect   = "Allow"
         Action   = ["s3:AbortMultipartUpload", "s3:PutObject"]
-        Resource = "${local.bucket_arn_model_artifacts}/*"
+        Resource = "${local.bucket_arn_model_artifacts}/output/*"
       },
       {
         Sid    = "UseDataKeys"
@@ -727,28 +732,24 @@ resource "aws_iam_role_policy" "sagemaker_notebook_data_access" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid    = "ListReadBuckets"
+        Sid    = "ReadBuckets"
         Effect = "Allow"
-        Action = ["s3:ListBucket"]
+        Action = ["s3:GetObject", "s3:ListBucket"]
         Resource = [
           local.bucket_arn_training_data,
           local.bucket_arn_model_artifacts,
-        ]
-      },
-      {
-        Sid    = "ReadObjects"
-        Effect = "Allow"
-        Action = ["s3:GetObject"]
-        Resource = [
           "${local.bucket_arn_training_data}/*",
           "${local.bucket_arn_model_artifacts}/*",
         ]
       },
       {
-        Sid      = "WriteObjects"
-        Effect   = "Allow"
-        Action   = ["s3:AbortMultipartUpload", "s3:PutObject"]
-        Resource = "${local.bucket_arn_model_artifacts}/*"
+        Sid    = "WriteObjects"
+        Effect = "Allow"
+        Action = ["s3:AbortMultipartUpload", "s3:PutObject"]
+        Resource = [
+          "${local.bucket_arn_training_data}/data/*",
+          "${local.bucket_arn_model_artifacts}/code/*",
+        ]
       },
       {
         Sid    = "UseDataKeys"
@@ -801,6 +802,13 @@ resource "aws_iam_role_policy" "sagemaker_notebook_runtime" {
         Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
         # The groups under the prefix and, through the same wildcard, their streams (log-group:<name>:log-stream:<stream>); one statement keeps the boundary small.
         Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/NotebookInstances*"
+      },
+      {
+        Sid    = "ReadLogs"
+        Effect = "Allow"
+        Action = ["logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents"]
+        # The training jobs' log group and its streams, so the notebook can follow the jobs it starts.
+        Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs*"
       },
       {
         Sid    = "PutSageMakerMetrics"

@@ -188,16 +188,13 @@ resource "aws_iam_role_policy" "sagemaker_inference_data_access" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "ListReadBuckets"
-        Effect   = "Allow"
-        Action   = ["s3:ListBucket"]
-        Resource = local.bucket_arn_model_artifacts
-      },
-      {
-        Sid      = "ReadObjects"
-        Effect   = "Allow"
-        Action   = ["s3:GetObject"]
-        Resource = "${local.bucket_arn_model_artifacts}/*"
+        Sid    = "ReadBuckets"
+        Effect = "Allow"
+        Action = ["s3:GetObject", "s3:ListBucket"]
+        Resource = [
+          local.bucket_arn_model_artifacts,
+          "${local.bucket_arn_model_artifacts}/*",
+        ]
       },
       {
         Sid      = "UseDataKeys"

@@ -245,19 +245,12 @@ resource "aws_iam_policy" "workload_boundary" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid    = "ListReadBuckets"
+        Sid    = "ReadBuckets"
         Effect = "Allow"
-        Action = ["s3:ListBucket"]
+        Action = ["s3:GetObject", "s3:ListBucket"]
         Resource = [
           local.bucket_arn_training_data,
           local.bucket_arn_model_artifacts,
-        ]
-      },
-      {
-        Sid    = "ReadObjects"
-        Effect = "Allow"
-        Action = ["s3:GetObject"]
-        Resource = [
           "${local.bucket_arn_training_data}/*",
           "${local.bucket_arn_model_artifacts}/*",
         ]
@@ -266,7 +259,7 @@ resource "aws_iam_policy" "workload_boundary" {
         Sid      = "WriteObjects"
         Effect   = "Allow"
         Action   = ["s3:AbortMultipartUpload", "s3:PutObject"]
-        Resource = "${local.bucket_arn_model_artifacts}/*"
+        Resource = "${local.bucket_arn_model_artifacts}/output/*"
       },
       {
         Sid    = "UseDataKeys"
@@ -436,22 +429,23 @@ resource "aws_iam_role_policy" "sagemaker_training_data_access" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "ListReadBuckets"
-        Effect   = "Allow"
-        Action   = ["s3:ListBucket"]
-        Resource = local.bucket_arn_training_data
-      },
-      {
-        Sid      = "ReadObjects"
-        Effect   = "Allow"
-        Action   = ["s3:GetObject"]
-        Resource = "${local.bucket_arn_training_data}/*"
+        Sid    = "ReadBuckets"
+        Effect = "Allow"
+        Action = ["s3:GetObject", "s3:ListBucket"]
+        Resource = [
+          local.bucket_arn_training_data,
+          local.bucket_arn_model_artifacts,
+          "${local.bucket_arn_training_data}/*",
+          "${local.bucket_arn_model_artifacts}/code/*",
+          "${local.bucket_arn_model_artifacts}/base-models/*",
+          "${local.bucket_arn_model_artifacts}/output/*",
+        ]
       },
       {
         Sid      = "WriteObjects"
         Effect   = "Allow"
         Action   = ["s3:AbortMultipartUpload", "s3:PutObject"]
-        Resource = "${local.bucket_arn_model_artifacts}/*"
+        Resource = "${local.bucket_arn_model_artifacts}/output/*"
       },
       {
         Sid    = "UseDataKeys"
@@ -626,16 +620,13 @@ resource "aws_iam_role_policy" "sagemaker_inference_data_access" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "ListReadBuckets"
-        Effect   = "Allow"
-        Action   = ["s3:ListBucket"]
-        Resource = local.bucket_arn_model_artifacts
-      },
-      {
-        Sid      = "ReadObjects"
-        Effect   = "Allow"
-        Action   = ["s3:GetObject"]
-        Resource = "${local.bucket_arn_model_artifacts}/*"
+        Sid    = "ReadBuckets"
+        Effect = "Allow"
+        Action = ["s3:GetObject", "s3:ListBucket"]
+        Resource = [
+          local.bucket_arn_model_artifacts,
+          "${local.bucket_arn_model_artifacts}/*",
+        ]
       },
       {
         Sid      = "UseDataKeys"
