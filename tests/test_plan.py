@@ -329,3 +329,28 @@ def test_a_boundary_that_cannot_fit_is_refused_naming_the_answers() -> None:
     text = str(info.value)
     assert text.startswith("the permission boundary would be ") and "6,144-character limit" in text
     assert "workload.bedrock_models (40)" in text and "choose fewer models or callers" in text
+
+
+def test_service_log_groups_are_created_with_the_logs_key_and_the_retention() -> None:
+    """Finding 12: the groups SageMaker and Lambda would create on demand are in the stack, encrypted and expiring."""
+    from tests.hcl_helpers import parse_tf
+    from wizard.render import render
+
+    p = plan(
+        answers(
+            workload__kinds=["sagemaker_training", "sagemaker_notebook", "bedrock"],
+            workload__bedrock_models=["amazon.titan-text-lite-v1"],
+            workload__bedrock_callers=["lambda", "ecs_tasks"],
+        )
+    )
+    monitoring = parse_tf(render(p)["modules/monitoring/main.tf"])
+    groups = {
+        str(body["name"]).strip('"'): body
+        for block in monitoring["resource"]
+        for type_, named in block.items()
+        if type_.strip('"') == "aws_cloudwatch_log_group"
+        for body in named.values()
+    }
+    for name in ("/aws/sagemaker/TrainingJobs", "/aws/sagemaker/NotebookInstances", "/aws/lambda/${var.name_prefix}"):
+        assert groups[name]["kms_key_id"] == "${var.logs_kms_key_arn}", name
+        assert int(groups[name]["retention_in_days"]) == p.log_retention_days, name

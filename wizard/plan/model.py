@@ -292,6 +292,16 @@ class MaciePlan:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ServiceLogGroup:
+    """A log group an AWS service would otherwise create on demand, unencrypted and never expiring."""
+
+    name: str  # Terraform resource name
+    log_group: str  # the CloudWatch Logs group name, with ${var.name_prefix} where it carries the stack name
+    shown: str  # the name as it will be created (READMEs)
+    purpose: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class MonitoringPlan:
     data_events: str  # none | write | all
     data_event_buckets: tuple[str, ...]
@@ -300,6 +310,11 @@ class MonitoringPlan:
     trail_topic_policy: PolicyDocument
     trail_logs_trust: PolicyDocument  # the role CloudTrail delivers to CloudWatch Logs with
     trail_logs_policy: PolicyDocument
+    service_log_groups: tuple[ServiceLogGroup, ...] = ()
+
+    @property
+    def lambda_log_group(self) -> ServiceLogGroup | None:
+        return next((g for g in self.service_log_groups if g.name == "lambda_functions"), None)
 
     @property
     def data_events_on(self) -> bool:
