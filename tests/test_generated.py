@@ -19,7 +19,9 @@ from wizard.render import render
 
 SENSITIVITIES = ["public", "internal", "confidential", "restricted"]
 KINDS = ["sagemaker_training", "sagemaker_inference", "sagemaker_notebook", "bedrock"]
-MODELS = ["anthropic.claude-3-haiku-20240307-v1:0", "us.anthropic.claude-3-5-sonnet-20240620-v1:0"]
+MODELS = ["anthropic.claude-3-haiku-20240307-v1:0"]
+# An inference profile only where the allowed regions hold every region it routes to (the plan refuses it otherwise).
+EU_PROFILE = ("eu.anthropic.claude-3-5-sonnet-20240620-v1:0", {"eu-central-1", "eu-west-1", "eu-west-3"})
 
 # The other answers, each with the values worth covering in pairs.
 FACTORS: dict[str, list[Any]] = {
@@ -28,7 +30,7 @@ FACTORS: dict[str, list[Any]] = {
               ["sagemaker_training", "sagemaker_notebook", "bedrock"], ["sagemaker_inference", "bedrock"]],
     "categories": [[], ["pii"], ["phi"], ["financial", "credentials"]],
     "compliance": [[], ["hipaa"], ["gdpr", "soc2"]],
-    "regions": [["eu-west-1"], ["eu-west-1", "eu-central-1"]],
+    "regions": [["eu-west-1"], ["eu-west-1", "eu-central-1", "eu-west-3"]],
     "network": ["new2", "new3", "existing"],
     "keys": ["per_purpose", "single"],
     "callers": [["lambda"], ["ecs_tasks", "ec2"]],
@@ -71,6 +73,11 @@ def pairwise(factors: dict[str, list[Any]]) -> list[dict[str, Any]]:
     return [{names[k]: factors[names[k]][v] for k, v in enumerate(row)} for row in rows]
 
 
+def _models(regions: list[str]) -> list[str]:
+    profile, destinations = EU_PROFILE
+    return MODELS + ([profile] if destinations <= set(regions) else [])
+
+
 def _answers_data(name: str, sensitivity: str, combo: dict[str, Any]) -> dict[str, Any]:
     kinds = combo["kinds"]
     network: dict[str, Any] = {"mode": "new", "availability_zones": 2}
@@ -83,7 +90,7 @@ def _answers_data(name: str, sensitivity: str, combo: dict[str, Any]) -> dict[st
     data: dict[str, Any] = {
         "project": {"name": name, "environment": combo["environment"], "region": combo["regions"][0],
                     "allowed_regions": combo["regions"], "owner": 'Team "AI" ${ops} %{x} \\ 100%'},
-        "workload": {"kinds": kinds, "bedrock_models": MODELS if "bedrock" in kinds else [],
+        "workload": {"kinds": kinds, "bedrock_models": _models(combo["regions"]) if "bedrock" in kinds else [],
                      "bedrock_callers": combo["callers"]},
         "data": {"sensitivity": sensitivity, "categories": combo["categories"], "compliance": combo["compliance"]},
         "network": network,

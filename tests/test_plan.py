@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from wizard.answers import validate_answers
-from wizard.plan import plan
+from wizard.plan import PlanError, plan
 
 
 def answers(**overrides: Any) -> Any:
@@ -262,3 +262,95 @@ def test_roles_get_the_job_guardrails_only_when_they_start_jobs() -> None:
     assert p.iam.job_guardrails_policy is not None
     assert "DenyNotebookRootAccess" in p.iam.job_guardrails_policy.sids()
     assert "sagemaker:CreateNotebookInstance" in p.iam.job_guardrails_policy.statement("DenyWithoutVpc").actions
+
+
+# ---- issue 13, workload IAM ------------------------------------------------------------------------------
+
+
+def _bedrock(region: str, allowed: list[str], model: str) -> Any:
+    return answers(
+        project__region=region,
+        project__allowed_regions=allowed,
+        workload__kinds=["bedrock"],
+        workload__bedrock_models=["anthropic.claude-3-haiku-20240307-v1:0", model],
+    )
+
+
+@pytest.mark.parametrize(
+    ("region", "allowed", "model", "says"),
+    [
+        pytest.param(
+            "eu-west-1",
+            ["eu-west-1"],
+            "us.anthropic.claude-3-5-sonnet-20240620-v1:0",
+            "cannot be called from project.region 'eu-west-1'",
+            id="us-profile-in-an-eu-stack",
+        ),
+        pytest.param(
+            "us-east-1",
+            ["us-east-1", "us-west-2"],
+            "us.anthropic.claude-3-5-sonnet-20240620-v1:0",
+            "project.allowed_regions (us-east-1, us-west-2) lacks us-east-2",
+            id="a-destination-region-not-allowed",
+        ),
+    ],
+)
+def test_inference_profiles_the_regions_cannot_use_are_refused(
+    region: str, allowed: list[str], model: str, says: str
+) -> None:
+    """Finding 14: the region deny would refuse the calls such a profile routes; say so at plan time."""
+    with pytest.raises(PlanError) as info:
+        plan(_bedrock(region, allowed, model))
+    assert str(info.value).startswith("workload.bedrock_models: " + repr(model))
+    assert says in str(info.value)
+
+
+def test_an_inference_profile_whose_destinations_are_all_allowed_is_planned() -> None:
+    p = plan(
+        _bedrock(
+            "eu-west-1", ["eu-west-1", "eu-central-1", "eu-west-3"], "eu.anthropic.claude-3-5-sonnet-20240620-v1:0"
+        )
+    )
+    assert p.bedrock is not None and [m.profile for m in p.bedrock.model_entries] == [False, True]
+
+
+def test_a_boundary_that_cannot_fit_is_refused_naming_the_answers() -> None:
+    """Finding 13: what compression cannot fit under IAM's 6,144 characters is refused at plan time."""
+    many = [f"anthropic.claude-model-{i:02d}-v1:0" for i in range(40)]
+    with pytest.raises(PlanError) as info:
+        plan(
+            answers(
+                data__sensitivity="restricted",
+                workload__kinds=["bedrock", "sagemaker_training", "sagemaker_notebook"],
+                workload__bedrock_models=many,
+                workload__bedrock_callers=["lambda", "ecs_tasks", "ec2"],
+            )
+        )
+    text = str(info.value)
+    assert text.startswith("the permission boundary would be ") and "6,144-character limit" in text
+    assert "workload.bedrock_models (40)" in text and "choose fewer models or callers" in text
+
+
+def test_service_log_groups_are_created_with_the_logs_key_and_the_retention() -> None:
+    """Finding 12: the groups SageMaker and Lambda would create on demand are in the stack, encrypted and expiring."""
+    from tests.hcl_helpers import parse_tf
+    from wizard.render import render
+
+    p = plan(
+        answers(
+            workload__kinds=["sagemaker_training", "sagemaker_notebook", "bedrock"],
+            workload__bedrock_models=["amazon.titan-text-lite-v1"],
+            workload__bedrock_callers=["lambda", "ecs_tasks"],
+        )
+    )
+    monitoring = parse_tf(render(p)["modules/monitoring/main.tf"])
+    groups = {
+        str(body["name"]).strip('"'): body
+        for block in monitoring["resource"]
+        for type_, named in block.items()
+        if type_.strip('"') == "aws_cloudwatch_log_group"
+        for body in named.values()
+    }
+    for name in ("/aws/sagemaker/TrainingJobs", "/aws/sagemaker/NotebookInstances", "/aws/lambda/${var.name_prefix}"):
+        assert groups[name]["kms_key_id"] == "${var.logs_kms_key_arn}", name
+        assert int(groups[name]["retention_in_days"]) == p.log_retention_days, name

@@ -248,8 +248,9 @@ def test_references_resolve_to_their_real_or_longest_length() -> None:
     assert len(env.resolve(ACCOUNT_ID)) == 12
 
 
-def test_a_boundary_over_the_managed_policy_limit_is_refused_naming_the_answers() -> None:
-    # Issue 13 finding 13: every kind, three callers, four models (two profiles); here in three regions.
+def test_the_largest_boundary_of_finding_13_fits_and_more_is_refused_naming_the_answers() -> None:
+    # Issue 13 finding 13: every kind, three callers, four models (two profiles), in three regions: over the limit
+    # before the boundary was compressed, within it now.
     workload = {
         "kinds": ["sagemaker_training", "sagemaker_inference", "sagemaker_notebook", "bedrock"],
         "bedrock_models": [
@@ -260,26 +261,19 @@ def test_a_boundary_over_the_managed_policy_limit_is_refused_naming_the_answers(
         ],
         "bedrock_callers": ["lambda", "ecs_tasks", "ec2"],
     }
-    big = answers(
-        workload=workload, project={"region": "us-east-1", "allowed_regions": ["us-east-1", "us-west-2", "us-east-2"]}
-    )
+    project = {"region": "us-east-1", "allowed_regions": ["us-east-1", "us-west-2", "us-east-2"]}
+    plan(answers(workload=workload, project=project))
+    more = [f"us.anthropic.claude-model-{n:02d}-v1:0" for n in range(12)]
     with pytest.raises(PlanError, match=r"permission boundary would be [\d,]+ characters, over the 6,144") as err:
-        plan(big)
-    assert "workload.bedrock_models × project.allowed_regions (4 × 3)" in str(err.value)
-    # Two models fewer and it fits.
-    plan(
-        answers(
-            workload={**workload, "bedrock_models": workload["bedrock_models"][2:]},
-            project={"region": "us-east-1", "allowed_regions": ["us-east-1", "us-west-2", "us-east-2"]},
-        )
-    )
+        plan(answers(workload={**workload, "bedrock_models": more}, project=project))
+    assert "workload.bedrock_models (12) and project.allowed_regions (3)" in str(err.value)
 
 
 def test_an_scp_over_its_limit_is_refused_naming_the_admins() -> None:
     # The answers allow at most 50 admin roles; long paths make 50 too many for one SCP.
     path = "platform-engineering/security-operations/break-glass-access/emergency"
     admins = [f"arn:aws:iam::111122223333:role/{path}/administrator-{n:03d}" for n in range(50)]
-    with pytest.raises(PlanError, match=r"region-deny SCP .* over the 5,120 .* access.admin_role_arns \(50\)"):
+    with pytest.raises(PlanError, match=r"region-deny SCP .* over the 5,120-char.* access.admin_role_arns \(50\)"):
         plan(answers(access={"admin_role_arns": admins}))
 
 

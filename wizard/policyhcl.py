@@ -26,6 +26,7 @@ _BINDINGS: dict[tuple[str, str, str, str], str] = {
     ("iam", "bedrock", "bedrock_guardrail", "arn"): "local.guardrail_arn",
     ("iam", "network", "subnet", "ids"): "local.private_subnet_ids",
     ("iam", "network", "security_group", "id"): "local.workload_security_group_id",
+    ("iam", "network", "vpc_endpoint", "id"): "local.vpc_endpoint_id_{name}",
     ("iam", "iam", "iam_policy", "arn"): "local.{name}_policy_arn",
 }
 

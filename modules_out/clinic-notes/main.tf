@@ -43,7 +43,9 @@ module "iam" {
   bucket_arns                = module.s3.bucket_arns
   private_subnet_ids         = module.network.private_subnet_ids
   workload_security_group_id = module.network.workload_security_group_id
+  vpc_endpoint_ids           = module.network.endpoint_ids
   guardrail_arn              = module.bedrock.guardrail_arn
+  guardrail_version          = module.bedrock.guardrail_version
   tags                       = var.tags
 }
 

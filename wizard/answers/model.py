@@ -498,8 +498,15 @@ class Access(_Section):
         max_length=50,
         json_schema_extra=_UNIQUE,
     )
+    data_uploader_role_arns: list[RoleArn] = Field(
+        default_factory=list,
+        description="IAM role ARNs of the people or pipelines that upload training data; they are held to the data "
+        "perimeter (uploads through the VPC endpoint only) and named where the data key policy names its users.",
+        max_length=50,
+        json_schema_extra=_UNIQUE,
+    )
 
-    @field_validator("admin_role_arns")
+    @field_validator("admin_role_arns", "data_uploader_role_arns")
     @classmethod
     def _arns(cls, values: list[str]) -> list[str]:
         return _unique(values, "role")

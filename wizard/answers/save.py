@@ -71,6 +71,7 @@ FIELD_COMMENTS: dict[str, str] = {
     "keys.rotation_days": "90-2560 (at most 365 from confidential up)",
     "keys.deletion_window_days": "7-30",
     "access.admin_role_arns": "IAM role ARNs exempt from the data perimeter (break-glass, data admins)",
+    "access.data_uploader_role_arns": "IAM role ARNs that upload training data, through the VPC endpoint only",
     "monitoring.log_retention_days": "null: derived (at least 365; longer where sensitivity or compliance asks)",
     "monitoring.alert_email": "optional: security alerts are sent here through SNS",
 }

@@ -13,7 +13,7 @@ ACTION_KEYS = ("action", "input_action", "output_action")
 
 
 def _entry_state(entry: dict[str, Any]) -> str:
-    """"yes" when the entry blocks or anonymises, "no" when every action it sets is NONE (detect only),
+    """ "yes" when the entry blocks or anonymises, "no" when every action it sets is NONE (detect only),
     "unknown" when an action is not resolved."""
     actions = [attr(entry, key) for key in ACTION_KEYS]
     written = [a for a in actions if a not in (MISSING, None)]
@@ -30,7 +30,8 @@ def _filters_state(policy: dict[str, Any]) -> str:
         # dynamic blocks: checkov copies `content` even when for_each is empty or unresolved
         iterations = dynamic_for_each(policy, key)
         if iterations is not None and (
-                not iterations or any(isinstance(i, str) and is_unresolved(i) for i in iterations)):
+            not iterations or any(isinstance(i, str) and is_unresolved(i) for i in iterations)
+        ):
             states.add("unknown")
             continue
         for entry in blocks(policy, key):
@@ -54,8 +55,10 @@ class BedrockGuardrailSensitiveInformation(BaseResourceCheck):
         self.evaluated_keys = ["sensitive_information_policy_config"]
         policies = blocks(conf, "sensitive_information_policy_config")
         if not policies:
-            if attr(conf, "sensitive_information_policy_config") is UNRESOLVED or dynamic_for_each(
-                    conf, "sensitive_information_policy_config") is not None:
+            if (
+                attr(conf, "sensitive_information_policy_config") is UNRESOLVED
+                or dynamic_for_each(conf, "sensitive_information_policy_config") is not None
+            ):
                 return CheckResult.UNKNOWN
             self.details.append("no sensitive_information_policy_config: the guardrail does not filter PII")
             return CheckResult.FAILED
@@ -64,8 +67,9 @@ class BedrockGuardrailSensitiveInformation(BaseResourceCheck):
             return CheckResult.PASSED
         if "unknown" in states:
             return CheckResult.UNKNOWN
-        self.details.append("sensitive_information_policy_config has no pii_entities_config or regexes_config "
-                            "that blocks or anonymises")
+        self.details.append(
+            "sensitive_information_policy_config has no pii_entities_config or regexes_config that blocks or anonymises"
+        )
         return CheckResult.FAILED
 
 

@@ -10,7 +10,7 @@ from guardform_common import MISSING, UNRESOLVED, as_bool, as_int, attr, blocks,
 
 
 def _buckets_state(definition: dict[str, Any]) -> str:
-    """"yes", "no" or "unknown": does one bucket_definitions block name at least one bucket?"""
+    """ "yes", "no" or "unknown": does one bucket_definitions block name at least one bucket?"""
     buckets = attr(definition, "buckets")
     if buckets is MISSING or buckets is None:
         return "no"
@@ -48,7 +48,7 @@ class MacieJobTargetsBuckets(BaseResourceCheck):
     def __init__(self) -> None:
         super().__init__(
             name="Ensure Macie classification jobs target S3 buckets, run on a schedule when SCHEDULED, "
-                 "and sample more than 0% of objects",
+            "and sample more than 0% of objects",
             id="CKV_GF_4",
             categories=[CheckCategories.GENERAL_SECURITY],
             supported_resources=["aws_macie2_classification_job"],
@@ -80,8 +80,9 @@ class MacieJobTargetsBuckets(BaseResourceCheck):
             if not definitions and attr(conf, "s3_job_definition") is UNRESOLVED:
                 unknown = True
             else:
-                self.details.append("s3_job_definition names no buckets (neither bucket_definitions with "
-                                    "buckets nor bucket_criteria)")
+                self.details.append(
+                    "s3_job_definition names no buckets (neither bucket_definitions with buckets nor bucket_criteria)"
+                )
                 failed = True
         elif targets == "unknown":
             unknown = True
@@ -97,8 +98,10 @@ class MacieJobTargetsBuckets(BaseResourceCheck):
             self.evaluated_keys.append("schedule_frequency")
             state = _schedule_state(conf)
             if state == "no":
-                self.details.append("a SCHEDULED job without schedule_frequency (daily_schedule = true, "
-                                    "weekly_schedule or monthly_schedule) never runs")
+                self.details.append(
+                    "a SCHEDULED job without schedule_frequency (daily_schedule = true, "
+                    "weekly_schedule or monthly_schedule) never runs"
+                )
                 failed = True
             elif state == "unknown":
                 unknown = True

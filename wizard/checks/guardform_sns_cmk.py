@@ -11,8 +11,10 @@ from guardform_common import MISSING, UNRESOLVED, attr, guideline
 
 # References to KMS resources declared in Terraform: these are always customer managed keys
 # (AWS reserves the alias/aws/ prefix, so an aws_kms_alias cannot name an AWS managed key).
-KMS_RESOURCE_REF = re.compile(r"^(aws_kms_key|aws_kms_alias|aws_kms_replica_key|aws_kms_external_key|"
-                              r"aws_kms_replica_external_key)\.")
+KMS_RESOURCE_REF = re.compile(
+    r"^(aws_kms_key|aws_kms_alias|aws_kms_replica_key|aws_kms_external_key|"
+    r"aws_kms_replica_external_key)\."
+)
 # Values written as a key id, key ARN or alias.
 KMS_LITERAL = re.compile(r"^(arn:[^:]+:kms:|alias/|mrk-|[0-9a-f]{8}-[0-9a-f]{4}-)", re.IGNORECASE)
 
@@ -39,8 +41,10 @@ class SnsTopicCustomerManagedKey(BaseResourceCheck):
             return CheckResult.UNKNOWN
         key = key.strip()
         if "alias/aws/" in key.lower():
-            self.details.append(f"{key} is an AWS managed key: its key policy cannot be changed, so services "
-                                "such as EventBridge cannot publish to the topic")
+            self.details.append(
+                f"{key} is an AWS managed key: its key policy cannot be changed, so services "
+                "such as EventBridge cannot publish to the topic"
+            )
             return CheckResult.FAILED
         if KMS_RESOURCE_REF.match(key) or KMS_LITERAL.match(key):
             return CheckResult.PASSED

@@ -30,8 +30,10 @@ class VpcEndpointHasPolicy(BaseResourceCheck):
         if policy is MISSING or policy is None or (isinstance(policy, str) and not policy.strip()) or policy == {}:
             if unsupported is None:
                 return CheckResult.UNKNOWN
-            self.details.append("no policy: AWS attaches the default policy, which allows every action to "
-                                "every principal through the endpoint")
+            self.details.append(
+                "no policy: AWS attaches the default policy, which allows every action to "
+                "every principal through the endpoint"
+            )
             return CheckResult.FAILED
         if isinstance(policy, str) and policy.strip().startswith("var."):
             return CheckResult.UNKNOWN  # a variable may be null

@@ -35,14 +35,17 @@ def is_ecr_layer_read(statement: dict[str, Any]) -> bool:
     actions = as_list(statement.get("Action"))
     resources = as_list(statement.get("Resource"))
     return (
-        "NotAction" not in statement and "NotResource" not in statement
-        and bool(actions) and all(isinstance(a, str) and a.strip().lower() == "s3:getobject" for a in actions)
-        and bool(resources) and all(isinstance(r, str) and ECR_LAYER_OBJECTS.match(r.strip()) for r in resources)
+        "NotAction" not in statement
+        and "NotResource" not in statement
+        and bool(actions)
+        and all(isinstance(a, str) and a.strip().lower() == "s3:getobject" for a in actions)
+        and bool(resources)
+        and all(isinstance(r, str) and ECR_LAYER_OBJECTS.match(r.strip()) for r in resources)
     )
 
 
 def is_wildcard_action(action: str) -> bool:
-    """"*" or a whole-service wildcard such as "s3:*" (also "*:*", "s3:**")."""
+    """ "*" or a whole-service wildcard such as "s3:*" (also "*:*", "s3:**")."""
     action = action.strip()
     if action == "*":
         return True
@@ -51,7 +54,7 @@ def is_wildcard_action(action: str) -> bool:
 
 
 def principal_kind(principal: Any) -> str:
-    """"everyone" for "*" / {"AWS": "*"} (any principal key holding "*"), "unknown" when part of it
+    """ "everyone" for "*" / {"AWS": "*"} (any principal key holding "*"), "unknown" when part of it
     is unresolved, else "specific"."""
     if isinstance(principal, str):
         if principal.strip() == "*":
@@ -112,7 +115,7 @@ def statement_problems(index: int, statement: Any) -> tuple[list[str], bool]:
         kind = principal_kind(statement.get("Principal", "*"))  # endpoint policies default to everyone
         if not has_condition(statement):
             if kind == "everyone" and not is_ecr_layer_read(statement):
-                problems.append(f"{where}: Allow to Principal \"*\" without a Condition")
+                problems.append(f'{where}: Allow to Principal "*" without a Condition')
             elif kind == "unknown":
                 unknown = True
     return problems, unknown
@@ -121,7 +124,7 @@ def statement_problems(index: int, statement: Any) -> tuple[list[str], bool]:
 class VpcEndpointPolicyScope(BaseResourceCheck):
     def __init__(self) -> None:
         super().__init__(
-            name="Ensure VPC endpoint policies allow no wildcard actions and no Principal \"*\" without a Condition",
+            name='Ensure VPC endpoint policies allow no wildcard actions and no Principal "*" without a Condition',
             id="CKV_GF_3",
             categories=[CheckCategories.IAM],
             supported_resources=["aws_vpc_endpoint"],
@@ -135,8 +138,10 @@ class VpcEndpointPolicyScope(BaseResourceCheck):
             return CheckResult.UNKNOWN  # no policy to read: CKV_GF_2 reports a missing one
         policy = load_policy(raw)
         if policy is None:
-            self.details.append("the policy is an expression checkov cannot evaluate (for example "
-                                "data.aws_iam_policy_document...json or file()); write it with jsonencode()")
+            self.details.append(
+                "the policy is an expression checkov cannot evaluate (for example "
+                "data.aws_iam_policy_document...json or file()); write it with jsonencode()"
+            )
             return CheckResult.UNKNOWN
         statements = policy.get("Statement")
         if isinstance(statements, dict):

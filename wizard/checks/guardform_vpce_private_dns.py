@@ -26,8 +26,9 @@ class VpcEndpointPrivateDns(BaseResourceCheck):
         self.evaluated_keys = ["vpc_endpoint_type"]
         ep_type = attr(conf, "vpc_endpoint_type")
         if ep_type is MISSING or ep_type is None or ep_type == "":
-            self.details.append("vpc_endpoint_type is not set: the provider then creates a Gateway endpoint; "
-                                "write the type explicitly")
+            self.details.append(
+                "vpc_endpoint_type is not set: the provider then creates a Gateway endpoint; write the type explicitly"
+            )
             return CheckResult.FAILED
         if ep_type is UNRESOLVED or not isinstance(ep_type, str) or is_unresolved(ep_type):
             return CheckResult.UNKNOWN
@@ -45,8 +46,9 @@ class VpcEndpointPrivateDns(BaseResourceCheck):
         if value is None:
             return CheckResult.UNKNOWN
         if not value:
-            self.details.append("private_dns_enabled = false: SDK calls to the default service hostname "
-                                "bypass the endpoint")
+            self.details.append(
+                "private_dns_enabled = false: SDK calls to the default service hostname bypass the endpoint"
+            )
             return CheckResult.FAILED
         return CheckResult.PASSED
 

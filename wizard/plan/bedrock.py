@@ -5,7 +5,7 @@ from __future__ import annotations
 from wizard.answers import Answers, DataCategory
 from wizard.plan.facts import Facts
 from wizard.plan.model import BedrockModel, BedrockPlan, ContentFilter, GuardrailEntity
-from wizard.plan.policy import ACCOUNT_ID, Layout, PolicyDocument, Ref, Statement, arn, interp, service, when
+from wizard.plan.policy import ACCOUNT_ID, Layout, PlanError, PolicyDocument, Ref, Statement, arn, interp, service, when
 from wizard.plan.section import Ledger, Section
 
 INVOCATION_LOG_GROUP_ARN = Ref(module="bedrock", type="cloudwatch_log_group", name="invocations", attr="arn")
@@ -92,6 +92,49 @@ _GUARDRAIL_DEFAULT_ENTITIES = (("EMAIL", "ANONYMIZE"), ("PHONE", "ANONYMIZE"), (
 GEO_PREFIXES = ("us", "us-gov", "eu", "apac", "jp", "au", "ca")
 
 
+# The regions a geographic cross-region inference profile routes requests to (AWS "Supported Regions and models
+# for inference profiles", Bedrock user guide). AWS defines them per profile and per source region (the authority
+# is GetInferenceProfile); these are the regions of the US, EU and APAC Anthropic profiles the examples use, and
+# for the smaller geographies the regions of that geography. A profile of another model may route to more regions:
+# check with `aws bedrock get-inference-profile` before relying on the region restriction.
+PROFILE_DESTINATIONS: dict[str, tuple[str, ...]] = {
+    "us": ("us-east-1", "us-east-2", "us-west-2"),
+    "us-gov": ("us-gov-east-1", "us-gov-west-1"),
+    "eu": ("eu-central-1", "eu-west-1", "eu-west-3"),
+    "apac": ("ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2"),
+    "jp": ("ap-northeast-1", "ap-northeast-3"),
+    "au": ("ap-southeast-2", "ap-southeast-4"),
+    "ca": ("ca-central-1", "ca-west-1"),
+}
+
+
+def check_profiles(answers: Answers) -> None:
+    """Refuse inference profiles the stack's regions cannot use (issue 13 finding 14).
+
+    A profile exists only in the regions of its geography (a ``us.`` profile is not callable from an EU stack),
+    and it routes each request to one of its destination regions, where the model call is authorized again with
+    ``aws:RequestedRegion`` = that region: the region deny refuses it unless every destination is allowed.
+    """
+    region, allowed = answers.project.region, tuple(answers.project.allowed_regions)
+    for profile, model in split_models(tuple(answers.workload.bedrock_models))[1]:
+        geo = profile.split(".", 1)[0]
+        dests = PROFILE_DESTINATIONS[geo]
+        if region not in dests:
+            raise PlanError(
+                f"workload.bedrock_models: {profile!r} is a {geo}. inference profile, which routes to "
+                f"{', '.join(dests)}; it cannot be called from project.region {region!r}. Use the model id "
+                f"{model!r} or a profile of this region's geography"
+            )
+        missing = [d for d in dests if d not in allowed]
+        if missing:
+            raise PlanError(
+                f"workload.bedrock_models: {profile!r} routes requests to {', '.join(dests)}, but "
+                f"project.allowed_regions ({', '.join(allowed)}) lacks {', '.join(missing)}, so the region "
+                f"restriction would deny the calls it routes there. Add {', '.join(missing)} to "
+                f"project.allowed_regions, or use the model id {model!r} directly"
+            )
+
+
 def split_models(models: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
     """Model ids invoked directly, and (inference profile id, its foundation model id) pairs."""
     direct: list[str] = []
@@ -153,6 +196,8 @@ def _model_entries(models: tuple[str, ...]) -> tuple[BedrockModel, ...]:
 
 def decide_bedrock(answers: Answers, f: Facts) -> Section[BedrockPlan | None]:
     has = f.has_bedrock
+    if has:
+        check_profiles(answers)
     cats = ", ".join(c.value for c in answers.data.categories)
     led = Ledger()
     led.control(

@@ -9,7 +9,7 @@ from wizard.plan import iam_policies as ip
 from wizard.plan.bedrock import split_models
 from wizard.plan.buckets import bucket_prefix, short_name
 from wizard.plan.facts import Facts
-from wizard.plan.model import IamPlan, RolePlan
+from wizard.plan.model import IamPlan, RolePlan, bucket_of
 from wizard.plan.policy import (
     ACCOUNT_ID,
     PARTITION,
@@ -64,7 +64,6 @@ class _Roles:
             foundation_models=direct,
             profiles=profiles,
             allowed_regions=tuple(answers.project.allowed_regions),
-            job_guardrails=f.has_sm,
             exemptions=GLOBAL_SERVICE_EXEMPTIONS,
         )
 
@@ -81,9 +80,11 @@ class _Roles:
         guardrail = role.bedrock_invoke and self.f.guardrail_on
         return ip.Grants(
             log_prefixes=(role.log_group_prefix,) if role.log_group_prefix else (),
+            log_reads=role.log_reads,
             metrics=role.service == SAGEMAKER,
             ecr=role.ecr_pull,
-            vpc=role.vpc_access,
+            vpc=role.vpc_access and role.service == SAGEMAKER,
+            lambda_enis=role.vpc_access and role.service == _CALLER_SERVICES[BedrockCaller.lambda_],
             bedrock=role.bedrock_invoke,
             guardrail=guardrail,
             jobs=role.may_launch_jobs,
@@ -111,9 +112,22 @@ class _Roles:
         return PolicyDocument(kind="identity", statements=(*statements, ip.region_deny(self.ctx)))
 
 
+# Where the notebook -> training -> artifacts flow keeps its objects in the artifacts bucket (the iam README tells
+# users to pass these to the SageMaker SDK: code_location, output_path, and checkpoint_s3_uri under the job's own
+# output/<job>/checkpoints/, so that one prefix holds what a job writes and can resume from). The SDK's default bucket
+# (sagemaker-<region>-<account>) is not allowed: it is created outside the stack, without its keys, perimeter,
+# logging or Macie, so the roles and the S3 endpoint policy deny it and the README says how to avoid it.
+CODE_PREFIX = "code/"
+NOTEBOOK_DATA_PREFIX = "data/"
+OUTPUT_PREFIX = "output/"
+TRAINING_READS = (CODE_PREFIX, "base-models/", OUTPUT_PREFIX)
+TRAINING_WRITES = (OUTPUT_PREFIX,)
+
+
 def _sagemaker_roles(f: Facts) -> list[RolePlan]:
     p = f.name_prefix
     both_keys = tuple(dict.fromkeys((f.data_key, f.art_key)))
+    training = f.has(WorkloadKind.sagemaker_training)
     roles = []
     if f.has(WorkloadKind.sagemaker_training):
         roles.append(
@@ -123,8 +137,11 @@ def _sagemaker_roles(f: Facts) -> list[RolePlan]:
                 purpose="SageMaker training jobs",
                 service=SAGEMAKER,
                 source_arn="arn:aws:sagemaker:REGION:ACCOUNT:training-job/*",
-                reads=("training_data",),
-                writes=("model_artifacts",),
+                # The data, and from the artifacts bucket the code bundle and base weights the notebook (or a
+                # pipeline) puts there and the jobs' outputs, to resume from checkpoints or fine-tune an earlier
+                # model (finding 3). It writes only under output/: never the training data, never the code it runs.
+                reads=("training_data", *(f"model_artifacts/{p}" for p in TRAINING_READS)),
+                writes=tuple(f"model_artifacts/{p}" for p in TRAINING_WRITES),
                 keys=both_keys,
                 log_group_prefix="/aws/sagemaker/TrainingJobs",
                 ecr_pull=True,
@@ -170,18 +187,22 @@ def _sagemaker_roles(f: Facts) -> list[RolePlan]:
                 service=SAGEMAKER,
                 source_arn=None,
                 reads=("training_data", "model_artifacts"),
-                writes=("model_artifacts",),
+                # With training: the data and the code the jobs read, under their own prefixes (finding 3).
+                writes=(f"training_data/{NOTEBOOK_DATA_PREFIX}", f"model_artifacts/{CODE_PREFIX}")
+                if training
+                else ("model_artifacts",),
                 keys=both_keys,
                 log_group_prefix="/aws/sagemaker/NotebookInstances",
                 ecr_pull=True,
                 vpc_access=False,
                 bedrock_invoke=False,
-                may_launch_jobs=f.has(WorkloadKind.sagemaker_training),
+                may_launch_jobs=training,
                 instance_profile=False,
                 trust_policy=_PENDING,
                 data_policy=None,
                 runtime_policy=_PENDING,
                 attach_job_guardrails=False,
+                log_reads=("/aws/sagemaker/TrainingJobs",) if training else (),
             )
         )
     return roles
@@ -204,7 +225,9 @@ def _bedrock_roles(answers: Answers, f: Facts) -> list[RolePlan]:
             # their task execution role and EC2 through the CloudWatch agent, not this role.
             log_group_prefix=f"/aws/lambda/{f.name_prefix}" if caller is BedrockCaller.lambda_ else None,
             ecr_pull=False,
-            vpc_access=False,
+            # A Lambda function in the VPC manages its own network interfaces with this role (finding 5); ECS
+            # tasks get theirs from ECS's service-linked role, EC2 instances at launch.
+            vpc_access=caller is BedrockCaller.lambda_,
             bedrock_invoke=True,
             may_launch_jobs=False,
             instance_profile=caller is BedrockCaller.ec2,
@@ -229,9 +252,11 @@ def _union(builder: _Roles, roles: tuple[RolePlan, ...]) -> ip.Grants:
         key_purposes=tuple(dict.fromkeys(p for g in data for p in g.key_purposes)),
         kms_grant=any(g.kms_grant for g in data),
         log_prefixes=tuple(dict.fromkeys(p for g in runtime for p in g.log_prefixes)),
+        log_reads=tuple(dict.fromkeys(p for g in runtime for p in g.log_reads)),
         metrics=any(g.metrics for g in runtime),
         ecr=any(g.ecr for g in runtime),
         vpc=any(g.vpc for g in runtime),
+        lambda_enis=any(g.lambda_enis for g in runtime),
         bedrock=any(g.bedrock for g in runtime),
         guardrail=any(g.bedrock for g in runtime) and builder.f.guardrail_on,
         jobs=jobs,
@@ -253,19 +278,23 @@ def _iam(answers: Answers, f: Facts) -> IamPlan:
         region_deny=True,
         permission_boundary=f.conf,
         job_guardrails=f.has_sm,
+        network_inputs=f.has_sm or any(r.vpc_access for r in roles),
         global_service_exemptions=GLOBAL_SERVICE_EXEMPTIONS,
         guardrail=f.guardrail_on,
         boundary=ip.boundary(union, builder.ctx) if f.conf else None,
         job_guardrails_policy=ip.job_guardrails(f.kinds, keys) if f.has_sm else None,
-        region_deny_scp=ip.region_deny_scp(builder.ctx, tuple(answers.access.admin_role_arns)),
-        bucket_inputs=tuple(dict.fromkeys(union.reads + union.writes)),
+        region_deny_scp=ip.region_deny_scp(
+            builder.ctx, tuple(answers.access.admin_role_arns), notebook=f.has(WorkloadKind.sagemaker_notebook)
+        ),
+        notebook_url_endpoints=ip.NOTEBOOK_URL_ENDPOINTS if f.has(WorkloadKind.sagemaker_notebook) else (),
+        bucket_inputs=tuple(dict.fromkeys(bucket_of(p) for p in union.reads + union.writes)),
         key_inputs=union.key_purposes,
         job_volume_key_arns=keys.volume,
         job_output_key_arns=keys.output,
         endpoint_volume_key_arn=keys.endpoint_volume,
         required_key_purposes=union.key_purposes
         + tuple(p for p in ("data", "artifacts") if f.has_sm and p not in union.key_purposes),
-        required_buckets=tuple(dict.fromkeys(b for r in roles for b in r.reads + r.writes)),
+        required_buckets=tuple(dict.fromkeys(b for r in roles for b in r.buckets)),
     )
 
 
@@ -286,9 +315,9 @@ def check_sizes(iam: IamPlan, answers: Answers, env: SizeEnv) -> None:
     models = len(answers.workload.bedrock_models)
     regions = len(answers.project.allowed_regions)
     grows = (
-        f"the workload kinds ({len(answers.workload.kinds)}), bedrock_callers "
-        f"({len(answers.workload.bedrock_callers)}) and workload.bedrock_models × project.allowed_regions "
-        f"({models} × {regions})"
+        f"the workload kinds ({len(answers.workload.kinds)}), workload.bedrock_callers "
+        f"({len(answers.workload.bedrock_callers)}), workload.bedrock_models ({models}) and "
+        f"project.allowed_regions ({regions}); choose fewer models or callers, or split the workloads into two stacks"
     )
     if iam.boundary is not None:
         check_size(iam.boundary, env, what="the permission boundary", because=grows)
@@ -312,7 +341,7 @@ def check_sizes(iam: IamPlan, answers: Answers, env: SizeEnv) -> None:
             docs,
             env,
             what=f"role {role.role_name}",
-            because=f"workload.bedrock_models × project.allowed_regions ({models} × {regions})",
+            because=f"workload.bedrock_models ({models}) and project.allowed_regions ({regions})",
         )
 
 

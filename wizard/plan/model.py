@@ -175,6 +175,11 @@ class NetworkPlan:
         return self.mode == "new"
 
 
+def bucket_of(path: str) -> str:
+    """The bucket of a RolePlan read or write ("model_artifacts/code/" -> "model_artifacts")."""
+    return path.split("/", 1)[0]
+
+
 @dataclass(frozen=True, kw_only=True)
 class RolePlan:
     """A workload role: who assumes it, what it may do, and its policy documents."""
@@ -184,12 +189,12 @@ class RolePlan:
     purpose: str
     service: str  # trusted service principal
     source_arn: str | None  # aws:SourceArn pattern with ACCOUNT/REGION placeholders, when the service sets it
-    reads: tuple[str, ...]  # bucket names read
-    writes: tuple[str, ...]  # bucket names written
+    reads: tuple[str, ...]  # objects read: a bucket name, or "<bucket>/<prefix>/" for one prefix of it
+    writes: tuple[str, ...]  # objects written, likewise
     keys: tuple[str, ...]  # KeyPlan names used
     log_group_prefix: str | None
     ecr_pull: bool
-    vpc_access: bool  # manage ENIs for jobs/endpoints in the VPC
+    vpc_access: bool  # manage ENIs in the VPC (SageMaker jobs/endpoints, a Lambda function)
     bedrock_invoke: bool
     may_launch_jobs: bool  # the notebook role may create SageMaker jobs (held by the job guardrails)
     instance_profile: bool
@@ -197,6 +202,12 @@ class RolePlan:
     data_policy: PolicyDocument | None  # the "data-access" inline policy; None when the role touches no data
     runtime_policy: PolicyDocument  # the "runtime" inline policy
     attach_job_guardrails: bool  # the job guardrails policy is attached to this role
+    log_reads: tuple[str, ...] = ()  # log groups the role reads (the notebook follows its training jobs)
+
+    @property
+    def buckets(self) -> tuple[str, ...]:
+        """The bucket names the role reads or writes."""
+        return tuple(dict.fromkeys(bucket_of(p) for p in self.reads + self.writes))
 
     @property
     def sagemaker(self) -> bool:
@@ -206,6 +217,7 @@ class RolePlan:
         """What the role may do besides its data, for the README's roles table."""
         items = [
             f"logs in `{self.log_group_prefix}*`" if self.log_group_prefix else "",
+            *(f"reads the logs of `{g}`" for g in self.log_reads),
             "SageMaker metrics" if self.sagemaker else "",
             "ECR image pull" if self.ecr_pull else "",
             "network interfaces in the private subnets" if self.vpc_access else "",
@@ -222,6 +234,8 @@ class IamPlan:
     region_deny: bool
     permission_boundary: bool
     job_guardrails: bool  # SageMaker job-creation conditions (VPC, isolation, encryption, KMS keys)
+    network_inputs: bool  # the iam module takes the private subnets and the workload security group
+    notebook_url_endpoints: tuple[str, ...]  # endpoints (network plan names) the notebook URL may come through
     global_service_exemptions: tuple[str, ...]
     guardrail: bool  # the roles must name the Bedrock guardrail
     boundary: PolicyDocument | None  # the permission boundary, when permission_boundary
@@ -285,6 +299,16 @@ class MaciePlan:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ServiceLogGroup:
+    """A log group an AWS service would otherwise create on demand, unencrypted and never expiring."""
+
+    name: str  # Terraform resource name
+    log_group: str  # the CloudWatch Logs group name, with ${var.name_prefix} where it carries the stack name
+    shown: str  # the name as it will be created (READMEs)
+    purpose: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class MonitoringPlan:
     data_events: str  # none | write | all
     data_event_buckets: tuple[str, ...]
@@ -293,6 +317,11 @@ class MonitoringPlan:
     trail_topic_policy: PolicyDocument
     trail_logs_trust: PolicyDocument  # the role CloudTrail delivers to CloudWatch Logs with
     trail_logs_policy: PolicyDocument
+    service_log_groups: tuple[ServiceLogGroup, ...] = ()
+
+    @property
+    def lambda_log_group(self) -> ServiceLogGroup | None:
+        return next((g for g in self.service_log_groups if g.name == "lambda_functions"), None)
 
     @property
     def data_events_on(self) -> bool:
@@ -387,6 +416,7 @@ class Plan:
     notebook: NotebookPlan | None
     admin_role_arns: tuple[str, ...]
     controls: tuple[Control, ...]
+    data_uploader_role_arns: tuple[str, ...] = ()  # who uploads training data through the VPC endpoint
     skips: tuple[Skip, ...] = field(default=())
 
     # -- lookups the templates use -----------------------------------------------------------------

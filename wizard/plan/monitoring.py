@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from wizard.answers import Answers
+from wizard.answers import Answers, BedrockCaller, WorkloadKind
 from wizard.plan.facts import Facts
-from wizard.plan.model import MonitoringPlan
+from wizard.plan.model import MonitoringPlan, ServiceLogGroup
 from wizard.plan.policy import (
     ACCOUNT_ID,
     REGION,
@@ -87,6 +87,46 @@ def _trail_logs() -> tuple[PolicyDocument, PolicyDocument]:
     return trust, policy
 
 
+def _service_log_groups(answers: Answers, f: Facts) -> tuple[ServiceLogGroup, ...]:
+    """The groups SageMaker and Lambda write to, created here with the logs key and the retention (finding 12).
+
+    SageMaker names one group per kind of job (TrainingJobs, NotebookInstances) and creates it on first use if it
+    is missing, encrypted only with CloudWatch Logs' own key and kept forever. Endpoint groups are named per endpoint
+    (/aws/sagemaker/Endpoints/<endpoint>), which this stack does not create, so they are not here. A Lambda
+    function logs to /aws/lambda/<function> unless its logging_config names a group: this group is the one the
+    functions of the stack are to name (the monitoring README says how).
+    """
+    groups = []
+    if f.has(WorkloadKind.sagemaker_training):
+        groups.append(
+            ServiceLogGroup(
+                name="sagemaker_training_jobs",
+                log_group="/aws/sagemaker/TrainingJobs",
+                shown="/aws/sagemaker/TrainingJobs",
+                purpose="SageMaker training jobs",
+            )
+        )
+    if f.has(WorkloadKind.sagemaker_notebook):
+        groups.append(
+            ServiceLogGroup(
+                name="sagemaker_notebook_instances",
+                log_group="/aws/sagemaker/NotebookInstances",
+                shown="/aws/sagemaker/NotebookInstances",
+                purpose="SageMaker notebook instances",
+            )
+        )
+    if f.has_bedrock and BedrockCaller.lambda_ in answers.workload.bedrock_callers:
+        groups.append(
+            ServiceLogGroup(
+                name="lambda_functions",
+                log_group="/aws/lambda/${var.name_prefix}",
+                shown=f"/aws/lambda/{f.name_prefix}",
+                purpose="the stack's Lambda functions, through their logging_config.log_group",
+            )
+        )
+    return tuple(groups)
+
+
 def decide_monitoring(answers: Answers, f: Facts) -> Section[MonitoringPlan]:
     data_events = "all" if f.restricted else "write" if f.conf else "none"
     email = answers.monitoring.alert_email
@@ -100,6 +140,7 @@ def decide_monitoring(answers: Answers, f: Facts) -> Section[MonitoringPlan]:
         trail_topic_policy=trail,
         trail_logs_trust=trust,
         trail_logs_policy=policy,
+        service_log_groups=_service_log_groups(answers, f),
     )
     led = Ledger()
     led.control(

@@ -262,10 +262,13 @@ class SizeEnv:
         longest = {
             "kms_key": f"arn:{p}:kms:{r}:{acct}:key/{'x' * 36}",
             "bedrock_guardrail": f"arn:{p}:bedrock:{r}:{acct}:guardrail/{'x' * 12}",
+            "bedrock_guardrail_version": "x" * 8,
             "vpc_endpoint": "vpce-" + "x" * 17,
             "subnet": "subnet-" + "x" * 17,
             "security_group": "sg-" + "x" * 17,
             "iam_role": f"arn:{p}:iam::{acct}:role/{'x' * 64}",
+            # The stack's own policies are named <name_prefix (<= 40)>-<purpose>: 64 characters at most.
+            "iam_policy": f"arn:{p}:iam::{acct}:policy/{'x' * 64}",
         }
         return longest.get(ref.type, "x" * 160)
 
@@ -326,7 +329,7 @@ def check_size(doc: PolicyDocument, env: SizeEnv, *, what: str, because: str) ->
     used = size(doc, env)
     if used > limit:
         raise PlanError(
-            f"{what} would be {used:,} characters, over the {limit:,} AWS allows for a "
+            f"{what} would be {used:,} characters, over the {limit:,}-character limit AWS sets for a "
             f"{_KIND_NAMES[doc.kind]}; it grows with {because}"
         )
 

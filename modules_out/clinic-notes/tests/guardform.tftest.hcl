@@ -241,8 +241,8 @@ run "stack_plans" {
   command = plan
 
   assert {
-    condition     = alltrue([for region in ["us-east-1", "us-west-2"] : strcontains(output.region_deny_scp_json, region)])
-    error_message = "output.region_deny_scp_json: the region-deny SCP must name every allowed region (us-east-1, us-west-2)."
+    condition     = alltrue([for region in ["us-east-1", "us-west-2", "us-east-2"] : strcontains(output.region_deny_scp_json, region)])
+    error_message = "output.region_deny_scp_json: the region-deny SCP must name every allowed region (us-east-1, us-west-2, us-east-2)."
   }
 }
 

@@ -12,15 +12,17 @@ locals {
 
   # Each input the policies use, under its own plain name. checkov cannot evaluate a policy in which one
   # bare reference appears twice (it then checks nothing in it), so no policy repeats one.
-  bucket_arn_training_data   = var.bucket_arns.training_data
-  bucket_arn_model_artifacts = var.bucket_arns.model_artifacts
-  key_arn_data               = var.kms_key_arns.data
-  key_arn_artifacts          = var.kms_key_arns.artifacts
-  private_subnet_ids         = var.private_subnet_ids
-  workload_security_group_id = var.workload_security_group_id
+  bucket_arn_training_data           = var.bucket_arns.training_data
+  bucket_arn_model_artifacts         = var.bucket_arns.model_artifacts
+  key_arn_data                       = var.kms_key_arns.data
+  key_arn_artifacts                  = var.kms_key_arns.artifacts
+  private_subnet_ids                 = var.private_subnet_ids
+  workload_security_group_id         = var.workload_security_group_id
+  vpc_endpoint_id_sagemaker_api      = var.vpc_endpoint_ids.sagemaker_api
+  vpc_endpoint_id_sagemaker_notebook = var.vpc_endpoint_ids.sagemaker_notebook
   # The data-class keys SageMaker must encrypt with: one name per condition that uses them (see above).
   job_volume_key_arns = [var.kms_key_arns.data, var.kms_key_arns.artifacts]
-  job_output_key_arns = [var.kms_key_arns.data, var.kms_key_arns.artifacts]
+  job_output_key_arns = [var.kms_key_arns.artifacts]
 
   # Service control policy for the organization's management account (not attached by this stack).
   region_deny_scp = {
@@ -34,6 +36,17 @@ locals {
         Condition = {
           StringNotEquals = {
             "aws:RequestedRegion" = ["us-east-2"]
+          }
+        }
+      },
+      {
+        Sid      = "DenyNotebookUrlOutsideVpcEndpoints"
+        Effect   = "Deny"
+        Action   = ["sagemaker:CreatePresignedNotebookInstanceUrl"]
+        Resource = "*"
+        Condition = {
+          StringNotEquals = {
+            "aws:SourceVpce" = [local.vpc_endpoint_id_sagemaker_api, local.vpc_endpoint_id_sagemaker_notebook]
           }
         }
       },
@@ -124,6 +137,7 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Condition = {
           Null = {
             "sagemaker:VolumeKmsKeyArn" = "true"
+            "sagemaker:VolumeKmsKey"    = "true"
           }
         }
       },
@@ -133,8 +147,25 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Action   = ["sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateNotebookInstance", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"]
         Resource = "*"
         Condition = {
+          Null = {
+            "sagemaker:VolumeKmsKeyArn" = "false"
+          }
           ArnNotEquals = {
             "sagemaker:VolumeKmsKeyArn" = local.job_volume_key_arns
+          }
+        }
+      },
+      {
+        Sid      = "DenyOtherVolumeKeyDeprecatedName"
+        Effect   = "Deny"
+        Action   = ["sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateNotebookInstance", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"]
+        Resource = "*"
+        Condition = {
+          Null = {
+            "sagemaker:VolumeKmsKey" = "false"
+          }
+          ArnNotEquals = {
+            "sagemaker:VolumeKmsKey" = local.job_volume_key_arns
           }
         }
       },
@@ -146,6 +177,7 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Condition = {
           Null = {
             "sagemaker:OutputKmsKeyArn" = "true"
+            "sagemaker:OutputKmsKey"    = "true"
           }
         }
       },
@@ -155,8 +187,25 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Action   = ["sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"]
         Resource = "*"
         Condition = {
+          Null = {
+            "sagemaker:OutputKmsKeyArn" = "false"
+          }
           ArnNotEquals = {
             "sagemaker:OutputKmsKeyArn" = local.job_output_key_arns
+          }
+        }
+      },
+      {
+        Sid      = "DenyOtherOutputKeyDeprecatedName"
+        Effect   = "Deny"
+        Action   = ["sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"]
+        Resource = "*"
+        Condition = {
+          Null = {
+            "sagemaker:OutputKmsKey" = "false"
+          }
+          ArnNotEquals = {
+            "sagemaker:OutputKmsKey" = local.job_output_key_arns
           }
         }
       },
@@ -215,6 +264,17 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
           }
         }
       },
+      {
+        Sid      = "DenyNotebookUrlOutsideVpcEndpoints"
+        Effect   = "Deny"
+        Action   = ["sagemaker:CreatePresignedNotebookInstanceUrl"]
+        Resource = "*"
+        Condition = {
+          StringNotEquals = {
+            "aws:SourceVpce" = [local.vpc_endpoint_id_sagemaker_api, local.vpc_endpoint_id_sagemaker_notebook]
+          }
+        }
+      },
     ]
   })
 
@@ -260,22 +320,23 @@ resource "aws_iam_role_policy" "sagemaker_training_data_access" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "ListReadBuckets"
-        Effect   = "Allow"
-        Action   = ["s3:ListBucket"]
-        Resource = local.bucket_arn_training_data
-      },
-      {
-        Sid      = "ReadObjects"
-        Effect   = "Allow"
-        Action   = ["s3:GetObject"]
-        Resource = "${local.bucket_arn_training_data}/*"
+        Sid    = "ReadBuckets"
+        Effect = "Allow"
+        Action = ["s3:GetObject", "s3:ListBucket"]
+        Resource = [
+          local.bucket_arn_training_data,
+          local.bucket_arn_model_artifacts,
+          "${local.bucket_arn_training_data}/*",
+          "${local.bucket_arn_model_artifacts}/code/*",
+          "${local.bucket_arn_model_artifacts}/base-models/*",
+          "${local.bucket_arn_model_artifacts}/output/*",
+        ]
       },
       {
         Sid      = "WriteObjects"
         Effect   = "Allow"
         Action   = ["s3:AbortMultipartUpload", "s3:PutObject"]
-        Resource = "${local.bucket_arn_model_artifacts}/*"
+        Resource = "${local.bucket_arn_model_artifacts}/output/*"
       },
       {
         Sid    = "UseDataKeys"
@@ -323,16 +384,11 @@ resource "aws_iam_role_policy" "sagemaker_training_runtime" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "WriteLogGroups"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogGroup", "logs:DescribeLogStreams"]
+        Sid    = "WriteLogs"
+        Effect = "Allow"
+        Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        # The groups under the prefix and, through the same wildcard, their streams (log-group:<name>:log-stream:<stream>); one statement keeps the boundary small.
         Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs*"
-      },
-      {
-        Sid      = "WriteLogStreams"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs*:log-stream:*"
       },
       {
         Sid    = "PutSageMakerMetrics"
@@ -373,7 +429,7 @@ resource "aws_iam_role_policy" "sagemaker_training_runtime" {
         }
       },
       {
-        Sid    = "ManageJobEnis"
+        Sid    = "ManageEnis"
         Effect = "Allow"
         Action = ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"]
         # Network interfaces of this account and region, only with the workload security group.
@@ -451,28 +507,24 @@ resource "aws_iam_role_policy" "sagemaker_notebook_data_access" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid    = "ListReadBuckets"
+        Sid    = "ReadBuckets"
         Effect = "Allow"
-        Action = ["s3:ListBucket"]
+        Action = ["s3:GetObject", "s3:ListBucket"]
         Resource = [
           local.bucket_arn_training_data,
           local.bucket_arn_model_artifacts,
-        ]
-      },
-      {
-        Sid    = "ReadObjects"
-        Effect = "Allow"
-        Action = ["s3:GetObject"]
-        Resource = [
           "${local.bucket_arn_training_data}/*",
           "${local.bucket_arn_model_artifacts}/*",
         ]
       },
       {
-        Sid      = "WriteObjects"
-        Effect   = "Allow"
-        Action   = ["s3:AbortMultipartUpload", "s3:PutObject"]
-        Resource = "${local.bucket_arn_model_artifacts}/*"
+        Sid    = "WriteObjects"
+        Effect = "Allow"
+        Action = ["s3:AbortMultipartUpload", "s3:PutObject"]
+        Resource = [
+          "${local.bucket_arn_training_data}/data/*",
+          "${local.bucket_arn_model_artifacts}/code/*",
+        ]
       },
       {
         Sid    = "UseDataKeys"
@@ -520,16 +572,18 @@ resource "aws_iam_role_policy" "sagemaker_notebook_runtime" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "WriteLogGroups"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogGroup", "logs:DescribeLogStreams"]
+        Sid    = "WriteLogs"
+        Effect = "Allow"
+        Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        # The groups under the prefix and, through the same wildcard, their streams (log-group:<name>:log-stream:<stream>); one statement keeps the boundary small.
         Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/NotebookInstances*"
       },
       {
-        Sid      = "WriteLogStreams"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/NotebookInstances*:log-stream:*"
+        Sid    = "ReadLogs"
+        Effect = "Allow"
+        Action = ["logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents"]
+        # The training jobs' log group and its streams, so the notebook can follow the jobs it starts.
+        Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs*"
       },
       {
         Sid    = "PutSageMakerMetrics"

@@ -12,18 +12,20 @@ locals {
 
   # Each input the policies use, under its own plain name. checkov cannot evaluate a policy in which one
   # bare reference appears twice (it then checks nothing in it), so no policy repeats one.
-  bucket_arn_training_data   = var.bucket_arns.training_data
-  bucket_arn_model_artifacts = var.bucket_arns.model_artifacts
-  key_arn_data               = var.kms_key_arns.data
-  key_arn_artifacts          = var.kms_key_arns.artifacts
-  private_subnet_ids         = var.private_subnet_ids
-  workload_security_group_id = var.workload_security_group_id
-  guardrail_arn              = var.guardrail_arn
-  # The guardrail, unversioned or any version of it.
-  guardrail_identifiers = [var.guardrail_arn, "${var.guardrail_arn}:*"]
+  bucket_arn_training_data           = var.bucket_arns.training_data
+  bucket_arn_model_artifacts         = var.bucket_arns.model_artifacts
+  key_arn_data                       = var.kms_key_arns.data
+  key_arn_artifacts                  = var.kms_key_arns.artifacts
+  private_subnet_ids                 = var.private_subnet_ids
+  workload_security_group_id         = var.workload_security_group_id
+  vpc_endpoint_id_sagemaker_api      = var.vpc_endpoint_ids.sagemaker_api
+  vpc_endpoint_id_sagemaker_notebook = var.vpc_endpoint_ids.sagemaker_notebook
+  guardrail_arn                      = var.guardrail_arn
+  # The guardrail at its published version: not DRAFT, not unversioned (which means DRAFT).
+  guardrail_identifier = "${var.guardrail_arn}:${var.guardrail_version}"
   # The data-class keys SageMaker must encrypt with: one name per condition that uses them (see above).
   job_volume_key_arns = [var.kms_key_arns.data, var.kms_key_arns.artifacts]
-  job_output_key_arns = [var.kms_key_arns.data, var.kms_key_arns.artifacts]
+  job_output_key_arns = [var.kms_key_arns.artifacts]
 
   # Service control policy for the organization's management account (not attached by this stack).
   region_deny_scp = {
@@ -36,7 +38,21 @@ locals {
         Resource  = "*"
         Condition = {
           StringNotEquals = {
-            "aws:RequestedRegion" = ["us-east-1", "us-west-2"]
+            "aws:RequestedRegion" = ["us-east-1", "us-west-2", "us-east-2"]
+          }
+          ArnNotLike = {
+            "aws:PrincipalARN" = ["arn:aws:iam::111122223333:role/BreakGlass", "arn:aws:iam::111122223333:role/DataSecurityAdmin"]
+          }
+        }
+      },
+      {
+        Sid      = "DenyNotebookUrlOutsideVpcEndpoints"
+        Effect   = "Deny"
+        Action   = ["sagemaker:CreatePresignedNotebookInstanceUrl"]
+        Resource = "*"
+        Condition = {
+          StringNotEquals = {
+            "aws:SourceVpce" = [local.vpc_endpoint_id_sagemaker_api, local.vpc_endpoint_id_sagemaker_notebook]
           }
           ArnNotLike = {
             "aws:PrincipalARN" = ["arn:aws:iam::111122223333:role/BreakGlass", "arn:aws:iam::111122223333:role/DataSecurityAdmin"]
@@ -130,6 +146,7 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Condition = {
           Null = {
             "sagemaker:VolumeKmsKeyArn" = "true"
+            "sagemaker:VolumeKmsKey"    = "true"
           }
         }
       },
@@ -139,8 +156,25 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Action   = ["sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateNotebookInstance", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"]
         Resource = "*"
         Condition = {
+          Null = {
+            "sagemaker:VolumeKmsKeyArn" = "false"
+          }
           ArnNotEquals = {
             "sagemaker:VolumeKmsKeyArn" = local.job_volume_key_arns
+          }
+        }
+      },
+      {
+        Sid      = "DenyOtherVolumeKeyDeprecatedName"
+        Effect   = "Deny"
+        Action   = ["sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateNotebookInstance", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"]
+        Resource = "*"
+        Condition = {
+          Null = {
+            "sagemaker:VolumeKmsKey" = "false"
+          }
+          ArnNotEquals = {
+            "sagemaker:VolumeKmsKey" = local.job_volume_key_arns
           }
         }
       },
@@ -152,6 +186,7 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Condition = {
           Null = {
             "sagemaker:OutputKmsKeyArn" = "true"
+            "sagemaker:OutputKmsKey"    = "true"
           }
         }
       },
@@ -161,8 +196,25 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Action   = ["sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"]
         Resource = "*"
         Condition = {
+          Null = {
+            "sagemaker:OutputKmsKeyArn" = "false"
+          }
           ArnNotEquals = {
             "sagemaker:OutputKmsKeyArn" = local.job_output_key_arns
+          }
+        }
+      },
+      {
+        Sid      = "DenyOtherOutputKeyDeprecatedName"
+        Effect   = "Deny"
+        Action   = ["sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"]
+        Resource = "*"
+        Condition = {
+          Null = {
+            "sagemaker:OutputKmsKey" = "false"
+          }
+          ArnNotEquals = {
+            "sagemaker:OutputKmsKey" = local.job_output_key_arns
           }
         }
       },
@@ -221,6 +273,17 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
           }
         }
       },
+      {
+        Sid      = "DenyNotebookUrlOutsideVpcEndpoints"
+        Effect   = "Deny"
+        Action   = ["sagemaker:CreatePresignedNotebookInstanceUrl"]
+        Resource = "*"
+        Condition = {
+          StringNotEquals = {
+            "aws:SourceVpce" = [local.vpc_endpoint_id_sagemaker_api, local.vpc_endpoint_id_sagemaker_notebook]
+          }
+        }
+      },
     ]
   })
 
@@ -237,28 +300,25 @@ resource "aws_iam_policy" "workload_boundary" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid    = "ListReadBuckets"
+        Sid    = "ReadBuckets"
         Effect = "Allow"
-        Action = ["s3:ListBucket"]
+        Action = ["s3:GetObject", "s3:ListBucket"]
         Resource = [
           local.bucket_arn_training_data,
           local.bucket_arn_model_artifacts,
-        ]
-      },
-      {
-        Sid    = "ReadObjects"
-        Effect = "Allow"
-        Action = ["s3:GetObject"]
-        Resource = [
           "${local.bucket_arn_training_data}/*",
           "${local.bucket_arn_model_artifacts}/*",
         ]
       },
       {
-        Sid      = "WriteObjects"
-        Effect   = "Allow"
-        Action   = ["s3:AbortMultipartUpload", "s3:PutObject"]
-        Resource = "${local.bucket_arn_model_artifacts}/*"
+        Sid    = "WriteObjects"
+        Effect = "Allow"
+        Action = ["s3:AbortMultipartUpload", "s3:PutObject"]
+        Resource = [
+          "${local.bucket_arn_model_artifacts}/output/*",
+          "${local.bucket_arn_training_data}/data/*",
+          "${local.bucket_arn_model_artifacts}/code/*",
+        ]
       },
       {
         Sid    = "UseDataKeys"
@@ -282,9 +342,10 @@ resource "aws_iam_policy" "workload_boundary" {
         }
       },
       {
-        Sid    = "WriteLogGroups"
+        Sid    = "WriteLogs"
         Effect = "Allow"
-        Action = ["logs:CreateLogGroup", "logs:DescribeLogStreams"]
+        Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        # The groups under the prefix and, through the same wildcard, their streams (log-group:<name>:log-stream:<stream>); one statement keeps the boundary small.
         Resource = [
           "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs*",
           "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/NotebookInstances*",
@@ -292,14 +353,11 @@ resource "aws_iam_policy" "workload_boundary" {
         ]
       },
       {
-        Sid    = "WriteLogStreams"
+        Sid    = "ReadLogs"
         Effect = "Allow"
-        Action = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = [
-          "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs*:log-stream:*",
-          "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/NotebookInstances*:log-stream:*",
-          "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/clinic-notes-prod*:log-stream:*",
-        ]
+        Action = ["logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents"]
+        # The training jobs' log group and its streams, so the notebook can follow the jobs it starts.
+        Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs*"
       },
       {
         Sid    = "PutSageMakerMetrics"
@@ -340,9 +398,9 @@ resource "aws_iam_policy" "workload_boundary" {
         }
       },
       {
-        Sid    = "ManageJobEnis"
+        Sid    = "ManageEnis"
         Effect = "Allow"
-        Action = ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"]
+        Action = ["ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission", "ec2:UnassignPrivateIpAddresses"]
         # Network interfaces of this account and region, only with the workload security group.
         Resource = [
           "arn:${local.partition}:ec2:${local.region}:${local.account_id}:network-interface/*",
@@ -380,13 +438,13 @@ resource "aws_iam_policy" "workload_boundary" {
         Effect = "Allow"
         Action = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
         # Cross-region inference: the model in the allowed regions only, and only through the approved profiles.
-        Resource = [
-          "arn:${local.partition}:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
-          "arn:${local.partition}:bedrock:us-west-2::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
-        ]
+        Resource = "arn:${local.partition}:bedrock:*::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0"
         Condition = {
           StringLike = {
             "bedrock:InferenceProfileArn" = "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:inference-profile/us.anthropic.claude-3-5-sonnet-20240620-v1:0"
+          }
+          StringEquals = {
+            "aws:RequestedRegion" = ["us-east-1", "us-west-2", "us-east-2"]
           }
         }
       },
@@ -421,21 +479,18 @@ resource "aws_iam_policy" "workload_boundary" {
         Resource = "*"
         Condition = {
           StringNotEquals = {
-            "aws:RequestedRegion" = ["us-east-1", "us-west-2"]
+            "aws:RequestedRegion" = ["us-east-1", "us-west-2", "us-east-2"]
           }
         }
       },
       {
-        Sid      = "DenyBoundaryRemoval"
-        Effect   = "Deny"
-        Action   = ["iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary"]
-        Resource = "arn:${local.partition}:iam::${local.account_id}:role/*"
-      },
-      {
-        Sid      = "DenyBoundaryChanges"
-        Effect   = "Deny"
-        Action   = ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:SetDefaultPolicyVersion"]
-        Resource = local.boundary_policy_arn
+        Sid    = "DenyBoundaryRemovalOrChange"
+        Effect = "Deny"
+        Action = ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary", "iam:SetDefaultPolicyVersion"]
+        Resource = [
+          "arn:${local.partition}:iam::${local.account_id}:role/*",
+          local.boundary_policy_arn,
+        ]
       },
     ]
   })
@@ -488,22 +543,23 @@ resource "aws_iam_role_policy" "sagemaker_training_data_access" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "ListReadBuckets"
-        Effect   = "Allow"
-        Action   = ["s3:ListBucket"]
-        Resource = local.bucket_arn_training_data
-      },
-      {
-        Sid      = "ReadObjects"
-        Effect   = "Allow"
-        Action   = ["s3:GetObject"]
-        Resource = "${local.bucket_arn_training_data}/*"
+        Sid    = "ReadBuckets"
+        Effect = "Allow"
+        Action = ["s3:GetObject", "s3:ListBucket"]
+        Resource = [
+          local.bucket_arn_training_data,
+          local.bucket_arn_model_artifacts,
+          "${local.bucket_arn_training_data}/*",
+          "${local.bucket_arn_model_artifacts}/code/*",
+          "${local.bucket_arn_model_artifacts}/base-models/*",
+          "${local.bucket_arn_model_artifacts}/output/*",
+        ]
       },
       {
         Sid      = "WriteObjects"
         Effect   = "Allow"
         Action   = ["s3:AbortMultipartUpload", "s3:PutObject"]
-        Resource = "${local.bucket_arn_model_artifacts}/*"
+        Resource = "${local.bucket_arn_model_artifacts}/output/*"
       },
       {
         Sid    = "UseDataKeys"
@@ -534,7 +590,7 @@ resource "aws_iam_role_policy" "sagemaker_training_data_access" {
         Resource = "*"
         Condition = {
           StringNotEquals = {
-            "aws:RequestedRegion" = ["us-east-1", "us-west-2"]
+            "aws:RequestedRegion" = ["us-east-1", "us-west-2", "us-east-2"]
           }
         }
       },
@@ -551,16 +607,11 @@ resource "aws_iam_role_policy" "sagemaker_training_runtime" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "WriteLogGroups"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogGroup", "logs:DescribeLogStreams"]
+        Sid    = "WriteLogs"
+        Effect = "Allow"
+        Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        # The groups under the prefix and, through the same wildcard, their streams (log-group:<name>:log-stream:<stream>); one statement keeps the boundary small.
         Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs*"
-      },
-      {
-        Sid      = "WriteLogStreams"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs*:log-stream:*"
       },
       {
         Sid    = "PutSageMakerMetrics"
@@ -601,7 +652,7 @@ resource "aws_iam_role_policy" "sagemaker_training_runtime" {
         }
       },
       {
-        Sid    = "ManageJobEnis"
+        Sid    = "ManageEnis"
         Effect = "Allow"
         Action = ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"]
         # Network interfaces of this account and region, only with the workload security group.
@@ -635,7 +686,7 @@ resource "aws_iam_role_policy" "sagemaker_training_runtime" {
         Resource = "*"
         Condition = {
           StringNotEquals = {
-            "aws:RequestedRegion" = ["us-east-1", "us-west-2"]
+            "aws:RequestedRegion" = ["us-east-1", "us-west-2", "us-east-2"]
           }
         }
       },
@@ -680,28 +731,24 @@ resource "aws_iam_role_policy" "sagemaker_notebook_data_access" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid    = "ListReadBuckets"
+        Sid    = "ReadBuckets"
         Effect = "Allow"
-        Action = ["s3:ListBucket"]
+        Action = ["s3:GetObject", "s3:ListBucket"]
         Resource = [
           local.bucket_arn_training_data,
           local.bucket_arn_model_artifacts,
-        ]
-      },
-      {
-        Sid    = "ReadObjects"
-        Effect = "Allow"
-        Action = ["s3:GetObject"]
-        Resource = [
           "${local.bucket_arn_training_data}/*",
           "${local.bucket_arn_model_artifacts}/*",
         ]
       },
       {
-        Sid      = "WriteObjects"
-        Effect   = "Allow"
-        Action   = ["s3:AbortMultipartUpload", "s3:PutObject"]
-        Resource = "${local.bucket_arn_model_artifacts}/*"
+        Sid    = "WriteObjects"
+        Effect = "Allow"
+        Action = ["s3:AbortMultipartUpload", "s3:PutObject"]
+        Resource = [
+          "${local.bucket_arn_training_data}/data/*",
+          "${local.bucket_arn_model_artifacts}/code/*",
+        ]
       },
       {
         Sid    = "UseDataKeys"
@@ -732,7 +779,7 @@ resource "aws_iam_role_policy" "sagemaker_notebook_data_access" {
         Resource = "*"
         Condition = {
           StringNotEquals = {
-            "aws:RequestedRegion" = ["us-east-1", "us-west-2"]
+            "aws:RequestedRegion" = ["us-east-1", "us-west-2", "us-east-2"]
           }
         }
       },
@@ -749,16 +796,18 @@ resource "aws_iam_role_policy" "sagemaker_notebook_runtime" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "WriteLogGroups"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogGroup", "logs:DescribeLogStreams"]
+        Sid    = "WriteLogs"
+        Effect = "Allow"
+        Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        # The groups under the prefix and, through the same wildcard, their streams (log-group:<name>:log-stream:<stream>); one statement keeps the boundary small.
         Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/NotebookInstances*"
       },
       {
-        Sid      = "WriteLogStreams"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/NotebookInstances*:log-stream:*"
+        Sid    = "ReadLogs"
+        Effect = "Allow"
+        Action = ["logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents"]
+        # The training jobs' log group and its streams, so the notebook can follow the jobs it starts.
+        Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs*"
       },
       {
         Sid    = "PutSageMakerMetrics"
@@ -811,7 +860,7 @@ resource "aws_iam_role_policy" "sagemaker_notebook_runtime" {
         Resource = "*"
         Condition = {
           StringNotEquals = {
-            "aws:RequestedRegion" = ["us-east-1", "us-west-2"]
+            "aws:RequestedRegion" = ["us-east-1", "us-west-2", "us-east-2"]
           }
         }
       },
@@ -861,16 +910,50 @@ resource "aws_iam_role_policy" "bedrock_lambda_runtime" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "WriteLogGroups"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogGroup", "logs:DescribeLogStreams"]
+        Sid    = "WriteLogs"
+        Effect = "Allow"
+        Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        # The groups under the prefix and, through the same wildcard, their streams (log-group:<name>:log-stream:<stream>); one statement keeps the boundary small.
         Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/clinic-notes-prod*"
       },
       {
-        Sid      = "WriteLogStreams"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/clinic-notes-prod*:log-stream:*"
+        Sid    = "DescribeVpcForEnis"
+        Effect = "Allow"
+        Action = ["ec2:DescribeNetworkInterfaces"]
+        # EC2 Describe* actions support no resource type, so "*" is the only value; held to this region.
+        Resource = "*"
+        Condition = {
+          StringEquals = {
+            "aws:RequestedRegion" = local.region
+          }
+        }
+      },
+      {
+        Sid    = "ManageEnis"
+        Effect = "Allow"
+        Action = ["ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses"]
+        # Network interfaces of this account and region, only with the workload security group.
+        Resource = [
+          "arn:${local.partition}:ec2:${local.region}:${local.account_id}:network-interface/*",
+          "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/${local.workload_security_group_id}",
+        ]
+        Condition = {
+          StringEquals = {
+            "aws:RequestedRegion" = local.region
+          }
+        }
+      },
+      {
+        Sid    = "CreateEnisInPrivateSubnets"
+        Effect = "Allow"
+        Action = ["ec2:CreateNetworkInterface"]
+        # Only in the private subnets.
+        Resource = formatlist("arn:${local.partition}:ec2:${local.region}:${local.account_id}:subnet/%s", local.private_subnet_ids)
+        Condition = {
+          StringEquals = {
+            "aws:RequestedRegion" = local.region
+          }
+        }
       },
       {
         Sid    = "InvokeApprovedModels"
@@ -886,13 +969,13 @@ resource "aws_iam_role_policy" "bedrock_lambda_runtime" {
         Effect = "Allow"
         Action = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
         # Cross-region inference: the model in the allowed regions only, and only through the approved profiles.
-        Resource = [
-          "arn:${local.partition}:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
-          "arn:${local.partition}:bedrock:us-west-2::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
-        ]
+        Resource = "arn:${local.partition}:bedrock:*::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0"
         Condition = {
           StringLike = {
             "bedrock:InferenceProfileArn" = "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:inference-profile/us.anthropic.claude-3-5-sonnet-20240620-v1:0"
+          }
+          StringEquals = {
+            "aws:RequestedRegion" = ["us-east-1", "us-west-2", "us-east-2"]
           }
         }
       },
@@ -918,11 +1001,11 @@ resource "aws_iam_role_policy" "bedrock_lambda_runtime" {
         Sid    = "DenyInvokeWithOtherGuardrail"
         Effect = "Deny"
         Action = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
-        # A deny: the guardrail named must be this stack's guardrail (any version).
+        # A deny: the guardrail named must be this stack's guardrail at its published version (not DRAFT).
         Resource = "*"
         Condition = {
-          StringNotLike = {
-            "bedrock:GuardrailIdentifier" = local.guardrail_identifiers
+          StringNotEquals = {
+            "bedrock:GuardrailIdentifier" = local.guardrail_identifier
           }
         }
       },
@@ -934,7 +1017,7 @@ resource "aws_iam_role_policy" "bedrock_lambda_runtime" {
         Resource = "*"
         Condition = {
           StringNotEquals = {
-            "aws:RequestedRegion" = ["us-east-1", "us-west-2"]
+            "aws:RequestedRegion" = ["us-east-1", "us-west-2", "us-east-2"]
           }
         }
       },
@@ -995,13 +1078,13 @@ resource "aws_iam_role_policy" "bedrock_ecs_tasks_runtime" {
         Effect = "Allow"
         Action = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
         # Cross-region inference: the model in the allowed regions only, and only through the approved profiles.
-        Resource = [
-          "arn:${local.partition}:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
-          "arn:${local.partition}:bedrock:us-west-2::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
-        ]
+        Resource = "arn:${local.partition}:bedrock:*::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0"
         Condition = {
           StringLike = {
             "bedrock:InferenceProfileArn" = "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:inference-profile/us.anthropic.claude-3-5-sonnet-20240620-v1:0"
+          }
+          StringEquals = {
+            "aws:RequestedRegion" = ["us-east-1", "us-west-2", "us-east-2"]
           }
         }
       },
@@ -1027,11 +1110,11 @@ resource "aws_iam_role_policy" "bedrock_ecs_tasks_runtime" {
         Sid    = "DenyInvokeWithOtherGuardrail"
         Effect = "Deny"
         Action = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
-        # A deny: the guardrail named must be this stack's guardrail (any version).
+        # A deny: the guardrail named must be this stack's guardrail at its published version (not DRAFT).
         Resource = "*"
         Condition = {
-          StringNotLike = {
-            "bedrock:GuardrailIdentifier" = local.guardrail_identifiers
+          StringNotEquals = {
+            "bedrock:GuardrailIdentifier" = local.guardrail_identifier
           }
         }
       },
@@ -1043,7 +1126,7 @@ resource "aws_iam_role_policy" "bedrock_ecs_tasks_runtime" {
         Resource = "*"
         Condition = {
           StringNotEquals = {
-            "aws:RequestedRegion" = ["us-east-1", "us-west-2"]
+            "aws:RequestedRegion" = ["us-east-1", "us-west-2", "us-east-2"]
           }
         }
       },

@@ -35,6 +35,6 @@ output "permission_boundary_arn" {
 }
 
 output "region_deny_scp_json" {
-  description = "Service control policy (JSON) denying requests outside us-east-1, us-west-2. Not attached by this stack: an organization admin attaches it with aws_organizations_policy in the management account."
+  description = "Service control policy (JSON) denying requests outside us-east-1, us-west-2, us-east-2. Not attached by this stack: an organization admin attaches it with aws_organizations_policy in the management account."
   value       = jsonencode(local.region_deny_scp)
 }

@@ -40,7 +40,7 @@ variable "bucket_arns" {
 }
 
 variable "private_subnet_ids" {
-  description = "Private subnets SageMaker jobs, models and notebooks must run in (job guardrails and ENI permissions)."
+  description = "Private subnets SageMaker jobs, models, notebooks and Lambda functions must run in (job guardrails and ENI permissions)."
   type        = list(string)
 
   validation {
@@ -55,12 +55,22 @@ variable "private_subnet_ids" {
 }
 
 variable "workload_security_group_id" {
-  description = "Security group SageMaker jobs, models and notebooks must use (job guardrails and ENI permissions)."
+  description = "Security group SageMaker jobs, models, notebooks and Lambda functions must use (job guardrails and ENI permissions)."
   type        = string
 
   validation {
     condition     = can(regex("^sg-[0-9a-f]{8}([0-9a-f]{9})?$", var.workload_security_group_id))
     error_message = "workload_security_group_id must be a security group id (sg- and 8 or 17 hex digits)."
+  }
+}
+
+variable "vpc_endpoint_ids" {
+  description = "IDs of the VPC endpoints, by service, from the network module; the notebook URL is denied outside sagemaker_api and sagemaker_notebook."
+  type        = map(string)
+
+  validation {
+    condition     = alltrue([for name in ["sagemaker_api", "sagemaker_notebook"] : can(regex("^vpce-[0-9a-f]{8}([0-9a-f]{9})?$", lookup(var.vpc_endpoint_ids, name, "")))])
+    error_message = "vpc_endpoint_ids must hold the endpoint ids (vpce-...) of sagemaker_api, sagemaker_notebook."
   }
 }
 
@@ -71,6 +81,16 @@ variable "guardrail_arn" {
   validation {
     condition     = can(regex("^arn:aws[a-z-]*:bedrock:[a-z0-9-]+:[0-9]{12}:guardrail/[a-z0-9]+$", var.guardrail_arn))
     error_message = "guardrail_arn must be a Bedrock guardrail ARN (arn:aws:bedrock:<region>:<account>:guardrail/<id>)."
+  }
+}
+
+variable "guardrail_version" {
+  description = "The published guardrail version every model invocation must name, from the bedrock module (never DRAFT)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[1-9][0-9]{0,7}$", var.guardrail_version))
+    error_message = "guardrail_version must be a published version number; DRAFT can change without a new version."
   }
 }
 

@@ -20,7 +20,7 @@ locals {
   workload_security_group_id = var.workload_security_group_id
   # The data-class keys SageMaker must encrypt with: one name per condition that uses them (see above).
   job_volume_key_arns     = [var.kms_key_arns.data, var.kms_key_arns.artifacts]
-  job_output_key_arns     = [var.kms_key_arns.data, var.kms_key_arns.artifacts]
+  job_output_key_arns     = [var.kms_key_arns.artifacts]
   endpoint_volume_key_arn = var.kms_key_arns.artifacts
 
   # Service control policy for the organization's management account (not attached by this stack).
@@ -128,6 +128,7 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Condition = {
           Null = {
             "sagemaker:VolumeKmsKeyArn" = "true"
+            "sagemaker:VolumeKmsKey"    = "true"
           }
         }
       },
@@ -137,8 +138,25 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Action   = ["sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"]
         Resource = "*"
         Condition = {
+          Null = {
+            "sagemaker:VolumeKmsKeyArn" = "false"
+          }
           ArnNotEquals = {
             "sagemaker:VolumeKmsKeyArn" = local.job_volume_key_arns
+          }
+        }
+      },
+      {
+        Sid      = "DenyOtherVolumeKeyDeprecatedName"
+        Effect   = "Deny"
+        Action   = ["sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"]
+        Resource = "*"
+        Condition = {
+          Null = {
+            "sagemaker:VolumeKmsKey" = "false"
+          }
+          ArnNotEquals = {
+            "sagemaker:VolumeKmsKey" = local.job_volume_key_arns
           }
         }
       },
@@ -148,8 +166,25 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Action   = ["sagemaker:CreateEndpointConfig"]
         Resource = "*"
         Condition = {
+          Null = {
+            "sagemaker:VolumeKmsKeyArn" = "false"
+          }
           ArnNotEquals = {
             "sagemaker:VolumeKmsKeyArn" = local.endpoint_volume_key_arn
+          }
+        }
+      },
+      {
+        Sid      = "DenyEndpointVolumeNotOnArtifactsKeyDeprecatedName"
+        Effect   = "Deny"
+        Action   = ["sagemaker:CreateEndpointConfig"]
+        Resource = "*"
+        Condition = {
+          Null = {
+            "sagemaker:VolumeKmsKey" = "false"
+          }
+          ArnNotEquals = {
+            "sagemaker:VolumeKmsKey" = local.endpoint_volume_key_arn
           }
         }
       },
@@ -161,6 +196,7 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Condition = {
           Null = {
             "sagemaker:OutputKmsKeyArn" = "true"
+            "sagemaker:OutputKmsKey"    = "true"
           }
         }
       },
@@ -170,8 +206,25 @@ resource "aws_iam_policy" "sagemaker_job_guardrails" {
         Action   = ["sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"]
         Resource = "*"
         Condition = {
+          Null = {
+            "sagemaker:OutputKmsKeyArn" = "false"
+          }
           ArnNotEquals = {
             "sagemaker:OutputKmsKeyArn" = local.job_output_key_arns
+          }
+        }
+      },
+      {
+        Sid      = "DenyOtherOutputKeyDeprecatedName"
+        Effect   = "Deny"
+        Action   = ["sagemaker:CreateHyperParameterTuningJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"]
+        Resource = "*"
+        Condition = {
+          Null = {
+            "sagemaker:OutputKmsKey" = "false"
+          }
+          ArnNotEquals = {
+            "sagemaker:OutputKmsKey" = local.job_output_key_arns
           }
         }
       },
@@ -191,19 +244,12 @@ resource "aws_iam_policy" "workload_boundary" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid    = "ListReadBuckets"
+        Sid    = "ReadBuckets"
         Effect = "Allow"
-        Action = ["s3:ListBucket"]
+        Action = ["s3:GetObject", "s3:ListBucket"]
         Resource = [
           local.bucket_arn_training_data,
           local.bucket_arn_model_artifacts,
-        ]
-      },
-      {
-        Sid    = "ReadObjects"
-        Effect = "Allow"
-        Action = ["s3:GetObject"]
-        Resource = [
           "${local.bucket_arn_training_data}/*",
           "${local.bucket_arn_model_artifacts}/*",
         ]
@@ -212,7 +258,7 @@ resource "aws_iam_policy" "workload_boundary" {
         Sid      = "WriteObjects"
         Effect   = "Allow"
         Action   = ["s3:AbortMultipartUpload", "s3:PutObject"]
-        Resource = "${local.bucket_arn_model_artifacts}/*"
+        Resource = "${local.bucket_arn_model_artifacts}/output/*"
       },
       {
         Sid    = "UseDataKeys"
@@ -236,21 +282,13 @@ resource "aws_iam_policy" "workload_boundary" {
         }
       },
       {
-        Sid    = "WriteLogGroups"
+        Sid    = "WriteLogs"
         Effect = "Allow"
-        Action = ["logs:CreateLogGroup", "logs:DescribeLogStreams"]
+        Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        # The groups under the prefix and, through the same wildcard, their streams (log-group:<name>:log-stream:<stream>); one statement keeps the boundary small.
         Resource = [
           "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs*",
           "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/Endpoints*",
-        ]
-      },
-      {
-        Sid    = "WriteLogStreams"
-        Effect = "Allow"
-        Action = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = [
-          "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs*:log-stream:*",
-          "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/Endpoints*:log-stream:*",
         ]
       },
       {
@@ -292,7 +330,7 @@ resource "aws_iam_policy" "workload_boundary" {
         }
       },
       {
-        Sid    = "ManageJobEnis"
+        Sid    = "ManageEnis"
         Effect = "Allow"
         Action = ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"]
         # Network interfaces of this account and region, only with the workload security group.
@@ -331,16 +369,13 @@ resource "aws_iam_policy" "workload_boundary" {
         }
       },
       {
-        Sid      = "DenyBoundaryRemoval"
-        Effect   = "Deny"
-        Action   = ["iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary"]
-        Resource = "arn:${local.partition}:iam::${local.account_id}:role/*"
-      },
-      {
-        Sid      = "DenyBoundaryChanges"
-        Effect   = "Deny"
-        Action   = ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:SetDefaultPolicyVersion"]
-        Resource = local.boundary_policy_arn
+        Sid    = "DenyBoundaryRemovalOrChange"
+        Effect = "Deny"
+        Action = ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary", "iam:SetDefaultPolicyVersion"]
+        Resource = [
+          "arn:${local.partition}:iam::${local.account_id}:role/*",
+          local.boundary_policy_arn,
+        ]
       },
     ]
   })
@@ -393,22 +428,23 @@ resource "aws_iam_role_policy" "sagemaker_training_data_access" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "ListReadBuckets"
-        Effect   = "Allow"
-        Action   = ["s3:ListBucket"]
-        Resource = local.bucket_arn_training_data
-      },
-      {
-        Sid      = "ReadObjects"
-        Effect   = "Allow"
-        Action   = ["s3:GetObject"]
-        Resource = "${local.bucket_arn_training_data}/*"
+        Sid    = "ReadBuckets"
+        Effect = "Allow"
+        Action = ["s3:GetObject", "s3:ListBucket"]
+        Resource = [
+          local.bucket_arn_training_data,
+          local.bucket_arn_model_artifacts,
+          "${local.bucket_arn_training_data}/*",
+          "${local.bucket_arn_model_artifacts}/code/*",
+          "${local.bucket_arn_model_artifacts}/base-models/*",
+          "${local.bucket_arn_model_artifacts}/output/*",
+        ]
       },
       {
         Sid      = "WriteObjects"
         Effect   = "Allow"
         Action   = ["s3:AbortMultipartUpload", "s3:PutObject"]
-        Resource = "${local.bucket_arn_model_artifacts}/*"
+        Resource = "${local.bucket_arn_model_artifacts}/output/*"
       },
       {
         Sid    = "UseDataKeys"
@@ -456,16 +492,11 @@ resource "aws_iam_role_policy" "sagemaker_training_runtime" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "WriteLogGroups"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogGroup", "logs:DescribeLogStreams"]
+        Sid    = "WriteLogs"
+        Effect = "Allow"
+        Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        # The groups under the prefix and, through the same wildcard, their streams (log-group:<name>:log-stream:<stream>); one statement keeps the boundary small.
         Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs*"
-      },
-      {
-        Sid      = "WriteLogStreams"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/TrainingJobs*:log-stream:*"
       },
       {
         Sid    = "PutSageMakerMetrics"
@@ -506,7 +537,7 @@ resource "aws_iam_role_policy" "sagemaker_training_runtime" {
         }
       },
       {
-        Sid    = "ManageJobEnis"
+        Sid    = "ManageEnis"
         Effect = "Allow"
         Action = ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"]
         # Network interfaces of this account and region, only with the workload security group.
@@ -588,16 +619,13 @@ resource "aws_iam_role_policy" "sagemaker_inference_data_access" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "ListReadBuckets"
-        Effect   = "Allow"
-        Action   = ["s3:ListBucket"]
-        Resource = local.bucket_arn_model_artifacts
-      },
-      {
-        Sid      = "ReadObjects"
-        Effect   = "Allow"
-        Action   = ["s3:GetObject"]
-        Resource = "${local.bucket_arn_model_artifacts}/*"
+        Sid    = "ReadBuckets"
+        Effect = "Allow"
+        Action = ["s3:GetObject", "s3:ListBucket"]
+        Resource = [
+          local.bucket_arn_model_artifacts,
+          "${local.bucket_arn_model_artifacts}/*",
+        ]
       },
       {
         Sid      = "UseDataKeys"
@@ -642,16 +670,11 @@ resource "aws_iam_role_policy" "sagemaker_inference_runtime" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "WriteLogGroups"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogGroup", "logs:DescribeLogStreams"]
+        Sid    = "WriteLogs"
+        Effect = "Allow"
+        Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        # The groups under the prefix and, through the same wildcard, their streams (log-group:<name>:log-stream:<stream>); one statement keeps the boundary small.
         Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/Endpoints*"
-      },
-      {
-        Sid      = "WriteLogStreams"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/sagemaker/Endpoints*:log-stream:*"
       },
       {
         Sid    = "PutSageMakerMetrics"
@@ -692,7 +715,7 @@ resource "aws_iam_role_policy" "sagemaker_inference_runtime" {
         }
       },
       {
-        Sid    = "ManageJobEnis"
+        Sid    = "ManageEnis"
         Effect = "Allow"
         Action = ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"]
         # Network interfaces of this account and region, only with the workload security group.

@@ -40,7 +40,7 @@ variable "bucket_arns" {
 }
 
 variable "private_subnet_ids" {
-  description = "Private subnets SageMaker jobs, models and notebooks must run in (job guardrails and ENI permissions)."
+  description = "Private subnets SageMaker jobs, models, notebooks and Lambda functions must run in (job guardrails and ENI permissions)."
   type        = list(string)
 
   validation {
@@ -55,7 +55,7 @@ variable "private_subnet_ids" {
 }
 
 variable "workload_security_group_id" {
-  description = "Security group SageMaker jobs, models and notebooks must use (job guardrails and ENI permissions)."
+  description = "Security group SageMaker jobs, models, notebooks and Lambda functions must use (job guardrails and ENI permissions)."
   type        = string
 
   validation {

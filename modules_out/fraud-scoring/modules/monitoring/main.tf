@@ -95,6 +95,15 @@ resource "aws_cloudwatch_log_group" "trail" {
   tags              = var.tags
 }
 
+# Logs of SageMaker training jobs: created here with the logs key and the planned retention, not on
+# first use by the service, without the customer managed key and never expiring.
+resource "aws_cloudwatch_log_group" "sagemaker_training_jobs" {
+  name              = "/aws/sagemaker/TrainingJobs"
+  kms_key_id        = var.logs_kms_key_arn
+  retention_in_days = 731
+  tags              = var.tags
+}
+
 resource "aws_iam_role" "trail_logs" {
   name        = "${var.name_prefix}-cloudtrail-logs"
   description = "CloudTrail delivers the ${local.trail_name} events to CloudWatch Logs."
