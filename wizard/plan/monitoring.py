@@ -63,11 +63,15 @@ def _trail_logs() -> tuple[PolicyDocument, PolicyDocument]:
         kind="trust",
         statements=(
             Statement(
-                sid="CloudTrailOfThisTrailOnly",
+                sid="CloudTrailDeliversToCloudWatchLogs",
                 effect="Allow",
                 principal=_TRAIL,
                 actions="sts:AssumeRole",
-                conditions=(_SOURCE_ACCOUNT, when("ArnLike", "aws:SourceArn", TRAIL_ARN)),
+                comment="No aws:SourceAccount/aws:SourceArn: CloudTrail does not send them when it assumes this role\n"
+                '("Confused deputy prevention is not applicable to the role policy for CloudWatch Logs monitoring",\n'
+                "CloudTrail user guide, cloudtrail-required-policy-for-cloudwatch-logs), so either condition would\n"
+                "stop delivery. The role can do nothing but write this trail's log streams.",
+                layout=Layout(comment_at="inside"),
             ),
         ),
     )
