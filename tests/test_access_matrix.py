@@ -66,7 +66,6 @@ KNOWN_BROKEN: dict[str, str] = {
     "outside-vpce-write-model-artifacts-replica-denied": "finding 9: the replicas have no perimeter",
     "notebook-presigned-url-from-internet-denied": "finding 11: nothing requires aws:SourceVpce on "
     "CreatePresignedNotebookInstanceUrl",
-    "training-creates-log-group": "finding 18: the logs endpoint policy lacks logs:CreateLogGroup",
 }
 # Invocations through a profile whose destination regions are not all allowed (finding 14), and the DRAFT guardrail
 # version that ":*" matches (finding 10), for every Bedrock caller and model.
@@ -176,7 +175,7 @@ def test_every_expressible_finding_has_a_flow() -> None:
         for v in (list(KEY_NAMES) if f.context.job is not None else [""])
     }
     findings = {m.group(1) for i in ids if (r := known_finding(i)) and (m := re.match(r"finding (\d+)", r))}
-    assert findings >= {"2", "3", "4", "5", "7", "9", "10", "11", "14", "18"}
+    assert findings >= {"2", "3", "4", "5", "7", "9", "10", "11", "14"}
     assert set(KNOWN_BROKEN) <= ids, f"stale KNOWN_BROKEN entries: {sorted(set(KNOWN_BROKEN) - ids)}"
 
 

@@ -44,7 +44,7 @@ def decide_keys(answers: Answers, f: Facts) -> Section[tuple[KeyPlan, ...]]:
     if f.per_purpose:
         keys = [
             key("data", ("data",), "training data", tuple(data_consumers)),
-            key("artifacts", ("artifacts",), "model artifacts and notebook volumes", ("s3",)),
+            key("artifacts", ("artifacts",), "model artifacts and checkpoints", ("s3",)),
             key("logs", ("logs",), "logs, audit trail and alerts", tuple(logs_consumers)),
         ]
     else:

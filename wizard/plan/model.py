@@ -387,6 +387,19 @@ class Plan:
     def name_prefix(self) -> str:
         return f"{self.name}-{self.environment}"
 
+    @property
+    def aws_services(self) -> tuple[str, ...]:
+        """The AWS services the stack uses, for the README's compliance-eligibility reminder."""
+        services = ["Amazon S3", "AWS KMS", "Amazon VPC (PrivateLink endpoints)", "AWS IAM", "AWS CloudTrail"]
+        services += ["Amazon CloudWatch Logs", "Amazon SNS"]
+        if self.macie:
+            services += ["Amazon Macie", "Amazon EventBridge"]
+        if any(w.startswith("sagemaker") for w in self.workloads):
+            services.append("Amazon SageMaker AI")
+        if self.bedrock:
+            services.append("Amazon Bedrock")
+        return tuple(services)
+
     def key_for(self, purpose: str) -> KeyPlan:
         for key in self.keys:
             if purpose in key.purposes:
@@ -492,7 +505,7 @@ class Plan:
 
 PURPOSE_TITLES = {
     "data": "training data",
-    "artifacts": "model artifacts and notebook volumes",
+    "artifacts": "model artifacts and checkpoints",
     "logs": "logs, the audit trail and alerts",
     "replica": "the replica buckets",
 }

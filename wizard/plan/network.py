@@ -27,7 +27,11 @@ from wizard.plan.section import Ledger, Section
 _ENDPOINT_ACTIONS: dict[str, tuple[str, ...]] = {
     "sts": ("sts:AssumeRole", "sts:GetCallerIdentity", "sts:TagSession"),
     "logs": (
+        # SageMaker and Lambda create their log groups on first use (/aws/sagemaker/TrainingJobs, ...) and the
+        # agents look them up before writing.
+        "logs:CreateLogGroup",
         "logs:CreateLogStream",
+        "logs:DescribeLogGroups",
         "logs:DescribeLogStreams",
         "logs:FilterLogEvents",
         "logs:GetLogEvents",

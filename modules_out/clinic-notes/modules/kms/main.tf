@@ -115,7 +115,7 @@ resource "aws_kms_alias" "data" {
 }
 
 resource "aws_kms_key" "artifacts" {
-  description                        = "clinic-notes-prod: model artifacts and notebook volumes (restricted)"
+  description                        = "clinic-notes-prod: model artifacts and checkpoints (restricted)"
   key_usage                          = "ENCRYPT_DECRYPT"
   customer_master_key_spec           = "SYMMETRIC_DEFAULT"
   is_enabled                         = true

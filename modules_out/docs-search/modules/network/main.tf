@@ -319,7 +319,7 @@ resource "aws_vpc_endpoint" "logs" {
         Sid       = "ThisAccountOnly"
         Effect    = "Allow"
         Principal = { AWS = "*" }
-        Action    = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents", "logs:PutLogEvents"]
+        Action    = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents", "logs:PutLogEvents"]
         Resource  = "*"
         Condition = {
           StringEquals = { "aws:PrincipalAccount" = local.account_id }

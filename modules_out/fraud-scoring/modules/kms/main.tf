@@ -110,7 +110,7 @@ resource "aws_kms_alias" "data" {
 }
 
 resource "aws_kms_key" "artifacts" {
-  description                        = "fraud-scoring-prod: model artifacts and notebook volumes (confidential)"
+  description                        = "fraud-scoring-prod: model artifacts and checkpoints (confidential)"
   key_usage                          = "ENCRYPT_DECRYPT"
   customer_master_key_spec           = "SYMMETRIC_DEFAULT"
   is_enabled                         = true
