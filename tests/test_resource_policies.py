@@ -4,12 +4,14 @@ destroy and redeploy, and what the READMEs tell a user before applying."""
 from __future__ import annotations
 
 import functools
+import os
+import re
+import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.hcl_helpers import parse_tf
+from tests.hcl_helpers import parse_tf, terraform
 from wizard.answers import load_answers
 from wizard.plan import Plan, plan
 from wizard.render import render
@@ -23,11 +25,53 @@ def _stack(example: Path) -> tuple[Plan, dict[str, str]]:
     return stack_plan, render(stack_plan)
 
 
-def _resource(files: dict[str, str], path: str, type_: str, name: str) -> dict[str, Any]:
-    for block in parse_tf(files[path]).get("resource", []):
-        if type_ in block and name in block[type_]:
-            return block[type_][name]  # type: ignore[no-any-return]
-    raise AssertionError(f"no {type_}.{name} in {path}")
+# ---- finding 1: apply ordering ------------------------------------------------------------------------------
+
+# What a service checks the bucket policy of when it is configured: (module, resource, the bucket it delivers to).
+DELIVERIES = (
+    ("monitoring", "aws_cloudtrail.this", "audit"),
+    ("bedrock", "aws_bedrock_model_invocation_logging_configuration.this", "bedrock_logs"),
+    ("macie", "aws_macie2_classification_export_configuration.this", "macie_results"),
+)
+PROVIDER_MIRROR = Path("/opt/tf-plugins")
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_bucket_names_are_known_only_once_their_policies_exist(example: Path) -> None:
+    """Each module that receives a bucket name receives it from the bucket policy, so it waits for it."""
+    stack_plan, files = _stack(example)
+    outputs = {
+        k.strip('"'): v for block in parse_tf(files["modules/s3/outputs.tf"])["output"] for k, v in block.items()
+    }
+    names = outputs["bucket_names"]["value"]
+    for bucket in stack_plan.buckets:
+        assert names[bucket.name] == f"${{aws_s3_bucket_policy.{bucket.name}.bucket}}", bucket.name
+
+
+@pytest.mark.skipif(terraform() is None or not PROVIDER_MIRROR.is_dir(), reason="terraform or the mirror is missing")
+def test_terraform_orders_every_delivery_after_the_bucket_policy_it_needs(tmp_path: Path) -> None:
+    """terraform graph of the example that has every delivery: each one depends on its bucket's policy."""
+    example = next(p for p in EXAMPLES if p.stem == "restricted-phi-bedrock")
+    stack_plan, files = _stack(example)
+    for rel, text in files.items():
+        if rel.endswith(".tf"):
+            target = tmp_path / "stack" / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # The machine carries provider 5.100 only; the ordering does not depend on the version constraint.
+            target.write_text(re.sub(r'">= 6\.0, < 7\.0"', '">= 5.100, < 7.0"', text))
+    cli = tmp_path / "cli.tfrc"
+    cli.write_text(f'provider_installation {{\n  filesystem_mirror {{\n    path = "{PROVIDER_MIRROR}"\n  }}\n}}\n')
+    env = dict(os.environ, TF_CLI_CONFIG_FILE=str(cli), TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1")
+    run = functools.partial(subprocess.run, cwd=tmp_path / "stack", env=env, capture_output=True, text=True)
+    init = run(["terraform", "init", "-backend=false", "-input=false", "-no-color"])
+    assert init.returncode == 0, init.stderr
+    graph = run(["terraform", "graph", "-no-color"])
+    assert graph.returncode == 0, graph.stderr
+    edges = set(re.findall(r'"([^"]+)" -> "([^"]+)"', graph.stdout))
+    assert stack_plan.macie and stack_plan.bedrock
+    for module, resource, bucket in DELIVERIES:
+        edge = (f"module.{module}.{resource}", f"module.s3.aws_s3_bucket_policy.{bucket}")
+        assert edge in edges, f"{edge[0]} is not ordered after {edge[1]}"
 
 
 # ---- finding 18: smaller -------------------------------------------------------------------------------------
