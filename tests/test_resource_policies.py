@@ -74,6 +74,58 @@ def test_terraform_orders_every_delivery_after_the_bucket_policy_it_needs(tmp_pa
         assert edge in edges, f"{edge[0]} is not ordered after {edge[1]}"
 
 
+# ---- findings 7 and 9: the key policies and the perimeter, each a layer of its own -----------------------------
+
+# Flows the key policies now refuse too; the perimeter must refuse them by itself (the bucket policy decides
+# the S3 request before the key is asked).
+PERIMETER_FLOWS = (
+    "outside-vpce-list-training-data-denied",
+    "outside-vpce-read-via-aws-service-denied",
+    "other-service-linked-role-read-denied",
+    "outside-vpce-read-training-data-replica-denied",
+    "outside-vpce-write-training-data-replica-denied",
+    "outside-vpce-read-model-artifacts-replica-denied",
+    "outside-vpce-write-model-artifacts-replica-denied",
+)
+
+
+@pytest.mark.parametrize(
+    "example", [p for p in EXAMPLES if p.stem in ("confidential-fraud", "restricted-phi-bedrock")], ids=lambda p: p.stem
+)
+def test_the_bucket_policy_alone_refuses_the_perimeter_flows(example: Path) -> None:
+    from tests.access.evaluate import Proof
+    from tests.access.terraform import Stack
+    from wizard.access import access_flows
+
+    stack_plan, files = _stack(example)
+    proof = Proof(stack_plan, Stack({k: v for k, v in files.items() if k.endswith(".tf")}))
+    flows = [f for f in access_flows(stack_plan) if f.id in PERIMETER_FLOWS]
+    assert len(flows) >= 3
+    for flow in flows:
+        verdict = proof.evaluate(flow)
+        request, ok, why = verdict.requests[0]
+        assert not ok and request.action.startswith("s3:"), verdict.message(example.stem)
+        assert why.startswith("explicit deny in the bucket policy"), verdict.message(example.stem)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_no_key_policy_lets_the_account_use_a_key_of_confidential_data(example: Path) -> None:
+    """On confidential and restricted data no statement grants cryptographic use to the account root or to every
+    principal of the account; on public and internal data the account root keeps kms:* (the AWS default)."""
+    stack_plan, _ = _stack(example)
+    conf = stack_plan.sensitivity in ("confidential", "restricted")
+    for key in stack_plan.keys:
+        root = key.policy.statements[0]
+        assert (root.actions == "kms:*") is not conf, key.alias
+        for st in key.policy.statements:
+            keys_named = {c.key for c in st.conditions}
+            wide = st.principal is not None and st.principal.ids == "*" and "aws:PrincipalArn" not in keys_named
+            crypto = any(a in str(st.actions) for a in ("kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"))
+            service_only = "kms:EncryptionContext:aws:cloudtrail:arn" in keys_named and not conf
+            if conf and st.principal is not None and st.principal.type == "AWS" and crypto:
+                assert not wide or service_only, f"{key.alias}: {st.sid}"
+
+
 # ---- finding 18: smaller -------------------------------------------------------------------------------------
 
 

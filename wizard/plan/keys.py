@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from wizard.answers import Answers
+from wizard.plan.buckets import replication_role_name
 from wizard.plan.facts import Facts
-from wizard.plan.key_policies import consumer_title, key_policy
-from wizard.plan.model import KeyPlan
-from wizard.plan.policy import REGION, REPLICA_REGION, SizeEnv, check_size
+from wizard.plan.key_policies import consumer_title, key_policy, role_arn
+from wizard.plan.model import KeyPlan, RolePlan
+from wizard.plan.policy import REGION, REPLICA_REGION, Interp, SizeEnv, check_size
 from wizard.plan.section import Ledger, Section
 
 
-def decide_keys(answers: Answers, f: Facts) -> Section[tuple[KeyPlan, ...]]:
+def decide_keys(answers: Answers, f: Facts, roles: tuple[RolePlan, ...]) -> Section[tuple[KeyPlan, ...]]:
+    """``roles``: the workload roles of the plan; on confidential and restricted data each key names the roles
+    whose policies use it, and no other principal of the account may use it (the key policy is a second layer)."""
     rotation = answers.keys.rotation_days
     deletion = answers.keys.deletion_window_days
     p, tier = f.name_prefix, f.tier.value
@@ -22,9 +25,22 @@ def decide_keys(answers: Answers, f: Facts) -> Section[tuple[KeyPlan, ...]]:
         logs_consumers.append("bedrock_logging")
     data_consumers = ["s3"] + (["macie_read"] if f.macie_on else [])
 
+    replicated = ("data", "artifacts") if f.replica_region else ()
+
+    def users(name: str) -> tuple[str | Interp, ...] | None:
+        if not f.conf:
+            return None
+        named: list[str | Interp] = [role_arn(r.role_name) for r in roles if name in r.keys]
+        if f.replica_region and (name == "replica" or any(k in replicated for k in _purposes[name])):
+            named.append(role_arn(replication_role_name(p)))
+        return tuple(named)
+
+    _purposes: dict[str, tuple[str, ...]] = {}
+
     def key(
         name: str, purposes: tuple[str, ...], description: str, consumers: tuple[str, ...], provider: str = "aws"
     ) -> KeyPlan:
+        _purposes[name] = purposes
         return KeyPlan(
             name=name,
             purposes=purposes,
@@ -35,9 +51,12 @@ def decide_keys(answers: Answers, f: Facts) -> Section[tuple[KeyPlan, ...]]:
             consumers=consumers,
             provider=provider,
             region=f.replica_region if provider == "aws.replica" and f.replica_region else answers.project.region,
-            grants=tuple(consumer_title(c, p) for c in consumers),
+            grants=tuple(consumer_title(c, p, named=f.conf) for c in consumers),
             policy=key_policy(
-                consumers, region=REPLICA_REGION if provider == "aws.replica" else REGION, admin_role_arns=admins
+                consumers,
+                region=REPLICA_REGION if provider == "aws.replica" else REGION,
+                admin_role_arns=admins,
+                users=users(name),
             ),
         )
 
@@ -98,6 +117,15 @@ def _controls(led: Ledger, answers: Answers, f: Facts) -> None:
         reason=f"always; keys.rotation_days = {rotation}",
         module="kms",
         checks=("CKV_AWS_7",),
+    )
+    led.control(
+        "kms.named_key_users",
+        "Key policies name who may use each key; the account root administers but cannot use it",
+        on=f.conf,
+        reason=f"{f.tier_says}: a key policy is a second layer, so an IAM policy alone never grants key use"
+        if f.conf
+        else "on from confidential; the account root holds kms:* and IAM decides who uses the keys",
+        module="kms",
     )
     led.control(
         "kms.least_privilege_key_policy",

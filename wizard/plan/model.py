@@ -123,12 +123,13 @@ class StoragePlan:
     macie_source_arns: Local | None
     perimeter_actions: Local | None
     perimeter_exempt: Local | None
+    perimeter_list_exempt: Local | None = None  # perimeter_exempt and the principal running Terraform
 
     @property
     def perimeter_buckets(self) -> tuple[BucketPlan, ...]:
         return tuple(b for b in self.buckets if b.perimeter)
 
-    key_purposes: tuple[str, ...]  # entries of var.kms_key_arns the s3 module uses
+    key_purposes: tuple[str, ...] = ()  # entries of var.kms_key_arns the s3 module uses
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -98,7 +98,9 @@ def decide_monitoring(answers: Answers, f: Facts) -> Section[MonitoringPlan]:
     trust, policy = _trail_logs()
     monitoring = MonitoringPlan(
         data_events=data_events,
-        data_event_buckets=("training_data", "model_artifacts"),
+        # The trail is multi-region, so it records the replicas' data events in the replica region too.
+        data_event_buckets=("training_data", "model_artifacts")
+        + (("training_data_replica", "model_artifacts_replica") if f.replica_region else ()),
         alert_email=email,
         alerts_topic_policy=alerts,
         trail_topic_policy=trail,

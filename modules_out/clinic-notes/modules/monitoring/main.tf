@@ -189,6 +189,8 @@ resource "aws_cloudtrail" "this" {
       starts_with = [
         "${var.bucket_arns["training_data"]}/",
         "${var.bucket_arns["model_artifacts"]}/",
+        "${var.bucket_arns["training_data_replica"]}/",
+        "${var.bucket_arns["model_artifacts_replica"]}/",
       ]
     }
   }

@@ -30,18 +30,13 @@ resource "aws_kms_key" "data" {
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
-      # The account root keeps the key manageable (catalog §3.3); IAM policies then decide who else may use it.
+      # Lock-out protection: principals whose IAM policies allow it may administer the key (and so
+      # Terraform can update this policy), but no cryptographic use is granted through the account:
+      # an IAM policy that allows kms:Decrypt does not by itself let a principal use this key.
       {
-        Sid       = "EnableAccountRootPermissions"
+        Sid       = "AccountRootAdministersOnly"
         Effect    = "Allow"
         Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-        Action    = "kms:*"
-        Resource  = "*"
-      },
-      {
-        Sid       = "AllowKeyAdministration"
-        Effect    = "Allow"
-        Principal = { AWS = ["arn:aws:iam::111122223333:role/BreakGlass"] }
         Action = [
           "kms:CancelKeyDeletion",
           "kms:CreateAlias",
@@ -68,16 +63,90 @@ resource "aws_kms_key" "data" {
         ]
         Resource = "*"
       },
+      # The admin roles (access.admin_role_arns), matched by aws:PrincipalArn: KMS rejects a policy
+      # whose Principal names a role that does not exist yet. The kms module refuses, before
+      # anything is created, an admin ARN of another account than the one deploying.
       {
-        Sid       = "AllowS3UseByThisAccount"
+        Sid       = "AllowKeyAdministration"
         Effect    = "Allow"
         Principal = { AWS = "*" }
-        Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+        Action = [
+          "kms:CancelKeyDeletion",
+          "kms:CreateAlias",
+          "kms:DeleteAlias",
+          "kms:DescribeKey",
+          "kms:DisableKey",
+          "kms:DisableKeyRotation",
+          "kms:EnableKey",
+          "kms:EnableKeyRotation",
+          "kms:GetKeyPolicy",
+          "kms:GetKeyRotationStatus",
+          "kms:ListGrants",
+          "kms:ListKeyPolicies",
+          "kms:ListKeyRotations",
+          "kms:ListResourceTags",
+          "kms:PutKeyPolicy",
+          "kms:RevokeGrant",
+          "kms:RotateKeyOnDemand",
+          "kms:ScheduleKeyDeletion",
+          "kms:TagResource",
+          "kms:UntagResource",
+          "kms:UpdateAlias",
+          "kms:UpdateKeyDescription",
+        ]
+        Resource = "*"
+        Condition = {
+          StringEquals = {
+            "kms:CallerAccount" = local.account_id
+          }
+          ArnEquals = {
+            "aws:PrincipalArn" = [
+              "arn:aws:iam::111122223333:role/BreakGlass",
+            ]
+          }
+        }
+      },
+      # Cryptographic use only by the roles this stack names: the admin roles and the roles whose
+      # policies use this key. Any other principal of the account is refused here, whatever its IAM
+      # policies allow.
+      {
+        Sid       = "AllowUseByNamedPrincipals"
+        Effect    = "Allow"
+        Principal = { AWS = "*" }
+        Action    = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
         Resource  = "*"
         Condition = {
           StringEquals = {
             "kms:CallerAccount" = local.account_id
-            "kms:ViaService"    = "s3.${local.region}.amazonaws.com"
+          }
+          ArnEquals = {
+            "aws:PrincipalArn" = [
+              "arn:aws:iam::111122223333:role/BreakGlass",
+              "arn:${local.partition}:iam::${local.account_id}:role/fraud-scoring-prod-sm-training",
+            ]
+          }
+        }
+      },
+      # SageMaker creates grants for the volumes of jobs, endpoints and notebooks on behalf of the
+      # execution roles named above (the key policy must allow the role, SageMaker API reference).
+      {
+        Sid       = "AllowGrantsForAwsResourcesToNamedPrincipals"
+        Effect    = "Allow"
+        Principal = { AWS = "*" }
+        Action    = "kms:CreateGrant"
+        Resource  = "*"
+        Condition = {
+          StringEquals = {
+            "kms:CallerAccount" = local.account_id
+          }
+          ArnEquals = {
+            "aws:PrincipalArn" = [
+              "arn:aws:iam::111122223333:role/BreakGlass",
+              "arn:${local.partition}:iam::${local.account_id}:role/fraud-scoring-prod-sm-training",
+            ]
+          }
+          Bool = {
+            "kms:GrantIsForAWSResource" = "true"
           }
         }
       },
@@ -124,18 +193,13 @@ resource "aws_kms_key" "artifacts" {
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
-      # The account root keeps the key manageable (catalog §3.3); IAM policies then decide who else may use it.
+      # Lock-out protection: principals whose IAM policies allow it may administer the key (and so
+      # Terraform can update this policy), but no cryptographic use is granted through the account:
+      # an IAM policy that allows kms:Decrypt does not by itself let a principal use this key.
       {
-        Sid       = "EnableAccountRootPermissions"
+        Sid       = "AccountRootAdministersOnly"
         Effect    = "Allow"
         Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-        Action    = "kms:*"
-        Resource  = "*"
-      },
-      {
-        Sid       = "AllowKeyAdministration"
-        Effect    = "Allow"
-        Principal = { AWS = ["arn:aws:iam::111122223333:role/BreakGlass"] }
         Action = [
           "kms:CancelKeyDeletion",
           "kms:CreateAlias",
@@ -162,16 +226,92 @@ resource "aws_kms_key" "artifacts" {
         ]
         Resource = "*"
       },
+      # The admin roles (access.admin_role_arns), matched by aws:PrincipalArn: KMS rejects a policy
+      # whose Principal names a role that does not exist yet. The kms module refuses, before
+      # anything is created, an admin ARN of another account than the one deploying.
       {
-        Sid       = "AllowS3UseByThisAccount"
+        Sid       = "AllowKeyAdministration"
         Effect    = "Allow"
         Principal = { AWS = "*" }
-        Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+        Action = [
+          "kms:CancelKeyDeletion",
+          "kms:CreateAlias",
+          "kms:DeleteAlias",
+          "kms:DescribeKey",
+          "kms:DisableKey",
+          "kms:DisableKeyRotation",
+          "kms:EnableKey",
+          "kms:EnableKeyRotation",
+          "kms:GetKeyPolicy",
+          "kms:GetKeyRotationStatus",
+          "kms:ListGrants",
+          "kms:ListKeyPolicies",
+          "kms:ListKeyRotations",
+          "kms:ListResourceTags",
+          "kms:PutKeyPolicy",
+          "kms:RevokeGrant",
+          "kms:RotateKeyOnDemand",
+          "kms:ScheduleKeyDeletion",
+          "kms:TagResource",
+          "kms:UntagResource",
+          "kms:UpdateAlias",
+          "kms:UpdateKeyDescription",
+        ]
+        Resource = "*"
+        Condition = {
+          StringEquals = {
+            "kms:CallerAccount" = local.account_id
+          }
+          ArnEquals = {
+            "aws:PrincipalArn" = [
+              "arn:aws:iam::111122223333:role/BreakGlass",
+            ]
+          }
+        }
+      },
+      # Cryptographic use only by the roles this stack names: the admin roles and the roles whose
+      # policies use this key. Any other principal of the account is refused here, whatever its IAM
+      # policies allow.
+      {
+        Sid       = "AllowUseByNamedPrincipals"
+        Effect    = "Allow"
+        Principal = { AWS = "*" }
+        Action    = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
         Resource  = "*"
         Condition = {
           StringEquals = {
             "kms:CallerAccount" = local.account_id
-            "kms:ViaService"    = "s3.${local.region}.amazonaws.com"
+          }
+          ArnEquals = {
+            "aws:PrincipalArn" = [
+              "arn:aws:iam::111122223333:role/BreakGlass",
+              "arn:${local.partition}:iam::${local.account_id}:role/fraud-scoring-prod-sm-training",
+              "arn:${local.partition}:iam::${local.account_id}:role/fraud-scoring-prod-sm-inference",
+            ]
+          }
+        }
+      },
+      # SageMaker creates grants for the volumes of jobs, endpoints and notebooks on behalf of the
+      # execution roles named above (the key policy must allow the role, SageMaker API reference).
+      {
+        Sid       = "AllowGrantsForAwsResourcesToNamedPrincipals"
+        Effect    = "Allow"
+        Principal = { AWS = "*" }
+        Action    = "kms:CreateGrant"
+        Resource  = "*"
+        Condition = {
+          StringEquals = {
+            "kms:CallerAccount" = local.account_id
+          }
+          ArnEquals = {
+            "aws:PrincipalArn" = [
+              "arn:aws:iam::111122223333:role/BreakGlass",
+              "arn:${local.partition}:iam::${local.account_id}:role/fraud-scoring-prod-sm-training",
+              "arn:${local.partition}:iam::${local.account_id}:role/fraud-scoring-prod-sm-inference",
+            ]
+          }
+          Bool = {
+            "kms:GrantIsForAWSResource" = "true"
           }
         }
       },
@@ -201,18 +341,13 @@ resource "aws_kms_key" "logs" {
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
-      # The account root keeps the key manageable (catalog §3.3); IAM policies then decide who else may use it.
+      # Lock-out protection: principals whose IAM policies allow it may administer the key (and so
+      # Terraform can update this policy), but no cryptographic use is granted through the account:
+      # an IAM policy that allows kms:Decrypt does not by itself let a principal use this key.
       {
-        Sid       = "EnableAccountRootPermissions"
+        Sid       = "AccountRootAdministersOnly"
         Effect    = "Allow"
         Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-        Action    = "kms:*"
-        Resource  = "*"
-      },
-      {
-        Sid       = "AllowKeyAdministration"
-        Effect    = "Allow"
-        Principal = { AWS = ["arn:aws:iam::111122223333:role/BreakGlass"] }
         Action = [
           "kms:CancelKeyDeletion",
           "kms:CreateAlias",
@@ -239,16 +374,88 @@ resource "aws_kms_key" "logs" {
         ]
         Resource = "*"
       },
+      # The admin roles (access.admin_role_arns), matched by aws:PrincipalArn: KMS rejects a policy
+      # whose Principal names a role that does not exist yet. The kms module refuses, before
+      # anything is created, an admin ARN of another account than the one deploying.
       {
-        Sid       = "AllowS3UseByThisAccount"
+        Sid       = "AllowKeyAdministration"
         Effect    = "Allow"
         Principal = { AWS = "*" }
-        Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+        Action = [
+          "kms:CancelKeyDeletion",
+          "kms:CreateAlias",
+          "kms:DeleteAlias",
+          "kms:DescribeKey",
+          "kms:DisableKey",
+          "kms:DisableKeyRotation",
+          "kms:EnableKey",
+          "kms:EnableKeyRotation",
+          "kms:GetKeyPolicy",
+          "kms:GetKeyRotationStatus",
+          "kms:ListGrants",
+          "kms:ListKeyPolicies",
+          "kms:ListKeyRotations",
+          "kms:ListResourceTags",
+          "kms:PutKeyPolicy",
+          "kms:RevokeGrant",
+          "kms:RotateKeyOnDemand",
+          "kms:ScheduleKeyDeletion",
+          "kms:TagResource",
+          "kms:UntagResource",
+          "kms:UpdateAlias",
+          "kms:UpdateKeyDescription",
+        ]
+        Resource = "*"
+        Condition = {
+          StringEquals = {
+            "kms:CallerAccount" = local.account_id
+          }
+          ArnEquals = {
+            "aws:PrincipalArn" = [
+              "arn:aws:iam::111122223333:role/BreakGlass",
+            ]
+          }
+        }
+      },
+      # Cryptographic use only by the roles this stack names: the admin roles and the roles whose
+      # policies use this key. Any other principal of the account is refused here, whatever its IAM
+      # policies allow.
+      {
+        Sid       = "AllowUseByNamedPrincipals"
+        Effect    = "Allow"
+        Principal = { AWS = "*" }
+        Action    = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
         Resource  = "*"
         Condition = {
           StringEquals = {
             "kms:CallerAccount" = local.account_id
-            "kms:ViaService"    = "s3.${local.region}.amazonaws.com"
+          }
+          ArnEquals = {
+            "aws:PrincipalArn" = [
+              "arn:aws:iam::111122223333:role/BreakGlass",
+            ]
+          }
+        }
+      },
+      # SageMaker creates grants for the volumes of jobs, endpoints and notebooks on behalf of the
+      # execution roles named above (the key policy must allow the role, SageMaker API reference).
+      {
+        Sid       = "AllowGrantsForAwsResourcesToNamedPrincipals"
+        Effect    = "Allow"
+        Principal = { AWS = "*" }
+        Action    = "kms:CreateGrant"
+        Resource  = "*"
+        Condition = {
+          StringEquals = {
+            "kms:CallerAccount" = local.account_id
+          }
+          ArnEquals = {
+            "aws:PrincipalArn" = [
+              "arn:aws:iam::111122223333:role/BreakGlass",
+            ]
+          }
+          Bool = {
+            "kms:GrantIsForAWSResource" = "true"
           }
         }
       },
@@ -315,6 +522,11 @@ resource "aws_kms_key" "logs" {
           }
           StringLike = {
             "kms:EncryptionContext:aws:cloudtrail:arn" = "arn:${local.partition}:cloudtrail:*:${local.account_id}:trail/*"
+          }
+          ArnEquals = {
+            "aws:PrincipalArn" = [
+              "arn:aws:iam::111122223333:role/BreakGlass",
+            ]
           }
         }
       },
