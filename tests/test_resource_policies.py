@@ -57,8 +57,7 @@ def test_terraform_orders_every_delivery_after_the_bucket_policy_it_needs(tmp_pa
         if rel.endswith(".tf"):
             target = tmp_path / "stack" / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            # The machine carries provider 5.100 only; the ordering does not depend on the version constraint.
-            target.write_text(re.sub(r'">= 6\.0, < 7\.0"', '">= 5.100, < 7.0"', text))
+            target.write_text(_for_provider_5(text))
     cli = tmp_path / "cli.tfrc"
     cli.write_text(f'provider_installation {{\n  filesystem_mirror {{\n    path = "{PROVIDER_MIRROR}"\n  }}\n}}\n')
     env = dict(os.environ, TF_CLI_CONFIG_FILE=str(cli), TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1")
@@ -72,6 +71,85 @@ def test_terraform_orders_every_delivery_after_the_bucket_policy_it_needs(tmp_pa
     for module, resource, bucket in DELIVERIES:
         edge = (f"module.{module}.{resource}", f"module.s3.aws_s3_bucket_policy.{bucket}")
         assert edge in edges, f"{edge[0]} is not ordered after {edge[1]}"
+
+
+# ---- finding 6: admin ARNs of the deploy account only --------------------------------------------------------
+
+_ADMIN_TEST = """
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "111122223333" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_region" {
+    defaults = { region = "us-east-1", name = "us-east-1" }
+  }
+}
+
+variables {
+  name_prefix = "NAME_PREFIX"
+}
+
+run "admins_of_the_deploy_account_are_accepted" {
+  command = plan
+}
+
+run "admins_of_another_account_are_refused_before_any_key_exists" {
+  command = plan
+  override_data {
+    target = data.aws_caller_identity.current
+    values = { account_id = "444455556666" }
+  }
+  expect_failures = [KEYS]
+}
+"""
+
+
+def _for_provider_5(text: str) -> str:
+    """The machine carries provider 5.100 only: widen the constraint and read the region by its 5.x name."""
+    text = re.sub(r'">= 6\.0, < 7\.0"', '">= 5.100, < 7.0"', text)
+    return text.replace("data.aws_region.current.region", "data.aws_region.current.name")
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_every_key_refuses_admin_arns_of_another_account(example: Path) -> None:
+    stack_plan, files = _stack(example)
+    main = files["modules/kms/main.tf"]
+    if not stack_plan.admin_role_arns:
+        assert "foreign_admin_role_arns" not in main
+        return
+    for arn in stack_plan.admin_role_arns:
+        assert f'"{arn}"' in main
+    assert main.count("condition     = length(local.foreign_admin_role_arns) == 0") == len(stack_plan.keys)
+
+
+@pytest.mark.skipif(terraform() is None or not PROVIDER_MIRROR.is_dir(), reason="terraform or the mirror is missing")
+def test_terraform_refuses_an_admin_of_another_account(tmp_path: Path) -> None:
+    """terraform test with a mock provider on the kms module: the deploy account's admins plan, and the same
+    answers planned in another account stop at every key's precondition with the answers field named."""
+    example = next(p for p in EXAMPLES if p.stem == "confidential-fraud")
+    stack_plan, files = _stack(example)
+    assert stack_plan.admin_role_arns and all(":111122223333:" in a for a in stack_plan.admin_role_arns)
+    assert not any(k.on_replica for k in stack_plan.keys)
+    module = tmp_path / "kms"
+    (module / "tests").mkdir(parents=True)
+    for rel, text in files.items():
+        if rel.startswith("modules/kms/") and rel.endswith(".tf"):
+            (module / rel.removeprefix("modules/kms/")).write_text(_for_provider_5(text))
+    keys = ", ".join(f"aws_kms_key.{k.name}" for k in stack_plan.keys)
+    test = _ADMIN_TEST.replace("NAME_PREFIX", stack_plan.name_prefix).replace("KEYS", keys)
+    (module / "tests" / "admins.tftest.hcl").write_text(test)
+    cli = tmp_path / "cli.tfrc"
+    cli.write_text(f'provider_installation {{\n  filesystem_mirror {{\n    path = "{PROVIDER_MIRROR}"\n  }}\n}}\n')
+    env = dict(os.environ, TF_CLI_CONFIG_FILE=str(cli), TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1")
+    run = functools.partial(subprocess.run, cwd=module, env=env, capture_output=True, text=True)
+    init = run(["terraform", "init", "-backend=false", "-input=false", "-no-color"])
+    assert init.returncode == 0, init.stderr
+    result = run(["terraform", "test", "-no-color"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed, 0 failed" in result.stdout
 
 
 # ---- findings 7 and 9: the key policies and the perimeter, each a layer of its own -----------------------------

@@ -18,6 +18,17 @@ locals {
 
   # The monitoring module names its trail "<name_prefix>-trail"; only that trail may use the keys.
   trail_arn = "arn:${local.partition}:cloudtrail:${local.region}:${local.account_id}:trail/${var.name_prefix}-trail"
+
+  # access.admin_role_arns administer (and, on confidential data, use) the keys: each must be a role of the
+  # account Terraform deploys to. One of another account would be handed kms:PutKeyPolicy on these keys.
+  admin_role_arns = [
+    "arn:aws:iam::111122223333:role/BreakGlass",
+    "arn:aws:iam::111122223333:role/DataSecurityAdmin",
+  ]
+  foreign_admin_role_arns = [
+    for arn in local.admin_role_arns : arn
+    if split(":", arn)[1] != local.partition || split(":", arn)[4] != local.account_id
+  ]
 }
 
 resource "aws_kms_key" "data" {
@@ -183,6 +194,13 @@ resource "aws_kms_key" "data" {
   })
 
   tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = length(local.foreign_admin_role_arns) == 0
+      error_message = "access.admin_role_arns: ${join(", ", local.foreign_admin_role_arns)} is not a role of the account being deployed to (${local.partition}, ${local.account_id}). Correct the answers file and regenerate."
+    }
+  }
 }
 
 resource "aws_kms_alias" "data" {
@@ -336,6 +354,13 @@ resource "aws_kms_key" "artifacts" {
   })
 
   tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = length(local.foreign_admin_role_arns) == 0
+      error_message = "access.admin_role_arns: ${join(", ", local.foreign_admin_role_arns)} is not a role of the account being deployed to (${local.partition}, ${local.account_id}). Correct the answers file and regenerate."
+    }
+  }
 }
 
 resource "aws_kms_alias" "artifacts" {
@@ -619,6 +644,13 @@ resource "aws_kms_key" "logs" {
   })
 
   tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = length(local.foreign_admin_role_arns) == 0
+      error_message = "access.admin_role_arns: ${join(", ", local.foreign_admin_role_arns)} is not a role of the account being deployed to (${local.partition}, ${local.account_id}). Correct the answers file and regenerate."
+    }
+  }
 }
 
 resource "aws_kms_alias" "logs" {
@@ -770,6 +802,13 @@ resource "aws_kms_key" "replica" {
   })
 
   tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = length(local.foreign_admin_role_arns) == 0
+      error_message = "access.admin_role_arns: ${join(", ", local.foreign_admin_role_arns)} is not a role of the account being deployed to (${local.partition}, ${local.account_id}). Correct the answers file and regenerate."
+    }
+  }
 }
 
 resource "aws_kms_alias" "replica" {
