@@ -120,22 +120,13 @@ def test_defaults_fill_everything_not_required() -> None:
 
 def test_json_answers_load_and_errors_carry_lines(tmp_path: Path) -> None:
     good = tmp_path / "a.json"
-    good.write_text(
-        json.dumps(
-            {
-                "project": {"name": "fraud-scoring", "region": "us-east-1"},
-                "workload": {"kinds": ["bedrock"], "bedrock_models": ["amazon.titan-text-lite-v1"]},
-                "data": {"sensitivity": "public"},
-            },
-            indent=2,
-        )
-    )
+    good.write_text(json.dumps({"project": {"name": "fraud-scoring", "region": "us-east-1"},
+                                "workload": {"kinds": ["bedrock"], "bedrock_models": ["amazon.titan-text-lite-v1"]},
+                                "data": {"sensitivity": "public"}}, indent=2))
     assert load_answers(good).answers.workload.bedrock_models == ["amazon.titan-text-lite-v1"]
     bad = tmp_path / "b.json"
-    bad.write_text(
-        '{\n  "project": {\n    "name": "fraud-scoring",\n    "region": "nowhere"\n  },\n'
-        '  "workload": {"kinds": ["bedrock"]},\n  "data": {"sensitivity": "public"}\n}\n'
-    )
+    bad.write_text('{\n  "project": {\n    "name": "fraud-scoring",\n    "region": "nowhere"\n  },\n'
+                   '  "workload": {"kinds": ["bedrock"]},\n  "data": {"sensitivity": "public"}\n}\n')
     with pytest.raises(AnswersError) as info:
         load_answers(bad)
     lines = {issue.field: issue.line for issue in info.value.issues}
@@ -180,16 +171,8 @@ def test_saved_answers_round_trip_and_write_null_explicitly() -> None:
 
 def test_schema_describes_every_section_and_forbids_unknown_keys() -> None:
     schema = answers_json_schema()
-    assert set(schema["properties"]) == {
-        "version",
-        "project",
-        "workload",
-        "data",
-        "network",
-        "keys",
-        "access",
-        "monitoring",
-    }
+    assert set(schema["properties"]) == {"version", "project", "workload", "data", "network", "keys", "access",
+                                         "monitoring"}
     assert schema["additionalProperties"] is False
     assert set(schema["required"]) == {"project", "workload", "data"}
     project = schema["$defs"]["Project"]
@@ -212,10 +195,8 @@ def test_saving_an_unchanged_file_gives_it_back_byte_for_byte(example: Path) -> 
 
 
 def test_saving_adds_only_fields_that_left_their_default() -> None:
-    loaded = parse_answers(
-        "project: {name: abc, region: us-east-1}  # mine\nworkload: {kinds: [sagemaker_training]}\n"
-        "data: {sensitivity: internal}\n"
-    )
+    loaded = parse_answers("project: {name: abc, region: us-east-1}  # mine\nworkload: {kinds: [sagemaker_training]}\n"
+                           "data: {sensitivity: internal}\n")
     changed = loaded.answers.model_copy(deep=True)
     changed.network.availability_zones = 3
     saved = dump_answers_yaml(changed, loaded.document)

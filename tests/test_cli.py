@@ -35,16 +35,8 @@ def test_generate_without_scan_writes_the_stack(tmp_path: Path) -> None:
     code, out = run("generate", "--answers", str(EXAMPLE), "--out", str(tmp_path), "--no-scan")
     assert code == 0, out
     stack = tmp_path / "churn-model"
-    for name in (
-        "main.tf",
-        "providers.tf",
-        "versions.tf",
-        "README.md",
-        "guardform.answers.yaml",
-        ".guardform.manifest.json",
-        "modules/kms/main.tf",
-        "modules/s3/variables.tf",
-    ):
+    for name in ("main.tf", "providers.tf", "versions.tf", "README.md", "guardform.answers.yaml",
+                 ".guardform.manifest.json", "modules/kms/main.tf", "modules/s3/variables.tf"):
         assert (stack / name).is_file(), name
     assert "controls:" in out and "created" in out
     manifest = json.loads((stack / ".guardform.manifest.json").read_text())
@@ -113,9 +105,8 @@ def test_explain_lists_every_control_with_reasons() -> None:
     code, out = run("explain", "--answers", str(ROOT / "examples" / "restricted-phi-bedrock.yaml"))
     assert code == 0
     assert "data is restricted" in out and "why:" in out
-    code, out = run_stdout(
-        "explain", "--answers", str(ROOT / "examples" / "restricted-phi-bedrock.yaml"), "--format", "json"
-    )
+    code, out = run_stdout("explain", "--answers", str(ROOT / "examples" / "restricted-phi-bedrock.yaml"),
+                           "--format", "json")
     data = json.loads(out)
     assert {c["id"] for c in data["controls"] if c["enabled"]} >= {"bedrock.guardrail_required", "s3.replication"}
 
@@ -144,9 +135,8 @@ def test_missing_answers_file_is_exit_2(tmp_path: Path) -> None:
 def test_an_installed_wheel_finds_its_templates(tmp_path: Path) -> None:
     """Build the wheel, install it (not editable) in a fresh venv, and generate from outside the source tree."""
     wheel_dir = tmp_path / "wheel"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheel_dir), str(ROOT)], check=True
-    )
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheel_dir), str(ROOT)],
+                   check=True)
     wheel = next(wheel_dir.glob("guardform-*.whl"))
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
@@ -156,24 +146,13 @@ def test_an_installed_wheel_finds_its_templates(tmp_path: Path) -> None:
     work.mkdir()
     shutil.copy(EXAMPLE, work / "answers.yaml")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    result = subprocess.run(
-        [str(env_dir / "bin" / "guardform"), "generate", "--answers", "answers.yaml", "--out", "out", "--no-scan"],
-        cwd=work,
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    result = subprocess.run([str(env_dir / "bin" / "guardform"), "generate", "--answers", "answers.yaml",
+                             "--out", "out", "--no-scan"], cwd=work, capture_output=True, text=True, env=env,
+                            check=False)
     assert result.returncode == 0, result.stderr + result.stdout
     assert (work / "out" / "churn-model" / "modules" / "kms" / "main.tf").is_file()
-    origin = subprocess.run(
-        [str(python), "-c", "import wizard.render as r; print(r.templates_dir())"],
-        cwd=work,
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-    ).stdout
+    origin = subprocess.run([str(python), "-c", "import wizard.render as r; print(r.templates_dir())"],
+                            cwd=work, capture_output=True, text=True, check=True, env=env).stdout
     assert "site-packages" in origin
 
 
@@ -194,11 +173,9 @@ def test_generate_scans_every_example_clean(example: Path, tmp_path: Path) -> No
 
 @pytest.mark.checkov
 def test_scan_of_hand_written_terraform_reports_findings(tmp_path: Path) -> None:
-    (tmp_path / "main.tf").write_text(
-        'resource "aws_sns_topic" "t" {\n  name = "t"\n}\n'
-        'resource "aws_vpc_endpoint" "e" {\n  vpc_id = "vpc-1"\n'
-        '  service_name = "com.amazonaws.us-east-1.s3"\n}\n'
-    )
+    (tmp_path / "main.tf").write_text('resource "aws_sns_topic" "t" {\n  name = "t"\n}\n'
+                                      'resource "aws_vpc_endpoint" "e" {\n  vpc_id = "vpc-1"\n'
+                                      '  service_name = "com.amazonaws.us-east-1.s3"\n}\n')
     code, out = run("scan", str(tmp_path))
     assert code == 1
     assert "CKV_GF_5" in out and "CKV_GF_1" in out and "CKV_GF_2" in out

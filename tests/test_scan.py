@@ -756,18 +756,15 @@ def test_standalone_module_findings_fold_into_the_stack_paths(tmp_path: Path) ->
 
     report = S.ScanReport(
         checkov_version="3.3.30",
-        passed=(
-            finding("CKV_AWS_1", "passed", "module.iam.aws_iam_role.r", "stack/modules/iam/main.tf"),
-            finding("CKV_AWS_2", "passed", "aws_kms_key.k", "stack/main.tf"),
-        ),
+        passed=(finding("CKV_AWS_1", "passed", "module.iam.aws_iam_role.r", "stack/modules/iam/main.tf"),
+                finding("CKV_AWS_2", "passed", "aws_kms_key.k", "stack/main.tf")),
         failed=(finding("CKV_AWS_1", "failed", "aws_iam_role.r", "standalone/iam/main.tf"),),
         skipped=(finding("CKV_AWS_3", "skipped", "aws_iam_role.r", "standalone/iam/main.tf"),),
         parse_errors=("standalone/iam/bad.tf",),
     )
     folded = S.fold_scan_tree(report)
     assert [(f.check_id, f.resource, f.file) for f in folded.failed] == [
-        ("CKV_AWS_1", "module.iam.aws_iam_role.r", "modules/iam/main.tf")
-    ]
+        ("CKV_AWS_1", "module.iam.aws_iam_role.r", "modules/iam/main.tf")]
     assert [(f.check_id, f.file) for f in folded.passed] == [("CKV_AWS_2", "main.tf")]
     assert [f.resource for f in folded.skipped] == ["module.iam.aws_iam_role.r"]
     assert folded.parse_errors == ("modules/iam/bad.tf",)

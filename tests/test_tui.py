@@ -49,43 +49,21 @@ FAKE_TF = 'resource "aws_s3_bucket" "this" {\n  bucket_prefix = "demo-"\n  force
 
 
 def fake_report() -> ScanReport:
-    failed = Finding(
-        "CKV_AWS_18",
-        "Ensure the S3 bucket has access logging enabled",
-        "failed",
-        "module.s3.aws_s3_bucket.this",
-        "modules/s3/main.tf",
-        (1, 4),
-        "https://example.com/ckv_aws_18",
-    )
-    skipped = Finding(
-        "CKV_AWS_144",
-        "Ensure that S3 bucket has cross-region replication enabled",
-        "skipped",
-        "module.s3.aws_s3_bucket.this",
-        "modules/s3/main.tf",
-        (1, 4),
-        None,
-        "data residency: allowed_regions holds no second region",
-    )
-    passed = tuple(
-        Finding(
-            f"CKV_AWS_{n}", f"Passing check {n}", "passed", "module.s3.aws_s3_bucket.this", "modules/s3/main.tf", (1, 4)
-        )
-        for n in (19, 21, 53, 54, 55, 56)
-    )
+    failed = Finding("CKV_AWS_18", "Ensure the S3 bucket has access logging enabled", "failed",
+                     "module.s3.aws_s3_bucket.this", "modules/s3/main.tf", (1, 4), "https://example.com/ckv_aws_18")
+    skipped = Finding("CKV_AWS_144", "Ensure that S3 bucket has cross-region replication enabled", "skipped",
+                      "module.s3.aws_s3_bucket.this", "modules/s3/main.tf", (1, 4), None,
+                      "data residency: allowed_regions holds no second region")
+    passed = tuple(Finding(f"CKV_AWS_{n}", f"Passing check {n}", "passed", "module.s3.aws_s3_bucket.this",
+                           "modules/s3/main.tf", (1, 4)) for n in (19, 21, 53, 54, 55, 56))
     return ScanReport("3.3.30", passed=passed, failed=(failed,), skipped=(skipped,), resource_count=1)
 
 
 class FakePipeline(Pipeline):
     """Real plan and real (atomic) write; a small fixed stack instead of the templates; a fixed scan."""
 
-    def __init__(
-        self,
-        report: ScanReport | None = None,
-        render_error: Exception | None = None,
-        render_gate: threading.Event | None = None,
-    ) -> None:
+    def __init__(self, report: ScanReport | None = None, render_error: Exception | None = None,
+                 render_gate: threading.Event | None = None) -> None:
         self.report = report or fake_report()
         self.render_error = render_error
         self.render_gate = render_gate
@@ -97,12 +75,8 @@ class FakePipeline(Pipeline):
             self.render_gate.wait(10)
         if self.render_error is not None:
             raise self.render_error
-        return {
-            "README.md": f"# {plan.name}\n",
-            "main.tf": 'module "s3" {\n  source = "./modules/s3"\n}\n',
-            "modules/s3/main.tf": FAKE_TF,
-            ANSWERS_FILE: answers_yaml,
-        }
+        return {"README.md": f"# {plan.name}\n", "main.tf": 'module "s3" {\n  source = "./modules/s3"\n}\n',
+                "modules/s3/main.tf": FAKE_TF, ANSWERS_FILE: answers_yaml}
 
     def prewarm(self, explicit: str | None, progress: Any) -> Any:
         return None
@@ -196,20 +170,9 @@ async def next_screen(pilot: Any) -> None:
     await settle(pilot)
 
 
-async def fill_new(
-    pilot: Any,
-    *,
-    name: str,
-    sensitivity: str,
-    kinds: list[str],
-    region: str = "us-east-1",
-    models: str = "",
-    categories: list[str] | None = None,
-    compliance: list[str] | None = None,
-    environment: str = "dev",
-    strategy: str = "per_purpose",
-    email: str = "",
-) -> None:
+async def fill_new(pilot: Any, *, name: str, sensitivity: str, kinds: list[str], region: str = "us-east-1",
+                   models: str = "", categories: list[str] | None = None, compliance: list[str] | None = None,
+                   environment: str = "dev", strategy: str = "per_purpose", email: str = "") -> None:
     """From the start screen, answer every question screen by keyboard and arrive at the review."""
     app = pilot.app
     await pilot.press("enter")  # "Start with new answers" has the focus
@@ -284,20 +247,12 @@ def test_issue_paths_map_to_questions() -> None:
         def __init__(self, field: str, message: str) -> None:
             self.field, self.message = field, message
 
-    got = F.issues_by_field(
-        [
-            Issue("project.allowed_regions[1]", "'x' is not a known AWS region code"),
-            Issue("keys.strategy", "'single' is only allowed for public and internal data"),
-            Issue("network", "something about the section"),
-            Issue("", "top level"),
-        ]
-    )
-    assert got == {
-        "project.allowed_regions": ["'x' is not a known AWS region code"],
-        "keys.strategy": ["'single' is only allowed for public and internal data"],
-        "network": ["something about the section"],
-        "": ["top level"],
-    }
+    got = F.issues_by_field([Issue("project.allowed_regions[1]", "'x' is not a known AWS region code"),
+                             Issue("keys.strategy", "'single' is only allowed for public and internal data"),
+                             Issue("network", "something about the section"), Issue("", "top level")])
+    assert got == {"project.allowed_regions": ["'x' is not a known AWS region code"],
+                   "keys.strategy": ["'single' is only allowed for public and internal data"],
+                   "network": ["something about the section"], "": ["top level"]}
 
 
 def test_help_lines_come_from_the_model_where_not_written_here() -> None:
@@ -393,17 +348,11 @@ async def test_a_cross_section_rule_is_shown_on_the_field_it_names(tmp_path: Pat
 async def test_back_keeps_every_value(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await fill_new(
-            pilot,
-            name="keep-me",
-            sensitivity="confidential",
-            kinds=["bedrock", "sagemaker_training"],
-            models="anthropic.claude-3-haiku-20240307-v1:0",
-            categories=["pii"],
-            environment="staging",
-            email="sec@example.com",
-        )
-        for expected in ("step-monitoring", "step-keys", "step-network", "step-data", "step-workload", "step-project"):
+        await fill_new(pilot, name="keep-me", sensitivity="confidential", kinds=["bedrock", "sagemaker_training"],
+                       models="anthropic.claude-3-haiku-20240307-v1:0", categories=["pii"], environment="staging",
+                       email="sec@example.com")
+        for expected in ("step-monitoring", "step-keys", "step-network", "step-data", "step-workload",
+                         "step-project"):
             await pilot.press("escape")
             await settle(pilot)
             assert app.screen.id == expected
@@ -411,7 +360,8 @@ async def test_back_keeps_every_value(tmp_path: Path) -> None:
         assert field(app, "project.environment").query_one(Choices).value == "staging"
         # forward again through every screen: the widgets show what was answered
         await next_screen(pilot)
-        assert sorted(field(app, "workload.kinds").query_one(CheckList).selected) == ["bedrock", "sagemaker_training"]
+        assert sorted(field(app, "workload.kinds").query_one(CheckList).selected) == ["bedrock",
+                                                                                     "sagemaker_training"]
         assert field(app, "workload.bedrock_models").query_one(Input).value.startswith("anthropic.claude-3-haiku")
         await next_screen(pilot)
         assert field(app, "data.sensitivity").query_one(Choices).value == "confidential"
@@ -479,11 +429,8 @@ async def test_review_follows_the_answers(tmp_path: Path) -> None:
         assert rows["Permission boundary on every workload role"] == "on"
         # the detail line under the table gives the reason of the highlighted control
         table.focus()
-        index = next(
-            i
-            for i in range(table.row_count)
-            if table.get_row_at(i)[1].plain == "Permission boundary on every workload role"
-        )
+        index = next(i for i in range(table.row_count)
+                     if table.get_row_at(i)[1].plain == "Permission boundary on every workload role")
         table.move_cursor(row=index)
         await settle(pilot)
         assert "why: data is confidential" in text_of(app, "#control-detail")
@@ -549,10 +496,8 @@ async def test_saving_is_refused_while_answers_have_problems(tmp_path: Path) -> 
 @sync
 async def test_an_answers_file_with_problems_opens_with_them_marked(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
-    path.write_text(
-        "# mine\nproject:\n  name: Broken_Name\n  region: us-east-1\n  colour: blue\n"
-        "workload:\n  kinds: [sagemaker_training]\ndata:\n  sensitivity: internal\n"
-    )
+    path.write_text("# mine\nproject:\n  name: Broken_Name\n  region: us-east-1\n  colour: blue\n"
+                    "workload:\n  kinds: [sagemaker_training]\ndata:\n  sensitivity: internal\n")
     app = make_app(tmp_path, path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -565,18 +510,14 @@ async def test_an_answers_file_with_problems_opens_with_them_marked(tmp_path: Pa
     assert "# mine" in text and "name: fixed-name" in text and "colour" not in text
 
 
-@pytest.mark.parametrize(
-    ("content", "expected"),
-    [
-        (None, "no such file"),
-        ("project: [unclosed\n", "YAML syntax error"),
-        ("version: 9\nproject: {}\n", "newer than this guardform"),
-    ],
-)
+@pytest.mark.parametrize(("content", "expected"), [
+    (None, "no such file"),
+    ("project: [unclosed\n", "YAML syntax error"),
+    ("version: 9\nproject: {}\n", "newer than this guardform"),
+])
 @sync
-async def test_an_unreadable_answers_file_is_reported_on_the_start_screen(
-    tmp_path: Path, content: str | None, expected: str
-) -> None:
+async def test_an_unreadable_answers_file_is_reported_on_the_start_screen(tmp_path: Path, content: str | None,
+                                                                           expected: str) -> None:
     path = tmp_path / "answers.yaml"
     if content is not None:
         path.write_text(content)
@@ -828,14 +769,9 @@ SENSITIVITY_CASES = {
     "public": {"kinds": ["sagemaker_inference"]},
     "internal": {"kinds": ["sagemaker_training"]},
     "confidential": {"kinds": ["sagemaker_training", "sagemaker_inference"], "categories": ["financial"]},
-    "restricted": {
-        "kinds": ["bedrock", "sagemaker_training", "sagemaker_notebook"],
-        "models": "anthropic.claude-3-haiku-20240307-v1:0",
-        "categories": ["phi"],
-        "compliance": ["hipaa"],
-        "environment": "prod",
-        "email": "security@example.com",
-    },
+    "restricted": {"kinds": ["bedrock", "sagemaker_training", "sagemaker_notebook"],
+                   "models": "anthropic.claude-3-haiku-20240307-v1:0", "categories": ["phi"],
+                   "compliance": ["hipaa"], "environment": "prod", "email": "security@example.com"},
 }
 
 
@@ -868,31 +804,16 @@ async def test_a_restricted_phi_bedrock_stack_regenerates_identically_from_its_s
     out = tmp_path / "out"
     app = WizardApp(None, out)
     async with app.run_test(size=SIZE) as pilot:
-        await fill_new(pilot, name="phi-notes", **{"sensitivity": "restricted", **SENSITIVITY_CASES["restricted"]})
+        await fill_new(pilot, name="phi-notes", **{"sensitivity": "restricted",
+                                                   **SENSITIVITY_CASES["restricted"]})
         await generate(pilot)
         assert app.screen.report is not None and app.screen.report.ok  # type: ignore[attr-defined]
     stack = out / "phi-notes"
     before = {p.relative_to(stack): p.read_bytes() for p in stack.rglob("*") if p.is_file()}
     saved = stack / ANSWERS_FILE
     if (REPO / "wizard" / "cli.py").is_file():
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "wizard",
-                "generate",
-                "--answers",
-                str(saved),
-                "--out",
-                str(out),
-                "--check",
-                "--no-scan",
-            ],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            check=False,
-        )
+        proc = subprocess.run([sys.executable, "-m", "wizard", "generate", "--answers", str(saved), "--out", str(out),
+                               "--check", "--no-scan"], capture_output=True, text=True, cwd=tmp_path, check=False)
         assert proc.returncode == 0, proc.stdout + proc.stderr
     # the same stages as `guardform generate`: load the saved answers, render, compare with what is on disk
     from wizard import __version__

@@ -103,13 +103,8 @@ def test_review(snap_compare: Any, workdir: Path, size: tuple[int, int]) -> None
 
 def test_review_new_answers_small(snap_compare: Any, workdir: Path) -> None:
     async def run_before(pilot: Any) -> None:
-        await fill_new(
-            pilot,
-            name="fraud-scoring",
-            sensitivity="confidential",
-            kinds=["sagemaker_training"],
-            categories=["financial"],
-        )
+        await fill_new(pilot, name="fraud-scoring", sensitivity="confidential", kinds=["sagemaker_training"],
+                       categories=["financial"])
 
     assert snap_compare(new_app(), terminal_size=SMALL, run_before=run_before)
 
