@@ -28,38 +28,89 @@ def on(p: Any) -> set[str]:
 
 # (overrides, controls that must be on, controls that must be off)
 CASES = [
-    pytest.param({"data__sensitivity": "public"}, {"kms.customer_managed_keys", "s3.tls_only", "s3.access_logging"},
-                 {"s3.deny_wrong_key", "s3.vpce_perimeter", "iam.permission_boundary", "macie.discovery",
-                  "monitoring.s3_data_events", "s3.audit_object_lock"}, id="public"),
-    pytest.param({"data__sensitivity": "internal"}, {"macie.discovery", "macie.findings_alerts"},
-                 {"macie.results_export", "s3.vpce_perimeter", "monitoring.s3_data_events"}, id="internal"),
-    pytest.param({"data__sensitivity": "confidential"},
-                 {"s3.deny_wrong_key", "s3.vpce_perimeter", "iam.permission_boundary", "macie.results_export",
-                  "monitoring.s3_data_events", "s3.audit_object_lock"},
-                 {"s3.replication", "macie.custom_identifiers"}, id="confidential-one-region"),
-    pytest.param({"data__sensitivity": "confidential",
-                  "project__allowed_regions": ["us-east-1", "us-east-2"]},
-                 {"s3.replication"}, set(), id="confidential-two-regions"),
-    pytest.param({"data__sensitivity": "restricted"}, {"s3.audit_object_lock", "monitoring.s3_data_events"},
-                 {"s3.replication"}, id="restricted"),
-    pytest.param({"data__categories": ["pii"]}, {"s3.vpce_perimeter", "macie.custom_identifiers"}, set(),
-                 id="pii-raises-to-confidential"),
-    pytest.param({"workload__kinds": ["bedrock"], "workload__bedrock_models": ["amazon.titan-text-lite-v1"],
-                  "data__sensitivity": "public"},
-                 {"bedrock.invocation_logging", "bedrock.least_privilege_invoke"},
-                 {"bedrock.guardrail_required", "macie.discovery", "iam.sagemaker_job_guardrails"},
-                 id="bedrock-public"),
-    pytest.param({"workload__kinds": ["bedrock"], "workload__bedrock_models": ["amazon.titan-text-lite-v1"],
-                  "data__categories": ["credentials"]},
-                 {"bedrock.guardrail_required"}, set(), id="bedrock-credentials"),
-    pytest.param({"network__mode": "existing", "network__vpc_id": "vpc-0a1b2c3d",
-                  "network__private_subnet_ids": ["subnet-0a1b2c3d", "subnet-1a1b2c3d"],
-                  "network__route_table_ids": ["rtb-0a1b2c3d"]},
-                 {"network.endpoints"}, {"network.private_vpc", "network.flow_logs"}, id="existing-vpc"),
-    pytest.param({"keys__strategy": "single"}, {"kms.customer_managed_keys"}, {"kms.key_per_purpose"},
-                 id="single-key"),
-    pytest.param({"workload__kinds": ["sagemaker_notebook"]}, {"sagemaker.notebook_hardening"}, set(),
-                 id="notebook"),
+    pytest.param(
+        {"data__sensitivity": "public"},
+        {"kms.customer_managed_keys", "s3.tls_only", "s3.access_logging"},
+        {
+            "s3.deny_wrong_key",
+            "s3.vpce_perimeter",
+            "iam.permission_boundary",
+            "macie.discovery",
+            "monitoring.s3_data_events",
+            "s3.audit_object_lock",
+        },
+        id="public",
+    ),
+    pytest.param(
+        {"data__sensitivity": "internal"},
+        {"macie.discovery", "macie.findings_alerts"},
+        {"macie.results_export", "s3.vpce_perimeter", "monitoring.s3_data_events"},
+        id="internal",
+    ),
+    pytest.param(
+        {"data__sensitivity": "confidential"},
+        {
+            "s3.deny_wrong_key",
+            "s3.vpce_perimeter",
+            "iam.permission_boundary",
+            "macie.results_export",
+            "monitoring.s3_data_events",
+            "s3.audit_object_lock",
+        },
+        {"s3.replication", "macie.custom_identifiers"},
+        id="confidential-one-region",
+    ),
+    pytest.param(
+        {"data__sensitivity": "confidential", "project__allowed_regions": ["us-east-1", "us-east-2"]},
+        {"s3.replication"},
+        set(),
+        id="confidential-two-regions",
+    ),
+    pytest.param(
+        {"data__sensitivity": "restricted"},
+        {"s3.audit_object_lock", "monitoring.s3_data_events"},
+        {"s3.replication"},
+        id="restricted",
+    ),
+    pytest.param(
+        {"data__categories": ["pii"]},
+        {"s3.vpce_perimeter", "macie.custom_identifiers"},
+        set(),
+        id="pii-raises-to-confidential",
+    ),
+    pytest.param(
+        {
+            "workload__kinds": ["bedrock"],
+            "workload__bedrock_models": ["amazon.titan-text-lite-v1"],
+            "data__sensitivity": "public",
+        },
+        {"bedrock.invocation_logging", "bedrock.least_privilege_invoke"},
+        {"bedrock.guardrail_required", "macie.discovery", "iam.sagemaker_job_guardrails"},
+        id="bedrock-public",
+    ),
+    pytest.param(
+        {
+            "workload__kinds": ["bedrock"],
+            "workload__bedrock_models": ["amazon.titan-text-lite-v1"],
+            "data__categories": ["credentials"],
+        },
+        {"bedrock.guardrail_required"},
+        set(),
+        id="bedrock-credentials",
+    ),
+    pytest.param(
+        {
+            "network__mode": "existing",
+            "network__vpc_id": "vpc-0a1b2c3d",
+            "network__private_subnet_ids": ["subnet-0a1b2c3d", "subnet-1a1b2c3d"],
+            "network__route_table_ids": ["rtb-0a1b2c3d"],
+        },
+        {"network.endpoints"},
+        {"network.private_vpc", "network.flow_logs"},
+        id="existing-vpc",
+    ),
+    pytest.param({"keys__strategy": "single"}, {"kms.customer_managed_keys"}, {"kms.key_per_purpose"}, id="single-key"),
+    pytest.param({"workload__kinds": ["sagemaker_notebook"]}, {"sagemaker.notebook_hardening"}, set(), id="notebook"),
 ]
 
 
@@ -98,8 +149,7 @@ def test_object_lock_mode_follows_environment() -> None:
 
 
 def test_replication_adds_replica_buckets_key_and_region() -> None:
-    p = plan(answers(**{"data__sensitivity": "confidential",
-                        "project__allowed_regions": ["us-east-1", "eu-west-1"]}))
+    p = plan(answers(**{"data__sensitivity": "confidential", "project__allowed_regions": ["us-east-1", "eu-west-1"]}))
     assert p.replication is not None and p.replication.region == "eu-west-1"
     assert p.replication.buckets == ("training_data", "model_artifacts")
     assert p.has_bucket("training_data_replica") and p.has_bucket("replica_access_logs")
@@ -122,8 +172,9 @@ def test_endpoints_follow_workloads() -> None:
     training = {e.name for e in plan(answers()).network.endpoints}
     assert {"s3", "sagemaker_api", "sts", "logs", "ecr_api", "ecr_dkr"} <= training
     assert "bedrock_runtime" not in training
-    bedrock = plan(answers(**{"workload__kinds": ["bedrock"],
-                              "workload__bedrock_models": ["amazon.titan-text-lite-v1"]}))
+    bedrock = plan(
+        answers(**{"workload__kinds": ["bedrock"], "workload__bedrock_models": ["amazon.titan-text-lite-v1"]})
+    )
     names = [e.name for e in bedrock.network.endpoints]
     assert "bedrock_runtime" in names and "sagemaker_api" not in names
     for endpoint in bedrock.network.endpoints:
@@ -138,18 +189,31 @@ def test_retention_is_derived_or_taken_from_answers() -> None:
 
 
 def test_bucket_prefixes_fit_s3_limits() -> None:
-    p = plan(answers(**{"project__name": "a-really-long-name-of-32-chars-x", "project__environment": "staging",
-                        "data__sensitivity": "confidential", "project__allowed_regions": ["us-east-1", "us-west-2"],
-                        "workload__kinds": ["bedrock", "sagemaker_training"],
-                        "workload__bedrock_models": ["amazon.titan-text-lite-v1"]}))
+    p = plan(
+        answers(
+            **{
+                "project__name": "a-really-long-name-of-32-chars-x",
+                "project__environment": "staging",
+                "data__sensitivity": "confidential",
+                "project__allowed_regions": ["us-east-1", "us-west-2"],
+                "workload__kinds": ["bedrock", "sagemaker_training"],
+                "workload__bedrock_models": ["amazon.titan-text-lite-v1"],
+            }
+        )
+    )
     for bucket in p.buckets:
         assert len(bucket.bucket_prefix) <= 37, bucket.bucket_prefix
         assert bucket.bucket_prefix.endswith("-") and "--" not in bucket.bucket_prefix
 
 
 def test_plan_is_pure() -> None:
-    a = answers(**{"data__sensitivity": "restricted", "workload__kinds": ["bedrock", "sagemaker_notebook"],
-                   "workload__bedrock_models": ["amazon.titan-text-lite-v1"]})
+    a = answers(
+        **{
+            "data__sensitivity": "restricted",
+            "workload__kinds": ["bedrock", "sagemaker_notebook"],
+            "workload__bedrock_models": ["amazon.titan-text-lite-v1"],
+        }
+    )
     assert plan(a) == plan(a)
 
 

@@ -55,10 +55,11 @@ def test_terraform_itself_reads_escaped_strings_back(tmp_path: Path) -> None:
 
     values = [v for v in TRICKY if v]
     body = "\n".join(f"  v{i} = {hcl_string(v)}" for i, v in enumerate(values))
-    (tmp_path / "main.tf").write_text(f"locals {{\n{body}\n}}\noutput \"all\" {{\n  value = local\n}}\n")
+    (tmp_path / "main.tf").write_text(f'locals {{\n{body}\n}}\noutput "all" {{\n  value = local\n}}\n')
     expr = "jsonencode([" + ", ".join(f"local.v{i}" for i in range(len(values))) + "])"
-    result = subprocess.run([terraform(), "console"], input=expr, capture_output=True, text=True, cwd=tmp_path,
-                            check=True)
+    result = subprocess.run(
+        [terraform(), "console"], input=expr, capture_output=True, text=True, cwd=tmp_path, check=True
+    )
     last_line = [line for line in result.stdout.splitlines() if line.strip()][-1]
     assert json.loads(json.loads(last_line)) == values
 
@@ -82,8 +83,10 @@ def test_format_hcl_aligns_like_terraform_fmt() -> None:
 
 def _answers(owner: str) -> str:
     escaped = owner.replace("\\", "\\\\").replace('"', '\\"')
-    return (f'project: {{name: fraud-scoring, region: us-east-1, owner: "{escaped}"}}\n'
-            "workload: {kinds: [sagemaker_training]}\ndata: {sensitivity: internal}\n")
+    return (
+        f'project: {{name: fraud-scoring, region: us-east-1, owner: "{escaped}"}}\n'
+        "workload: {kinds: [sagemaker_training]}\ndata: {sensitivity: internal}\n"
+    )
 
 
 @pytest.mark.parametrize("owner", ['Team "ML" \\ ops', "${aws_iam_role.x.arn}", "%{for x in y}${x}%{endfor}"])
