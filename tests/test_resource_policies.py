@@ -204,6 +204,42 @@ def test_no_key_policy_lets_the_account_use_a_key_of_confidential_data(example: 
                 assert not wide or service_only, f"{key.alias}: {st.sid}"
 
 
+# ---- finding 17: destroy and redeploy ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_the_logs_key_outlives_a_destroy_while_audit_evidence_is_locked(example: Path) -> None:
+    stack_plan, files = _stack(example)
+    logs = stack_plan.key_for("logs")
+    locked = stack_plan.audit_lock is not None
+    assert logs.prevent_destroy is locked
+    main = files["modules/kms/main.tf"]
+    assert main.count("prevent_destroy = true") == (1 if locked else 0)
+    if locked:
+        block = main[main.index(f'resource "aws_kms_key" "{logs.name}"') :]
+        assert "prevent_destroy = true" in block[: block.index('resource "aws_kms_alias"')]
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_the_readme_says_before_applying_what_a_destroy_leaves(example: Path) -> None:
+    stack_plan, files = _stack(example)
+    readme = files["README.md"]
+    before = readme[readme.index("## Before you apply") : readme.index("## Use it")]
+    assert "ResourceAlreadyExistsException" in before and "terraform import" in before
+    lock = stack_plan.audit_lock
+    if lock is not None and lock.compliance:
+        assert f"cannot be removed for {lock.days} days" in before and "root user" in before
+    elif lock is not None:
+        assert "GOVERNANCE" in before and "cannot be removed" not in before
+    else:
+        assert "Object Lock" not in before and "cancel-key-deletion" in before
+
+
+def test_a_prod_restricted_example_is_under_compliance_lock() -> None:
+    stack_plan, _ = _stack(next(p for p in EXAMPLES if p.stem == "restricted-phi-bedrock"))
+    assert stack_plan.audit_lock is not None and stack_plan.audit_lock.compliance
+
+
 # ---- finding 18: smaller -------------------------------------------------------------------------------------
 
 

@@ -52,6 +52,9 @@ def decide_keys(answers: Answers, f: Facts, roles: tuple[RolePlan, ...]) -> Sect
             provider=provider,
             region=f.replica_region if provider == "aws.replica" and f.replica_region else answers.project.region,
             grants=tuple(consumer_title(c, p, named=f.conf) for c in consumers),
+            # The audit bucket is object-locked from confidential data on: its objects outlive any destroy, so
+            # the key that encrypts them must too (a deleted key leaves them unreadable).
+            prevent_destroy=f.conf and "logs" in purposes,
             policy=key_policy(
                 consumers,
                 region=REPLICA_REGION if provider == "aws.replica" else REGION,

@@ -62,6 +62,8 @@ class KeyPlan:
     region: str  # where the key lives
     grants: tuple[str, ...]  # what each consumer's statements allow, in words (README)
     provider: str = "aws"  # "aws", or "aws.replica" for the key of the replica buckets
+    # Terraform refuses to destroy the key: it encrypts audit evidence that object lock keeps.
+    prevent_destroy: bool = False
 
     @property
     def on_replica(self) -> bool:
@@ -72,6 +74,11 @@ class KeyPlan:
 class ObjectLock:
     mode: str  # GOVERNANCE | COMPLIANCE
     days: int
+
+    @property
+    def compliance(self) -> bool:
+        """COMPLIANCE: no one, the root user included, can delete a locked version or shorten its retention."""
+        return self.mode == "COMPLIANCE"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -400,6 +407,11 @@ class Plan:
         if self.bedrock:
             services.append("Amazon Bedrock")
         return tuple(services)
+
+    @property
+    def audit_lock(self) -> ObjectLock | None:
+        """The object lock of the audit bucket (the README warns about it before applying)."""
+        return next((b.object_lock for b in self.buckets if b.name == "audit"), None)
 
     def key_for(self, purpose: str) -> KeyPlan:
         for key in self.keys:
