@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -267,3 +268,53 @@ def test_stays_with_you_names_the_baa_and_service_eligibility(example: Path) -> 
 def test_the_trail_notifications_topic_says_why_nobody_is_subscribed(example: Path) -> None:
     _, files = _stack(example)
     assert "Nothing subscribes to it, on purpose" in files["modules/monitoring/README.md"]
+
+
+# ---- finding 15: an existing VPC's own endpoints -------------------------------------------------------------
+
+
+def _existing_vpc_answers(endpoints: dict[str, str]) -> dict[str, Any]:
+    example = next(p for p in EXAMPLES if p.stem == "confidential-fraud")
+    data: dict[str, Any] = load_answers(example).answers.model_dump(mode="json")
+    data["network"]["existing_endpoints"] = endpoints
+    return data
+
+
+def test_existing_endpoints_are_read_not_created() -> None:
+    from wizard.answers import validate_answers
+
+    reused = {"s3": "vpce-0123456789abcdef0", "sts": "vpce-89abcdef"}
+    stack_plan = plan(validate_answers(_existing_vpc_answers(reused)))
+    files = render(stack_plan)
+    main, outputs = files["modules/network/main.tf"], files["modules/network/outputs.tf"]
+    for name, vpce in reused.items():
+        assert f'resource "aws_vpc_endpoint" "{name}"' not in main
+        assert f'data "aws_vpc_endpoint" "{name}" {{\n  id     = "{vpce}"' in main
+    assert 'resource "aws_vpc_endpoint" "logs"' in main  # the others are still created
+    assert "prefix_list_id    = data.aws_vpc_endpoint.s3.prefix_list_id" in main
+    assert "value       = data.aws_vpc_endpoint.s3.id" in outputs
+    assert "here: s3, sts" in files["modules/network/README.md"]
+    parse_tf(main)
+
+
+@pytest.mark.parametrize(
+    ("endpoints", "message"),
+    [
+        ({"s3": "vpce-123"}, "is not a VPC endpoint id"),
+        ({"s3": "vpce-0123456789abcdef0\n"}, "is not a VPC endpoint id"),
+        ({"dynamodb": "vpce-0123456789abcdef0"}, "is not an endpoint guardform creates"),
+    ],
+)
+def test_existing_endpoints_are_validated(endpoints: dict[str, str], message: str) -> None:
+    from wizard.answers import validate_answers
+
+    with pytest.raises(Exception, match=message):
+        validate_answers(_existing_vpc_answers(endpoints))
+
+
+def test_an_endpoint_the_stack_does_not_need_is_refused() -> None:
+    from wizard.answers import validate_answers
+    from wizard.plan import PlanError
+
+    with pytest.raises(PlanError, match=r"network.existing_endpoints.bedrock_runtime: this stack needs no"):
+        plan(validate_answers(_existing_vpc_answers({"bedrock_runtime": "vpce-0123456789abcdef0"})))

@@ -229,6 +229,24 @@ class Network(_Section):
     route_table_ids: list[str] = Field(
         default_factory=list, description="existing: route table ids (rtb-...) for the S3 gateway endpoint."
     )
+    existing_endpoints: dict[str, str] = Field(
+        default_factory=dict,
+        description="existing: VPC endpoints the VPC already has, by service (s3, sts, logs, monitoring, ecr_api, "
+        "ecr_dkr, sagemaker_api, sagemaker_runtime, sagemaker_notebook, bedrock, bedrock_runtime) -> vpce-...; "
+        "guardform uses them instead of creating a second one, and leaves their policies to you.",
+    )
+
+    @field_validator("existing_endpoints")
+    @classmethod
+    def _existing_endpoints(cls, values: dict[str, str]) -> dict[str, str]:
+        names = ("s3", "sts", "logs", "monitoring", "ecr_api", "ecr_dkr", "sagemaker_api", "sagemaker_runtime")
+        names += ("sagemaker_notebook", "bedrock", "bedrock_runtime")
+        for name, endpoint in values.items():
+            if name not in names:
+                raise ValueError(f"{name!r} is not an endpoint guardform creates; use one of {', '.join(names)}")
+            if not re.fullmatch(r"vpce-[0-9a-f]{8}(?:[0-9a-f]{9})?", endpoint):
+                raise ValueError(f"{name}: {endpoint!r} is not a VPC endpoint id (vpce- and 8 or 17 hex digits)")
+        return values
 
     @field_validator("cidr")
     @classmethod
@@ -283,7 +301,9 @@ class Network(_Section):
             if not self.route_table_ids:
                 raise ValueError("route_table_ids: list the private route tables when mode is 'existing'")
         else:
-            given = [n for n in ("vpc_id", "private_subnet_ids", "route_table_ids") if getattr(self, n)]
+            given = [
+                n for n in ("vpc_id", "private_subnet_ids", "route_table_ids", "existing_endpoints") if getattr(self, n)
+            ]
             if given:
                 raise ValueError(f"{given[0]}: only applies when mode is 'existing' (mode is 'new')")
         return self

@@ -150,10 +150,17 @@ class EndpointPlan:
     comment: str  # the "# ..." lines above the endpoint
     policy_comment: str  # the "# ..." lines above its policy ("" for none)
     policy: PolicyDocument
+    existing_id: str | None = None  # network.existing_endpoints: the VPC's own endpoint, read, not created
 
     @property
     def interface(self) -> bool:
         return self.type == "Interface"
+
+    @property
+    def address(self) -> str:
+        """The Terraform address the module reads the endpoint's attributes from."""
+        kind = "data.aws_vpc_endpoint" if self.existing_id else "aws_vpc_endpoint"
+        return f"{kind}.{self.name}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -174,6 +181,18 @@ class NetworkPlan:
     @property
     def new(self) -> bool:
         return self.mode == "new"
+
+    @property
+    def s3_endpoint(self) -> EndpointPlan:
+        return next(e for e in self.endpoints if e.name == "s3")
+
+    @property
+    def reused_endpoints(self) -> tuple[EndpointPlan, ...]:
+        return tuple(e for e in self.endpoints if e.existing_id)
+
+    @property
+    def created_endpoints(self) -> tuple[EndpointPlan, ...]:
+        return tuple(e for e in self.endpoints if not e.existing_id)
 
 
 @dataclass(frozen=True, kw_only=True)

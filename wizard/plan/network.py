@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from ipaddress import IPv4Network
 
 from wizard.answers import Answers, NetworkMode
@@ -14,6 +15,7 @@ from wizard.plan.policy import (
     PARTITION,
     REGION,
     Layout,
+    PlanError,
     PolicyDocument,
     Ref,
     Statement,
@@ -347,6 +349,17 @@ def decide_network(answers: Answers, f: Facts) -> Section[NetworkPlan]:
     net = answers.network
     prefixes = tuple(bucket_prefix(f.name_prefix, short_name(b)) for b in DATA_BUCKETS)
     endpoints = _endpoints(f.kinds, prefixes)
+    needed = {e.name for e in endpoints}
+    for name in net.existing_endpoints:
+        if name not in needed:
+            raise PlanError(
+                f"network.existing_endpoints.{name}: this stack needs no {name} endpoint "
+                f"(it uses {', '.join(e.name for e in endpoints)}); remove the entry"
+            )
+    # The VPC's own endpoints are read, not created: a second S3 gateway endpoint on the same route tables, or a
+    # second private-DNS interface endpoint of a service, would fail, and this stack's endpoint policies would
+    # bind every other tenant of the VPC.
+    endpoints = tuple(replace(e, existing_id=net.existing_endpoints.get(e.name)) for e in endpoints)
     new = net.mode is NetworkMode.new
     trust, policy = _flow_logs() if new else (None, None)
     has_ecr = any(e.name in ("ecr_api", "ecr_dkr") for e in endpoints)
