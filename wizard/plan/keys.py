@@ -55,6 +55,7 @@ def decide_keys(answers: Answers, f: Facts, roles: tuple[RolePlan, ...]) -> Sect
             # The audit bucket is object-locked from confidential data on: its objects outlive any destroy, so
             # the key that encrypts them must too (a deleted key leaves them unreadable).
             prevent_destroy=f.conf and "logs" in purposes,
+            names_users=f.conf,
             policy=key_policy(
                 consumers,
                 region=REPLICA_REGION if provider == "aws.replica" else REGION,
@@ -120,15 +121,6 @@ def _controls(led: Ledger, answers: Answers, f: Facts) -> None:
         reason=f"always; keys.rotation_days = {rotation}",
         module="kms",
         checks=("CKV_AWS_7",),
-    )
-    led.control(
-        "kms.named_key_users",
-        "Key policies name who may use each key; the account root administers but cannot use it",
-        on=f.conf,
-        reason=f"{f.tier_says}: a key policy is a second layer, so an IAM policy alone never grants key use"
-        if f.conf
-        else "on from confidential; the account root holds kms:* and IAM decides who uses the keys",
-        module="kms",
     )
     led.control(
         "kms.least_privilege_key_policy",

@@ -64,6 +64,8 @@ class KeyPlan:
     provider: str = "aws"  # "aws", or "aws.replica" for the key of the replica buckets
     # Terraform refuses to destroy the key: it encrypts audit evidence that object lock keeps.
     prevent_destroy: bool = False
+    # The key policy names who may use the key; the account root administers it only (confidential data on).
+    names_users: bool = False
 
     @property
     def on_replica(self) -> bool:
@@ -426,6 +428,10 @@ class Plan:
         if self.bedrock:
             services.append("Amazon Bedrock")
         return tuple(services)
+
+    @property
+    def keys_name_their_users(self) -> bool:
+        return all(k.names_users for k in self.keys)
 
     @property
     def audit_lock(self) -> ObjectLock | None:
