@@ -36,8 +36,26 @@ KEY_NAMES = {
     "plain-keys": ("sagemaker:VolumeKmsKey", "sagemaker:OutputKmsKey"),
 }
 
-# Flow id (with @variant for job creations) -> the finding of issue 13 that breaks it today.
-KNOWN_BROKEN: dict[str, str] = {
+# Flow id (with @variant for job creations) -> the finding of issue 13 that broke it before the fix: the flow that
+# proves the fix stays declared (test_every_finding_keeps_its_proving_flow).
+FINDING_FLOWS: dict[str, str] = {
+    "notebook-creates-training-job@plain-keys": "finding 2: the job guardrails test sagemaker:VolumeKmsKeyArn/"
+    "OutputKmsKeyArn; a request that carries VolumeKmsKey/OutputKmsKey matches Null=true and is denied",
+    "ml-engineer-creates-notebook@plain-keys": "finding 2: the notebook guardrail tests sagemaker:VolumeKmsKeyArn; "
+    "a request that carries VolumeKmsKey matches Null=true and is denied",
+    "notebook-writes-training-data": "finding 3: the notebook can write only the artifacts bucket",
+    "notebook-reads-training-logs": "finding 3: the notebook cannot read the training job's logs",
+    "training-reads-code": "finding 3: the training role reads only the training-data bucket (no code bundle)",
+    "training-reads-checkpoints": "finding 3: the training role cannot read its checkpoints back",
+    "training-job-with-data-output-key-denied@arn-keys": "finding 4: the job guardrail accepts the data key for "
+    "output, which the artifacts bucket then refuses",
+    "lambda-createnetworkinterface": "finding 5: the Lambda role and the boundary lack the VPC ENI actions",
+    "lambda-describenetworkinterfaces": "finding 5: the Lambda role and the boundary lack the VPC ENI actions",
+    "lambda-deletenetworkinterface": "finding 5: the Lambda role and the boundary lack the VPC ENI actions",
+    "lambda-assignprivateipaddresses": "finding 5: the Lambda role and the boundary lack the VPC ENI actions",
+    "lambda-unassignprivateipaddresses": "finding 5: the Lambda role and the boundary lack the VPC ENI actions",
+    "notebook-presigned-url-from-internet-denied": "finding 11: nothing requires aws:SourceVpce on "
+    "CreatePresignedNotebookInstanceUrl",
     "unnamed-principal-uses-data-key-through-s3-denied": "finding 7: the key policies let any principal of the "
     "account use the key (account-root kms:* and AllowS3UseByThisAccount)",
     "unnamed-principal-decrypts-data-key-denied": "finding 7: the account-root kms:* statement lets any principal "
@@ -57,6 +75,8 @@ KNOWN_BROKEN: dict[str, str] = {
     "aws:SourceAccount/SourceArn, which CloudTrail is reported not to send there",
     "training-creates-log-group": "finding 18: the logs endpoint policy lacks logs:CreateLogGroup",
 }
+# Flow id -> the finding that breaks it today; each entry runs as a strict xfail (none left since issue 13's fixes).
+KNOWN_BROKEN: dict[str, str] = {}
 # Patterns of flow ids broken by one finding, for every Bedrock caller and model (none left).
 KNOWN_BROKEN_PATTERNS: tuple[tuple[str, str], ...] = ()
 
@@ -145,16 +165,17 @@ def test_whole_matrix_stack(name: str) -> None:
     assert not problems, "\n".join(problems)
 
 
-def test_every_expressible_finding_has_a_flow() -> None:
-    """Each finding the matrix can express breaks at least one declared flow of the examples."""
+def test_every_finding_keeps_its_proving_flow() -> None:
+    """Each finding the matrix expresses keeps a declared flow of the examples that proves its fix."""
     ids = {
         f"{f.id}@{v}" if v else f.id
         for _, p in _EXAMPLES
         for f in access_flows(p)
         for v in (list(KEY_NAMES) if f.context.job is not None else [""])
     }
-    findings = {m.group(1) for i in ids if (r := known_finding(i)) and (m := re.match(r"finding (\d+)", r))}
-    assert findings >= {"7", "8", "9", "16", "18"}
+    findings = {m.group(1) for r in FINDING_FLOWS.values() if (m := re.match(r"finding (\d+)", r))}
+    assert findings >= {"2", "3", "4", "5", "7", "8", "9", "11", "16", "18"}
+    assert set(FINDING_FLOWS) <= ids, f"a finding lost its proving flow: {sorted(set(FINDING_FLOWS) - ids)}"
     assert set(KNOWN_BROKEN) <= ids, f"stale KNOWN_BROKEN entries: {sorted(set(KNOWN_BROKEN) - ids)}"
 
 

@@ -168,25 +168,30 @@ def access_flows(plan: Plan) -> tuple[Flow, ...]:
         )
 
     # The data engineer is the first role of access.data_uploader_role_arns when the answers name one (the key
-    # policy is then to name it too), else a principal of the account whose own policies allow the upload.
+    # policies name it as a user of the data key). Without one, on confidential and restricted data, where the key
+    # policies name who may use the keys (issue 13 finding 7), it is one of the admin roles ("data
+    # administrators"); on public and internal data any principal of the account whose IAM policies allow it.
     engineer = (
         Principal(kind="uploader_role", name=plan.data_uploader_role_arns[0])
         if plan.data_uploader_role_arns
+        else Principal(kind="admin_role", name=plan.admin_role_arns[0])
+        if conf and plan.admin_role_arns
         else Principal(kind="account_principal", name="data-engineer")
     )
     unnamed = Principal(kind="account_principal", name="unnamed-principal")
 
     # ---- data into the stack ---------------------------------------------------------------------
-    add(
-        id="data-engineer-uploads-training-data",
-        workload="stack",
-        principal=engineer,
-        action="s3:PutObject",
-        resource=Resource(kind="object", name="training_data", path="datasets/notes.jsonl"),
-        expect="allow",
-        why="a data engineer uploads training data through the S3 endpoint, relying on default encryption",
-    )
-    if plan.data_uploader_role_arns and conf:
+    if engineer.kind in ("uploader_role", "admin_role") or not conf:
+        add(
+            id="data-engineer-uploads-training-data",
+            workload="stack",
+            principal=engineer,
+            action="s3:PutObject",
+            resource=Resource(kind="object", name="training_data", path="datasets/notes.jsonl"),
+            expect="allow",
+            why="a data engineer uploads training data through the S3 endpoint, relying on default encryption",
+        )
+    if engineer.kind == "uploader_role" and conf:
         add(
             id="data-engineer-uploads-from-outside-the-vpc-denied",
             workload="stack",
@@ -231,12 +236,22 @@ def access_flows(plan: Plan) -> tuple[Flow, ...]:
         )
 
     # ---- the perimeter (confidential and restricted data) -----------------------------------------
+    # A perimeter flow is made by a workload role whose own policies allow the request where there is one,
+    # so that only the bucket policy can refuse it (the key policies refuse an unnamed principal anyway).
+    def reader(bucket: str) -> Principal:
+        role = next((r for r in plan.iam.roles if bucket in r.reads), None)
+        return Principal(kind="workload_role", name=role.name) if role else unnamed
+
+    def writer(bucket: str) -> Principal:
+        role = next((r for r in plan.iam.roles if bucket in r.writes), None)
+        return Principal(kind="workload_role", name=role.name) if role else unnamed
+
     if conf:
         for bucket in (b for b in plan.buckets if b.name in ("training_data", "model_artifacts") or b.replica_of):
             add(
                 id=f"outside-vpce-read-{_slug(bucket.name)}-denied",
                 workload="stack",
-                principal=unnamed,
+                principal=reader(bucket.name),
                 action="s3:GetObject",
                 resource=Resource(kind="object", name=bucket.name, path="datasets/notes.jsonl"),
                 context=Context(via_vpce=False),
@@ -246,7 +261,7 @@ def access_flows(plan: Plan) -> tuple[Flow, ...]:
             add(
                 id=f"outside-vpce-write-{_slug(bucket.name)}-denied",
                 workload="stack",
-                principal=unnamed,
+                principal=writer(bucket.name),
                 action="s3:PutObject",
                 resource=Resource(kind="object", name=bucket.name, path="datasets/new.jsonl"),
                 context=Context(via_vpce=False),
@@ -256,7 +271,7 @@ def access_flows(plan: Plan) -> tuple[Flow, ...]:
         add(
             id="outside-vpce-list-training-data-denied",
             workload="stack",
-            principal=unnamed,
+            principal=reader("training_data"),
             action="s3:ListBucket",
             resource=Resource(kind="bucket", name="training_data"),
             context=Context(via_vpce=False),
@@ -266,7 +281,7 @@ def access_flows(plan: Plan) -> tuple[Flow, ...]:
         add(
             id="outside-vpce-read-via-aws-service-denied",
             workload="stack",
-            principal=unnamed,
+            principal=reader("training_data"),
             action="s3:GetObject",
             resource=Resource(kind="object", name="training_data", path="datasets/notes.jsonl"),
             context=Context(via_vpce=False, via_aws_service=True),
@@ -304,24 +319,28 @@ def access_flows(plan: Plan) -> tuple[Flow, ...]:
             expect="deny",
             why="this VPC's STS endpoint does not hand out credentials of another account",
         )
-    add(
-        id="unnamed-principal-uses-data-key-through-s3-denied",
-        workload="stack",
-        principal=unnamed,
-        action="s3:GetObject",
-        resource=Resource(kind="object", name="training_data", path="datasets/notes.jsonl"),
-        expect="deny",
-        why="a principal of the account that the plan did not name cannot decrypt the training data",
-    )
-    add(
-        id="unnamed-principal-decrypts-data-key-denied",
-        workload="stack",
-        principal=unnamed,
-        action="kms:Decrypt",
-        resource=Resource(kind="key", name=data_key),
-        expect="deny",
-        why="the key policy, not only IAM, decides who uses the data key",
-    )
+    if conf:
+        add(
+            id="unnamed-principal-uses-data-key-through-s3-denied",
+            workload="stack",
+            principal=unnamed,
+            action="s3:GetObject",
+            resource=Resource(kind="object", name="training_data", path="datasets/notes.jsonl"),
+            expect="deny",
+            why="a principal of the account that the plan did not name cannot decrypt the training data",
+        )
+        for key in dict.fromkeys((data_key, art_key, log_key)):
+            add(
+                id="unnamed-principal-decrypts-data-key-denied"
+                if key == data_key
+                else f"unnamed-principal-decrypts-{_slug(key)}-key-denied",
+                workload="stack",
+                principal=unnamed,
+                action="kms:Decrypt",
+                resource=Resource(kind="key", name=key),
+                expect="deny",
+                why=f"the key policy, not only IAM, decides who uses the {key} key",
+            )
 
     # ---- SageMaker -------------------------------------------------------------------------------
     if "sagemaker_notebook" in plan.workloads:

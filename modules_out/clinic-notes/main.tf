@@ -58,8 +58,10 @@ module "monitoring" {
   # Only the buckets the trail records data events on, each looked up here (scanners resolve a map of
   # single lookups, not a whole map output).
   bucket_arns = {
-    training_data   = module.s3.bucket_arns["training_data"]
-    model_artifacts = module.s3.bucket_arns["model_artifacts"]
+    training_data           = module.s3.bucket_arns["training_data"]
+    model_artifacts         = module.s3.bucket_arns["model_artifacts"]
+    training_data_replica   = module.s3.bucket_arns["training_data_replica"]
+    model_artifacts_replica = module.s3.bucket_arns["model_artifacts_replica"]
   }
   tags = var.tags
 }

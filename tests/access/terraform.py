@@ -626,6 +626,8 @@ def _computed(module: Module, blk: Block, index: int | None) -> dict[str, Callab
     if blk.kind == "data":
         if t == "aws_caller_identity":
             c = {"account_id": lambda g: ACCOUNT, "arn": lambda g: f"arn:{PARTITION}:iam::{ACCOUNT}:root"}
+        elif t == "aws_iam_session_context":
+            c = {"issuer_arn": lambda g: f"arn:{PARTITION}:iam::{ACCOUNT}:role/terraform-deployer"}
         elif t == "aws_partition":
             c = {"partition": lambda g: PARTITION, "dns_suffix": lambda g: "amazonaws.com"}
         elif t == "aws_region":

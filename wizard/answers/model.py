@@ -398,6 +398,24 @@ class Network(_Section):
         max_length=16,
         json_schema_extra=_UNIQUE,
     )
+    existing_endpoints: dict[str, str] = Field(
+        default_factory=dict,
+        description="existing: VPC endpoints the VPC already has, by service (s3, sts, logs, monitoring, ecr_api, "
+        "ecr_dkr, sagemaker_api, sagemaker_runtime, sagemaker_notebook, bedrock, bedrock_runtime) -> vpce-...; "
+        "guardform uses them instead of creating a second one, and leaves their policies to you.",
+    )
+
+    @field_validator("existing_endpoints")
+    @classmethod
+    def _existing_endpoints(cls, values: dict[str, str]) -> dict[str, str]:
+        names: tuple[str, ...] = ("s3", "sts", "logs", "monitoring", "ecr_api", "ecr_dkr", "sagemaker_api")
+        names += ("sagemaker_runtime", "sagemaker_notebook", "bedrock", "bedrock_runtime")
+        for name, endpoint in values.items():
+            if name not in names:
+                raise ValueError(f"{name!r} is not an endpoint guardform creates; use one of {', '.join(names)}")
+            if not re.fullmatch(r"vpce-[0-9a-f]{8}(?:[0-9a-f]{9})?", endpoint):
+                raise ValueError(f"{name}: {endpoint!r} is not a VPC endpoint id (vpce- and 8 or 17 hex digits)")
+        return values
 
     @field_validator("cidr")
     @classmethod
@@ -453,7 +471,7 @@ class Network(_Section):
             if _known(info, "network.route_table_ids") and not self.route_table_ids:
                 _problem(info, "network", "route_table_ids", "list the private route tables when mode is 'existing'")
         else:
-            for name in ("vpc_id", "private_subnet_ids", "route_table_ids"):
+            for name in ("vpc_id", "private_subnet_ids", "route_table_ids", "existing_endpoints"):
                 if _known(info, f"network.{name}") and getattr(self, name):
                     _problem(info, "network", name, "only applies when mode is 'existing' (mode is 'new')")
         return self

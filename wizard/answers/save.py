@@ -67,6 +67,7 @@ FIELD_COMMENTS: dict[str, str] = {
     "network.vpc_id": "existing: vpc-<hex>",
     "network.private_subnet_ids": "existing: 2+ subnet-<hex>",
     "network.route_table_ids": "existing: rtb-<hex>, for the S3 gateway endpoint",
+    "network.existing_endpoints": "existing: endpoints the VPC has ({s3: vpce-<hex>, ...}), reused",
     "keys.strategy": "per_purpose | single (single: public and internal data only)",
     "keys.rotation_days": "90-2560 (at most 365 from confidential up)",
     "keys.deletion_window_days": "7-30",

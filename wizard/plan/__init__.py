@@ -89,10 +89,10 @@ __all__ = [
 def plan(answers: Answers) -> Plan:
     """Decide every control for these answers. Pure: same answers, same Plan."""
     f = facts(answers)
-    keys = decide_keys(answers, f)
+    iam = decide_iam(answers, f)
+    keys = decide_keys(answers, f, iam.value.roles)
     storage = decide_buckets(answers, f)
     network = decide_network(answers, f)
-    iam = decide_iam(answers, f)
     monitoring = decide_monitoring(answers, f)
     macie = decide_macie(answers, f)
     bedrock = decide_bedrock(answers, f)

@@ -70,15 +70,28 @@ REPLICATION_ROLE_ARN = Ref(module="s3", type="iam_role", name="replication", att
 _SOURCE_ACCOUNT = when("StringEquals", "aws:SourceAccount", ACCOUNT_ID)
 
 
-def perimeter_exempt(admin_role_arns: tuple[str, ...], *, replication: bool) -> Local:
-    """Principals the network perimeter never blocks: admins, service-linked roles, the replication role."""
-    arns: tuple[Value, ...] = (
-        *admin_role_arns,
-        interp("arn:", PARTITION, ":iam::", ACCOUNT_ID, ":role/aws-service-role/*"),
-    )
+MACIE_SERVICE_LINKED_ROLE = "aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie"
+# The principal running Terraform (the role behind its session): the AWS provider reads every bucket with
+# HeadBucket, which S3 authorizes as s3:ListBucket, so the listing deny must not lock Terraform out.
+DEPLOYER_ARN = Ref(module="", type="iam_session_context", name="deployer", attr="deployer_arn")
+# Bucket-level actions that reveal object names (which can carry identifiers).
+PERIMETER_LIST_ACTIONS = ("s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:ListBucketVersions")
+
+
+def perimeter_exempt(admin_role_arns: tuple[str, ...], *, replication: bool, macie: bool) -> Local:
+    """Principals the data perimeter never blocks: the admin roles, Macie's service-linked role when Macie scans
+    the data (no other service-linked role), the replication role."""
+    arns: tuple[Value, ...] = tuple(admin_role_arns)
+    if macie:
+        arns = (*arns, interp("arn:", PARTITION, ":iam::", ACCOUNT_ID, f":role/{MACIE_SERVICE_LINKED_ROLE}"))
     if replication:
         arns = (*arns, REPLICATION_ROLE_ARN)
     return Local(name="perimeter_exempt_principal_arns", value=arns)
+
+
+def perimeter_list_exempt(exempt: Local) -> Local:
+    assert isinstance(exempt.value, tuple), "perimeter_exempt() holds a tuple of ARNs"
+    return Local(name="perimeter_list_exempt_principal_arns", value=(*exempt.value, DEPLOYER_ARN))
 
 
 def _transport(name: str) -> tuple[Statement, ...]:
@@ -139,21 +152,56 @@ def _wrong_key(name: str, kms: Ref) -> tuple[Statement, ...]:
     )
 
 
-def _perimeter(name: str, exempt: Local) -> Statement:
-    return Statement(
-        sid="DenyObjectDataOutsideVpcEndpoint",
-        effect="Deny",
-        principal=ANYONE,
-        actions=PERIMETER_ACTIONS,
-        resources=bucket_objects(name),
-        conditions=(
-            when("StringNotEqualsIfExists", "aws:SourceVpce", S3_ENDPOINT_ID),
-            when("BoolIfExists", "aws:PrincipalIsAWSService", "false"),
-            when("BoolIfExists", "aws:ViaAWSService", "false"),
-            when("ArnNotLikeIfExists", "aws:PrincipalArn", exempt),
+def _perimeter(name: str, exempt: Local, list_exempt: Local) -> tuple[Statement, ...]:
+    outside = when("StringNotEqualsIfExists", "aws:SourceVpce", S3_ENDPOINT_ID)
+    not_service = when("BoolIfExists", "aws:PrincipalIsAWSService", "false")
+    return (
+        Statement(
+            sid="DenyObjectDataOutsideVpcEndpoint",
+            effect="Deny",
+            principal=ANYONE,
+            actions=PERIMETER_ACTIONS,
+            resources=bucket_objects(name),
+            conditions=(outside, not_service, when("ArnNotLikeIfExists", "aws:PrincipalArn", exempt)),
+            comment="Object data only through the VPC endpoint. Exempt: AWS service principals (their own allow\n"
+            "statements, if any, bind them), the admin roles and the principals the stack names (Macie's\n"
+            "service-linked role, the replication role). No aws:ViaAWSService exemption: a non-admin could\n"
+            "route a read through another service to leave the perimeter.",
         ),
-        comment="Object data only through the VPC endpoint. AWS services, requests they make on a caller's behalf,\n"
-        "service-linked roles and the admin roles are exempt, so Terraform and admins still manage the bucket.",
+        Statement(
+            sid="DenyListingOutsideVpcEndpoint",
+            effect="Deny",
+            principal=ANYONE,
+            actions=PERIMETER_LIST_ACTIONS,
+            resources=bucket_arn(name),
+            conditions=(outside, not_service, when("ArnNotLikeIfExists", "aws:PrincipalArn", list_exempt)),
+            comment="Object names are data too. The principal running Terraform may list: the provider reads the\n"
+            "bucket with HeadBucket, which S3 authorizes as s3:ListBucket.",
+        ),
+    )
+
+
+def _replica_lockdown(name: str, exempt: Local, list_exempt: Local) -> tuple[Statement, ...]:
+    not_service = when("BoolIfExists", "aws:PrincipalIsAWSService", "false")
+    return (
+        Statement(
+            sid="DenyObjectDataExceptReplicationAndAdmins",
+            effect="Deny",
+            principal=ANYONE,
+            actions=PERIMETER_ACTIONS,
+            resources=bucket_objects(name),
+            conditions=(not_service, when("ArnNotLikeIfExists", "aws:PrincipalArn", exempt)),
+            comment="A replica is a recovery copy in a region without the stack's VPC: no endpoint can carry a\n"
+            "perimeter there, so object data is closed to everyone but the replication role and the admins.",
+        ),
+        Statement(
+            sid="DenyListingExceptReplicationAndAdmins",
+            effect="Deny",
+            principal=ANYONE,
+            actions=PERIMETER_LIST_ACTIONS,
+            resources=bucket_arn(name),
+            conditions=(not_service, when("ArnNotLikeIfExists", "aws:PrincipalArn", list_exempt)),
+        ),
     )
 
 
@@ -231,13 +279,16 @@ def _bedrock_writes(name: str) -> list[Statement]:
     ]
 
 
-def bucket_policy(b: BucketPlan, buckets: tuple[BucketPlan, ...], exempt: Local) -> PolicyDocument:
-    """TLS only, then the wrong-key denies, the perimeter and one group of allows per service writer."""
+def bucket_policy(b: BucketPlan, buckets: tuple[BucketPlan, ...], exempt: Local, list_exempt: Local) -> PolicyDocument:
+    """TLS only, then the wrong-key denies, the perimeter (or a replica's lockdown) and one group of allows per
+    service writer."""
     statements = list(_transport(b.name))
     if b.deny_wrong_key and b.kms_key_arn is not None:
         statements += _wrong_key(b.name, b.kms_key_arn)
     if b.perimeter:
-        statements.append(_perimeter(b.name, exempt))
+        statements += _perimeter(b.name, exempt, list_exempt)
+    elif b.replica_of:
+        statements += _replica_lockdown(b.name, exempt, list_exempt)
     for writer in b.writers:
         if writer == "logging.s3.amazonaws.com":
             statements += _access_log_writes(b, buckets)

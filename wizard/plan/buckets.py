@@ -169,22 +169,26 @@ def _buckets(answers: Answers, f: Facts) -> StoragePlan:
                     replica_of=src,
                 )
             )
-    return _with_policies(answers, tuple(buckets), replication)
+    return _with_policies(answers, tuple(buckets), replication, macie=f.macie_on)
 
 
 def _with_policies(
-    answers: Answers, buckets: tuple[BucketPlan, ...], replication: ReplicationPlan | None
+    answers: Answers, buckets: tuple[BucketPlan, ...], replication: ReplicationPlan | None, *, macie: bool
 ) -> StoragePlan:
-    perimeter = any(b.perimeter for b in buckets)
+    perimeter = any(b.perimeter or b.replica_of for b in buckets)
     writers = {w for b in buckets for w in b.writers}
-    exempt = bp.perimeter_exempt(tuple(answers.access.admin_role_arns), replication=replication is not None)
+    exempt = bp.perimeter_exempt(
+        tuple(answers.access.admin_role_arns), replication=replication is not None, macie=macie
+    )
+    list_exempt = bp.perimeter_list_exempt(exempt)
     return StoragePlan(
-        buckets=tuple(replace(b, policy=bp.bucket_policy(b, buckets, exempt)) for b in buckets),
+        buckets=tuple(replace(b, policy=bp.bucket_policy(b, buckets, exempt, list_exempt)) for b in buckets),
         replication=replication,
         trail_arn_local="cloudtrail.amazonaws.com" in writers,
         macie_source_arns=bp.MACIE_SOURCE_ARNS if "macie.amazonaws.com" in writers else None,
         perimeter_actions=bp.PERIMETER_ACTIONS if perimeter else None,
         perimeter_exempt=exempt if perimeter else None,
+        perimeter_list_exempt=list_exempt if perimeter else None,
         key_purposes=tuple(dict.fromkeys(b.kms_key_arn.name for b in buckets if b.kms_key_arn))
         + (("replica",) if replication and not any(b.on_replica for b in buckets) else ()),
     )
@@ -335,6 +339,11 @@ def _check_sizes(storage: StoragePlan, answers: Answers, f: Facts) -> None:
             what=f"the bucket policy of {b.name}",
             because=f"access.admin_role_arns ({len(answers.access.admin_role_arns)}) and the buckets logging to it",
         )
+
+
+def replication_role_name(name_prefix: str) -> str:
+    """The IAM role S3 assumes to replicate (the key policies name it before it exists)."""
+    return f"{name_prefix}-s3-replication"
 
 
 def decide_buckets(answers: Answers, f: Facts) -> Section[StoragePlan]:

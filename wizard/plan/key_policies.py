@@ -8,6 +8,7 @@ from wizard.plan.policy import (
     ANY_AWS,
     PARTITION,
     TRAIL_ARN,
+    Interp,
     Layout,
     PolicyDocument,
     Principal,
@@ -46,11 +47,13 @@ ADMIN_ACTIONS = (
 )
 
 _TRAILS = arn("cloudtrail", "trail/*", region="*")
+_CRYPTO_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*")
+Named = tuple[str | Interp, ...] | None  # the named principals of a second-layer key policy, or None
 _SOURCE_ACCOUNT = when("StringEquals", "aws:SourceAccount", ACCOUNT_ID)
 _CALLER_ACCOUNT = when("StringEquals", "kms:CallerAccount", ACCOUNT_ID)
 
 
-def _s3(region: Ref) -> tuple[Statement, ...]:
+def _s3(region: Ref, named: Named = None) -> tuple[Statement, ...]:
     return (
         Statement(
             sid="AllowS3UseByThisAccount",
@@ -66,7 +69,7 @@ def _s3(region: Ref) -> tuple[Statement, ...]:
     )
 
 
-def _logs(region: Ref) -> tuple[Statement, ...]:
+def _logs(region: Ref, named: Named = None) -> tuple[Statement, ...]:
     return (
         Statement(
             sid="AllowCloudWatchLogsLogGroups",
@@ -81,7 +84,7 @@ def _logs(region: Ref) -> tuple[Statement, ...]:
     )
 
 
-def _cloudtrail(region: Ref) -> tuple[Statement, ...]:
+def _cloudtrail(region: Ref, named: Named = None) -> tuple[Statement, ...]:
     trail = service("cloudtrail.amazonaws.com")
     source = when("StringEquals", "aws:SourceArn", TRAIL_ARN)
     context = when("StringLike", "kms:EncryptionContext:aws:cloudtrail:arn", _TRAILS)
@@ -116,12 +119,14 @@ def _cloudtrail(region: Ref) -> tuple[Statement, ...]:
             principal=ANY_AWS,
             actions=("kms:Decrypt", "kms:ReEncryptFrom"),
             resources="*",
-            conditions=(_CALLER_ACCOUNT, context),
+            conditions=(_CALLER_ACCOUNT, context)
+            + ((when("ArnEquals", "aws:PrincipalArn", named),) if named is not None else ()),
+            layout=Layout(multiline=("aws:PrincipalArn",)),
         ),
     )
 
 
-def _sns(region: Ref) -> tuple[Statement, ...]:
+def _sns(region: Ref, named: Named = None) -> tuple[Statement, ...]:
     topics = when("StringLike", "kms:EncryptionContext:aws:sns:topicArn", arn("sns", "*", region=region))
     return (
         Statement(
@@ -147,7 +152,7 @@ def _sns(region: Ref) -> tuple[Statement, ...]:
     )
 
 
-def _macie_export(region: Ref) -> tuple[Statement, ...]:
+def _macie_export(region: Ref, named: Named = None) -> tuple[Statement, ...]:
     sources = (
         arn("macie2", "export-configuration:*", region=region),
         arn("macie2", "classification-job/*", region=region),
@@ -165,7 +170,7 @@ def _macie_export(region: Ref) -> tuple[Statement, ...]:
     )
 
 
-def _macie_read(region: Ref) -> tuple[Statement, ...]:
+def _macie_read(region: Ref, named: Named = None) -> tuple[Statement, ...]:
     role = interp(
         "arn:",
         PARTITION,
@@ -187,7 +192,7 @@ def _macie_read(region: Ref) -> tuple[Statement, ...]:
     )
 
 
-def _bedrock_logging(region: Ref) -> tuple[Statement, ...]:
+def _bedrock_logging(region: Ref, named: Named = None) -> tuple[Statement, ...]:
     return (
         Statement(
             sid="AllowBedrockInvocationLogging",
@@ -212,17 +217,52 @@ CONSUMERS = {
 }
 
 
-def key_policy(consumers: tuple[str, ...], *, region: Ref, admin_role_arns: tuple[str, ...]) -> PolicyDocument:
-    """The policy of a key used by ``consumers`` (names of :data:`CONSUMERS`), in ``region``."""
+def role_arn(role_name: str) -> Interp:
+    """The ARN of a role of this account, built from its name: a key policy matches it by aws:PrincipalArn, so
+    the role need not exist yet (KMS rejects a policy whose Principal names a missing role)."""
+    return interp("arn:", PARTITION, ":iam::", ACCOUNT_ID, f":role/{role_name}")
+
+
+_ROOT = Principal(type="AWS", ids=interp("arn:", PARTITION, ":iam::", ACCOUNT_ID, ":root"))
+
+
+def key_policy(
+    consumers: tuple[str, ...],
+    *,
+    region: Ref,
+    admin_role_arns: tuple[str, ...],
+    users: tuple[str | Interp, ...] | None = None,
+) -> PolicyDocument:
+    """The policy of a key used by ``consumers`` (names of :data:`CONSUMERS`), in ``region``.
+
+    ``users`` None: the AWS default, the account root holds ``kms:*`` and IAM decides who uses the key.
+    ``users`` given (confidential and restricted data): the key policy is a second layer. The account root
+    keeps administration (lock-out protection) but no cryptographic use, so an IAM policy alone never lets a
+    principal use the key; only the admin roles and ``users`` (ARNs of roles this stack names) may, and S3
+    uses the key for them only.
+    """
+    named = users is not None
     statements = [
         Statement(
             sid="EnableAccountRootPermissions",
             effect="Allow",
-            principal=Principal(type="AWS", ids=interp("arn:", PARTITION, ":iam::", ACCOUNT_ID, ":root")),
+            principal=_ROOT,
             actions="kms:*",
             resources="*",
             comment="The account root keeps the key manageable (catalog §3.3); "
             "IAM policies then decide who else may use it.",
+        )
+        if not named
+        else Statement(
+            sid="AccountRootAdministersOnly",
+            effect="Allow",
+            principal=_ROOT,
+            actions=ADMIN_ACTIONS,
+            resources="*",
+            comment="Lock-out protection: principals whose IAM policies allow it may administer the key (and so\n"
+            "Terraform can update this policy), but no cryptographic use is granted through the account:\n"
+            "an IAM policy that allows kms:Decrypt does not by itself let a principal use this key.",
+            layout=Layout(multiline=("Action",)),
         )
     ]
     if admin_role_arns:
@@ -230,21 +270,59 @@ def key_policy(consumers: tuple[str, ...], *, region: Ref, admin_role_arns: tupl
             Statement(
                 sid="AllowKeyAdministration",
                 effect="Allow",
-                principal=Principal(type="AWS", ids=admin_role_arns),
+                principal=ANY_AWS,
                 actions=ADMIN_ACTIONS,
                 resources="*",
-                layout=Layout(multiline=("Action",)),
+                conditions=(_CALLER_ACCOUNT, when("ArnEquals", "aws:PrincipalArn", admin_role_arns)),
+                comment="The admin roles (access.admin_role_arns), matched by aws:PrincipalArn: KMS rejects a policy\n"
+                "whose Principal names a role that does not exist yet. The kms module refuses, before\n"
+                "anything is created, an admin ARN of another account than the one deploying.",
+                layout=Layout(multiline=("Action", "aws:PrincipalArn")),
+            )
+        )
+    if named:
+        principals = tuple(dict.fromkeys((*admin_role_arns, *(users or ()))))
+        named_cond = (_CALLER_ACCOUNT, when("ArnEquals", "aws:PrincipalArn", principals))
+        statements.append(
+            Statement(
+                sid="AllowUseByNamedPrincipals",
+                effect="Allow",
+                principal=ANY_AWS,
+                actions=_CRYPTO_ACTIONS,
+                resources="*",
+                conditions=named_cond,
+                comment="Cryptographic use only by the roles this stack names: the admin roles and the roles whose\n"
+                "policies use this key. Any other principal of the account is refused here, whatever its IAM\n"
+                "policies allow.",
+                layout=Layout(multiline=("aws:PrincipalArn",)),
+            )
+        )
+        statements.append(
+            Statement(
+                sid="AllowGrantsForAwsResourcesToNamedPrincipals",
+                effect="Allow",
+                principal=ANY_AWS,
+                actions="kms:CreateGrant",
+                resources="*",
+                conditions=(*named_cond, when("Bool", "kms:GrantIsForAWSResource", "true")),
+                comment="SageMaker creates grants for the volumes of jobs, endpoints and notebooks on behalf of the\n"
+                "execution roles named above (the key policy must allow the role, SageMaker API reference).",
+                layout=Layout(multiline=("aws:PrincipalArn",)),
             )
         )
     for consumer in consumers:
-        statements.extend(CONSUMERS[consumer](region))
+        if named and consumer == "s3":
+            continue  # S3 uses the key for the named principals above; no account-wide S3 grant.
+        statements.extend(CONSUMERS[consumer](region, principals if named else None))
     return PolicyDocument(kind="key", statements=tuple(statements))
 
 
-def consumer_title(consumer: str, name_prefix: str) -> str:
+def consumer_title(consumer: str, name_prefix: str, *, named: bool = False) -> str:
     """What a consumer's statements allow, in words (the kms README's table)."""
     return {
-        "s3": "S3 SSE-KMS for this account's principals (kms:ViaService s3, kms:CallerAccount)",
+        "s3": "S3 SSE-KMS for the roles the stack names only (aws:PrincipalArn)"
+        if named
+        else "S3 SSE-KMS for this account's principals (kms:ViaService s3, kms:CallerAccount)",
         "logs": "CloudWatch Logs log groups of this account",
         "cloudtrail": f"CloudTrail trail {name_prefix}-trail (aws:SourceArn); this account decrypts trail logs",
         "sns": "EventBridge, CloudWatch alarms and CloudTrail publishing to this account's encrypted SNS topics",

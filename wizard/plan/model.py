@@ -62,6 +62,10 @@ class KeyPlan:
     region: str  # where the key lives
     grants: tuple[str, ...]  # what each consumer's statements allow, in words (README)
     provider: str = "aws"  # "aws", or "aws.replica" for the key of the replica buckets
+    # Terraform refuses to destroy the key: it encrypts audit evidence that object lock keeps.
+    prevent_destroy: bool = False
+    # The key policy names who may use the key; the account root administers it only (confidential data on).
+    names_users: bool = False
 
     @property
     def on_replica(self) -> bool:
@@ -79,6 +83,11 @@ class ObjectLock:
         if self.mode == "COMPLIANCE":
             return "nobody can delete them, or the bucket, before the lock expires."
         return "only a principal allowed `s3:BypassGovernanceRetention` can delete them before the lock expires."
+
+    @property
+    def compliance(self) -> bool:
+        """COMPLIANCE: no one, the root user included, can delete a locked version or shorten its retention."""
+        return self.mode == "COMPLIANCE"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,12 +139,13 @@ class StoragePlan:
     macie_source_arns: Local | None
     perimeter_actions: Local | None
     perimeter_exempt: Local | None
+    perimeter_list_exempt: Local | None = None  # perimeter_exempt and the principal running Terraform
 
     @property
     def perimeter_buckets(self) -> tuple[BucketPlan, ...]:
         return tuple(b for b in self.buckets if b.perimeter)
 
-    key_purposes: tuple[str, ...]  # entries of var.kms_key_arns the s3 module uses
+    key_purposes: tuple[str, ...] = ()  # entries of var.kms_key_arns the s3 module uses
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -149,10 +159,17 @@ class EndpointPlan:
     comment: str  # the "# ..." lines above the endpoint
     policy_comment: str  # the "# ..." lines above its policy ("" for none)
     policy: PolicyDocument
+    existing_id: str | None = None  # network.existing_endpoints: the VPC's own endpoint, read, not created
 
     @property
     def interface(self) -> bool:
         return self.type == "Interface"
+
+    @property
+    def address(self) -> str:
+        """The Terraform address the module reads the endpoint's attributes from."""
+        kind = "data.aws_vpc_endpoint" if self.existing_id else "aws_vpc_endpoint"
+        return f"{kind}.{self.name}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -173,6 +190,18 @@ class NetworkPlan:
     @property
     def new(self) -> bool:
         return self.mode == "new"
+
+    @property
+    def s3_endpoint(self) -> EndpointPlan:
+        return next(e for e in self.endpoints if e.name == "s3")
+
+    @property
+    def reused_endpoints(self) -> tuple[EndpointPlan, ...]:
+        return tuple(e for e in self.endpoints if e.existing_id)
+
+    @property
+    def created_endpoints(self) -> tuple[EndpointPlan, ...]:
+        return tuple(e for e in self.endpoints if not e.existing_id)
 
 
 def bucket_of(path: str) -> str:
@@ -424,6 +453,28 @@ class Plan:
     def name_prefix(self) -> str:
         return f"{self.name}-{self.environment}"
 
+    @property
+    def aws_services(self) -> tuple[str, ...]:
+        """The AWS services the stack uses, for the README's compliance-eligibility reminder."""
+        services = ["Amazon S3", "AWS KMS", "Amazon VPC (PrivateLink endpoints)", "AWS IAM", "AWS CloudTrail"]
+        services += ["Amazon CloudWatch Logs", "Amazon SNS"]
+        if self.macie:
+            services += ["Amazon Macie", "Amazon EventBridge"]
+        if any(w.startswith("sagemaker") for w in self.workloads):
+            services.append("Amazon SageMaker AI")
+        if self.bedrock:
+            services.append("Amazon Bedrock")
+        return tuple(services)
+
+    @property
+    def keys_name_their_users(self) -> bool:
+        return all(k.names_users for k in self.keys)
+
+    @property
+    def audit_lock(self) -> ObjectLock | None:
+        """The object lock of the audit bucket (the README warns about it before applying)."""
+        return next((b.object_lock for b in self.buckets if b.name == "audit"), None)
+
     def key_for(self, purpose: str) -> KeyPlan:
         for key in self.keys:
             if purpose in key.purposes:
@@ -543,7 +594,7 @@ class Plan:
 
 PURPOSE_TITLES = {
     "data": "training data",
-    "artifacts": "model artifacts and notebook volumes",
+    "artifacts": "model artifacts and checkpoints",
     "logs": "logs, the audit trail and alerts",
     "replica": "the replica buckets",
 }

@@ -63,11 +63,15 @@ def _trail_logs() -> tuple[PolicyDocument, PolicyDocument]:
         kind="trust",
         statements=(
             Statement(
-                sid="CloudTrailOfThisTrailOnly",
+                sid="CloudTrailDeliversToCloudWatchLogs",
                 effect="Allow",
                 principal=_TRAIL,
                 actions="sts:AssumeRole",
-                conditions=(_SOURCE_ACCOUNT, when("ArnLike", "aws:SourceArn", TRAIL_ARN)),
+                comment="No aws:SourceAccount/aws:SourceArn: CloudTrail does not send them when it assumes this role\n"
+                '("Confused deputy prevention is not applicable to the role policy for CloudWatch Logs monitoring",\n'
+                "CloudTrail user guide, cloudtrail-required-policy-for-cloudwatch-logs), so either condition would\n"
+                "stop delivery. The role can do nothing but write this trail's log streams.",
+                layout=Layout(comment_at="inside"),
             ),
         ),
     )
@@ -134,7 +138,9 @@ def decide_monitoring(answers: Answers, f: Facts) -> Section[MonitoringPlan]:
     trust, policy = _trail_logs()
     monitoring = MonitoringPlan(
         data_events=data_events,
-        data_event_buckets=("training_data", "model_artifacts"),
+        # The trail is multi-region, so it records the replicas' data events in the replica region too.
+        data_event_buckets=("training_data", "model_artifacts")
+        + (("training_data_replica", "model_artifacts_replica") if f.replica_region else ()),
         alert_email=email,
         alerts_topic_policy=alerts,
         trail_topic_policy=trail,

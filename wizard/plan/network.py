@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from ipaddress import IPv4Network
 
 from wizard.answers import Answers, NetworkMode
@@ -14,6 +15,7 @@ from wizard.plan.policy import (
     PARTITION,
     REGION,
     Layout,
+    PlanError,
     PolicyDocument,
     Ref,
     Statement,
@@ -27,7 +29,11 @@ from wizard.plan.section import Ledger, Section
 _ENDPOINT_ACTIONS: dict[str, tuple[str, ...]] = {
     "sts": ("sts:AssumeRole", "sts:GetCallerIdentity", "sts:TagSession"),
     "logs": (
+        # SageMaker and Lambda create their log groups on first use (/aws/sagemaker/TrainingJobs, ...) and the
+        # agents look them up before writing.
+        "logs:CreateLogGroup",
         "logs:CreateLogStream",
+        "logs:DescribeLogGroups",
         "logs:DescribeLogStreams",
         "logs:FilterLogEvents",
         "logs:GetLogEvents",
@@ -152,7 +158,13 @@ def _subnet_cidrs(cidr: str, count: int) -> tuple[str, ...]:
 
 
 _THIS_ACCOUNT = when("StringEquals", "aws:PrincipalAccount", ACCOUNT_ID)
+# The resource's owner must be this account too: a bucket name pattern or Resource "*" alone would let a
+# principal of this account reach a bucket or role of any account through the endpoint (AWS's data perimeter
+# examples pair aws:PrincipalOrgID with aws:ResourceOrgID in the S3 and STS endpoint policies for this reason).
+_THIS_ACCOUNTS_RESOURCES = when("StringEquals", "aws:ResourceAccount", ACCOUNT_ID)
 _INLINE = Layout(inline_conditions=True)
+# STS actions that act on a role (a resource with an owner); GetCallerIdentity acts on none.
+_STS_ROLE_ACTIONS = ("sts:AssumeRole", "sts:TagSession")
 
 
 def _s3_policy(actions: tuple[str, ...], prefixes: tuple[str, ...], ecr: bool) -> PolicyDocument:
@@ -165,7 +177,7 @@ def _s3_policy(actions: tuple[str, ...], prefixes: tuple[str, ...], ecr: bool) -
             principal=ANY_AWS,
             actions=actions,
             resources=buckets,
-            conditions=(_THIS_ACCOUNT,),
+            conditions=(_THIS_ACCOUNT, _THIS_ACCOUNTS_RESOURCES),
             layout=Layout(multiline=("Resource",), inline_conditions=True),
         )
     ]
@@ -204,6 +216,48 @@ def _interface_policy(actions: tuple[str, ...]) -> PolicyDocument:
     )
 
 
+def _sts_policy(actions: tuple[str, ...]) -> PolicyDocument:
+    """Roles of this account only: credentials of another account's role would leave the perimeter."""
+    role_actions = tuple(a for a in actions if a in _STS_ROLE_ACTIONS)
+    other = tuple(a for a in actions if a not in _STS_ROLE_ACTIONS)
+    statements = [
+        Statement(
+            sid="ThisAccountToItsRoles",
+            effect="Allow",
+            principal=ANY_AWS,
+            actions=role_actions,
+            resources="*",
+            conditions=(_THIS_ACCOUNT, _THIS_ACCOUNTS_RESOURCES),
+            layout=_INLINE,
+        )
+    ]
+    if other:
+        statements.append(
+            Statement(
+                sid="ThisAccountOnly",
+                effect="Allow",
+                principal=ANY_AWS,
+                actions=other,
+                resources="*",
+                conditions=(_THIS_ACCOUNT,),
+                layout=_INLINE,
+            )
+        )
+    return PolicyDocument(kind="endpoint", last_comma=False, statements=tuple(statements))
+
+
+_POLICY_COMMENTS = {
+    "sts": "Principals of this account assume roles of this account only (aws:ResourceAccount): credentials of "
+    "another\naccount's role would carry data past every policy of this one.",
+    "ecr_api": "Principals of this account only. Every allowed action reads (no push), so no data leaves through "
+    "another\naccount's registry; AWS-provided images (SageMaker and Deep Learning Containers) live in AWS-owned "
+    "accounts,\nwhich an aws:ResourceAccount condition would block.",
+    "ecr_dkr": "Principals of this account only. Every allowed action reads (no push), so no data leaves through "
+    "another\naccount's registry; AWS-provided images (SageMaker and Deep Learning Containers) live in AWS-owned "
+    "accounts,\nwhich an aws:ResourceAccount condition would block.",
+}
+
+
 def _endpoint(name: str, actions: tuple[str, ...], prefixes: tuple[str, ...], ecr: bool) -> EndpointPlan:
     service_name, ep_type = _SERVICE_NAMES[name]
     actions = tuple(sorted(actions))
@@ -226,9 +280,12 @@ def _endpoint(name: str, actions: tuple[str, ...], prefixes: tuple[str, ...], ec
         type=ep_type,
         actions=actions,
         comment=f"{name.replace('_', ' ')}: {service_name}",
-        policy_comment="The endpoint policy limits which principals may use the endpoint, not which resources they "
-        'reach:\nResource "*" here, while the workload roles\' own policies name their resources.',
-        policy=_interface_policy(actions),
+        policy_comment=_POLICY_COMMENTS.get(
+            name,
+            "The endpoint policy limits which principals may use the endpoint, not which resources they "
+            'reach:\nResource "*" here, while the workload roles\' own policies name their resources.',
+        ),
+        policy=_sts_policy(actions) if name == "sts" else _interface_policy(actions),
     )
 
 
@@ -292,6 +349,17 @@ def decide_network(answers: Answers, f: Facts) -> Section[NetworkPlan]:
     net = answers.network
     prefixes = tuple(bucket_prefix(f.name_prefix, short_name(b)) for b in DATA_BUCKETS)
     endpoints = _endpoints(f.kinds, prefixes)
+    needed = {e.name for e in endpoints}
+    for name in net.existing_endpoints:
+        if name not in needed:
+            raise PlanError(
+                f"network.existing_endpoints.{name}: this stack needs no {name} endpoint "
+                f"(it uses {', '.join(e.name for e in endpoints)}); remove the entry"
+            )
+    # The VPC's own endpoints are read, not created: a second S3 gateway endpoint on the same route tables, or a
+    # second private-DNS interface endpoint of a service, would fail, and this stack's endpoint policies would
+    # bind every other tenant of the VPC.
+    endpoints = tuple(replace(e, existing_id=net.existing_endpoints.get(e.name)) for e in endpoints)
     new = net.mode is NetworkMode.new
     trust, policy = _flow_logs() if new else (None, None)
     has_ecr = any(e.name in ("ecr_api", "ecr_dkr") for e in endpoints)

@@ -253,7 +253,13 @@ class SizeEnv:
 
     def resolve(self, ref: Ref) -> str:
         p, r, acct = self.partition, self.region, "123456789012"
-        facts = {"account_id": acct, "partition": p, "region": r, "replica_region": self.replica_region or r}
+        facts = {
+            "account_id": acct,
+            "partition": p,
+            "region": r,
+            "replica_region": self.replica_region or r,
+            "deployer_arn": f"arn:{p}:iam::{acct}:role/{'x' * 64}",  # the role running Terraform
+        }
         if ref.module == "":
             return facts[ref.attr]
         if ref.type == "s3_bucket":

@@ -489,8 +489,10 @@ run "monitoring" {
     logs_kms_key_arn  = "arn:aws:kms:us-east-1:111122223333:key/00000003-0000-4000-8000-000000000000"
     audit_bucket_name = "gf-test-audit"
     bucket_arns = {
-      training_data   = "arn:aws:s3:::gf-test-training-data"
-      model_artifacts = "arn:aws:s3:::gf-test-model-artifacts"
+      training_data           = "arn:aws:s3:::gf-test-training-data"
+      model_artifacts         = "arn:aws:s3:::gf-test-model-artifacts"
+      training_data_replica   = "arn:aws:s3:::gf-test-training-data-replica"
+      model_artifacts_replica = "arn:aws:s3:::gf-test-model-artifacts-replica"
     }
     tags = {}
   }

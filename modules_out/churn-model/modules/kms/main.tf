@@ -79,7 +79,7 @@ resource "aws_kms_alias" "data" {
 }
 
 resource "aws_kms_key" "artifacts" {
-  description                        = "churn-model-staging: model artifacts and notebook volumes (internal)"
+  description                        = "churn-model-staging: model artifacts and checkpoints (internal)"
   key_usage                          = "ENCRYPT_DECRYPT"
   customer_master_key_spec           = "SYMMETRIC_DEFAULT"
   is_enabled                         = true

@@ -13,6 +13,17 @@ locals {
 
   # The monitoring module names its trail "<name_prefix>-trail"; only that trail may use the keys.
   trail_arn = "arn:${local.partition}:cloudtrail:${local.region}:${local.account_id}:trail/${var.name_prefix}-trail"
+
+  # access.admin_role_arns administer (and, on confidential data, use) the keys: each must be a role of the
+  # account Terraform deploys to. One of another account would be handed kms:PutKeyPolicy on these keys.
+  admin_role_arns = [
+    "arn:aws:iam::111122223333:role/BreakGlass",
+    "arn:aws:iam::111122223333:role/DataSecurityAdmin",
+  ]
+  foreign_admin_role_arns = [
+    for arn in local.admin_role_arns : arn
+    if split(":", arn)[1] != local.partition || split(":", arn)[4] != local.account_id
+  ]
 }
 
 resource "aws_kms_key" "data" {
@@ -30,18 +41,13 @@ resource "aws_kms_key" "data" {
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
-      # The account root keeps the key manageable (catalog §3.3); IAM policies then decide who else may use it.
+      # Lock-out protection: principals whose IAM policies allow it may administer the key (and so
+      # Terraform can update this policy), but no cryptographic use is granted through the account:
+      # an IAM policy that allows kms:Decrypt does not by itself let a principal use this key.
       {
-        Sid       = "EnableAccountRootPermissions"
+        Sid       = "AccountRootAdministersOnly"
         Effect    = "Allow"
         Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-        Action    = "kms:*"
-        Resource  = "*"
-      },
-      {
-        Sid       = "AllowKeyAdministration"
-        Effect    = "Allow"
-        Principal = { AWS = ["arn:aws:iam::111122223333:role/BreakGlass", "arn:aws:iam::111122223333:role/DataSecurityAdmin"] }
         Action = [
           "kms:CancelKeyDeletion",
           "kms:CreateAlias",
@@ -68,16 +74,97 @@ resource "aws_kms_key" "data" {
         ]
         Resource = "*"
       },
+      # The admin roles (access.admin_role_arns), matched by aws:PrincipalArn: KMS rejects a policy
+      # whose Principal names a role that does not exist yet. The kms module refuses, before
+      # anything is created, an admin ARN of another account than the one deploying.
       {
-        Sid       = "AllowS3UseByThisAccount"
+        Sid       = "AllowKeyAdministration"
         Effect    = "Allow"
         Principal = { AWS = "*" }
-        Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+        Action = [
+          "kms:CancelKeyDeletion",
+          "kms:CreateAlias",
+          "kms:DeleteAlias",
+          "kms:DescribeKey",
+          "kms:DisableKey",
+          "kms:DisableKeyRotation",
+          "kms:EnableKey",
+          "kms:EnableKeyRotation",
+          "kms:GetKeyPolicy",
+          "kms:GetKeyRotationStatus",
+          "kms:ListGrants",
+          "kms:ListKeyPolicies",
+          "kms:ListKeyRotations",
+          "kms:ListResourceTags",
+          "kms:PutKeyPolicy",
+          "kms:RevokeGrant",
+          "kms:RotateKeyOnDemand",
+          "kms:ScheduleKeyDeletion",
+          "kms:TagResource",
+          "kms:UntagResource",
+          "kms:UpdateAlias",
+          "kms:UpdateKeyDescription",
+        ]
+        Resource = "*"
+        Condition = {
+          StringEquals = {
+            "kms:CallerAccount" = local.account_id
+          }
+          ArnEquals = {
+            "aws:PrincipalArn" = [
+              "arn:aws:iam::111122223333:role/BreakGlass",
+              "arn:aws:iam::111122223333:role/DataSecurityAdmin",
+            ]
+          }
+        }
+      },
+      # Cryptographic use only by the roles this stack names: the admin roles and the roles whose
+      # policies use this key. Any other principal of the account is refused here, whatever its IAM
+      # policies allow.
+      {
+        Sid       = "AllowUseByNamedPrincipals"
+        Effect    = "Allow"
+        Principal = { AWS = "*" }
+        Action    = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
         Resource  = "*"
         Condition = {
           StringEquals = {
             "kms:CallerAccount" = local.account_id
-            "kms:ViaService"    = "s3.${local.region}.amazonaws.com"
+          }
+          ArnEquals = {
+            "aws:PrincipalArn" = [
+              "arn:aws:iam::111122223333:role/BreakGlass",
+              "arn:aws:iam::111122223333:role/DataSecurityAdmin",
+              "arn:${local.partition}:iam::${local.account_id}:role/clinic-notes-prod-sm-training",
+              "arn:${local.partition}:iam::${local.account_id}:role/clinic-notes-prod-sm-notebook",
+              "arn:${local.partition}:iam::${local.account_id}:role/clinic-notes-prod-s3-replication",
+            ]
+          }
+        }
+      },
+      # SageMaker creates grants for the volumes of jobs, endpoints and notebooks on behalf of the
+      # execution roles named above (the key policy must allow the role, SageMaker API reference).
+      {
+        Sid       = "AllowGrantsForAwsResourcesToNamedPrincipals"
+        Effect    = "Allow"
+        Principal = { AWS = "*" }
+        Action    = "kms:CreateGrant"
+        Resource  = "*"
+        Condition = {
+          StringEquals = {
+            "kms:CallerAccount" = local.account_id
+          }
+          ArnEquals = {
+            "aws:PrincipalArn" = [
+              "arn:aws:iam::111122223333:role/BreakGlass",
+              "arn:aws:iam::111122223333:role/DataSecurityAdmin",
+              "arn:${local.partition}:iam::${local.account_id}:role/clinic-notes-prod-sm-training",
+              "arn:${local.partition}:iam::${local.account_id}:role/clinic-notes-prod-sm-notebook",
+              "arn:${local.partition}:iam::${local.account_id}:role/clinic-notes-prod-s3-replication",
+            ]
+          }
+          Bool = {
+            "kms:GrantIsForAWSResource" = "true"
           }
         }
       },
@@ -102,6 +189,13 @@ resource "aws_kms_key" "data" {
   })
 
   tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = length(local.foreign_admin_role_arns) == 0
+      error_message = "access.admin_role_arns: ${join(", ", local.foreign_admin_role_arns)} is not a role of the account being deployed to (${local.partition}, ${local.account_id}). Correct the answers file and regenerate."
+    }
+  }
 }
 
 resource "aws_kms_alias" "data" {
@@ -110,7 +204,7 @@ resource "aws_kms_alias" "data" {
 }
 
 resource "aws_kms_key" "artifacts" {
-  description                        = "clinic-notes-prod: model artifacts and notebook volumes (restricted)"
+  description                        = "clinic-notes-prod: model artifacts and checkpoints (restricted)"
   key_usage                          = "ENCRYPT_DECRYPT"
   customer_master_key_spec           = "SYMMETRIC_DEFAULT"
   is_enabled                         = true
@@ -124,18 +218,13 @@ resource "aws_kms_key" "artifacts" {
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
-      # The account root keeps the key manageable (catalog §3.3); IAM policies then decide who else may use it.
+      # Lock-out protection: principals whose IAM policies allow it may administer the key (and so
+      # Terraform can update this policy), but no cryptographic use is granted through the account:
+      # an IAM policy that allows kms:Decrypt does not by itself let a principal use this key.
       {
-        Sid       = "EnableAccountRootPermissions"
+        Sid       = "AccountRootAdministersOnly"
         Effect    = "Allow"
         Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-        Action    = "kms:*"
-        Resource  = "*"
-      },
-      {
-        Sid       = "AllowKeyAdministration"
-        Effect    = "Allow"
-        Principal = { AWS = ["arn:aws:iam::111122223333:role/BreakGlass", "arn:aws:iam::111122223333:role/DataSecurityAdmin"] }
         Action = [
           "kms:CancelKeyDeletion",
           "kms:CreateAlias",
@@ -162,16 +251,97 @@ resource "aws_kms_key" "artifacts" {
         ]
         Resource = "*"
       },
+      # The admin roles (access.admin_role_arns), matched by aws:PrincipalArn: KMS rejects a policy
+      # whose Principal names a role that does not exist yet. The kms module refuses, before
+      # anything is created, an admin ARN of another account than the one deploying.
       {
-        Sid       = "AllowS3UseByThisAccount"
+        Sid       = "AllowKeyAdministration"
         Effect    = "Allow"
         Principal = { AWS = "*" }
-        Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+        Action = [
+          "kms:CancelKeyDeletion",
+          "kms:CreateAlias",
+          "kms:DeleteAlias",
+          "kms:DescribeKey",
+          "kms:DisableKey",
+          "kms:DisableKeyRotation",
+          "kms:EnableKey",
+          "kms:EnableKeyRotation",
+          "kms:GetKeyPolicy",
+          "kms:GetKeyRotationStatus",
+          "kms:ListGrants",
+          "kms:ListKeyPolicies",
+          "kms:ListKeyRotations",
+          "kms:ListResourceTags",
+          "kms:PutKeyPolicy",
+          "kms:RevokeGrant",
+          "kms:RotateKeyOnDemand",
+          "kms:ScheduleKeyDeletion",
+          "kms:TagResource",
+          "kms:UntagResource",
+          "kms:UpdateAlias",
+          "kms:UpdateKeyDescription",
+        ]
+        Resource = "*"
+        Condition = {
+          StringEquals = {
+            "kms:CallerAccount" = local.account_id
+          }
+          ArnEquals = {
+            "aws:PrincipalArn" = [
+              "arn:aws:iam::111122223333:role/BreakGlass",
+              "arn:aws:iam::111122223333:role/DataSecurityAdmin",
+            ]
+          }
+        }
+      },
+      # Cryptographic use only by the roles this stack names: the admin roles and the roles whose
+      # policies use this key. Any other principal of the account is refused here, whatever its IAM
+      # policies allow.
+      {
+        Sid       = "AllowUseByNamedPrincipals"
+        Effect    = "Allow"
+        Principal = { AWS = "*" }
+        Action    = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
         Resource  = "*"
         Condition = {
           StringEquals = {
             "kms:CallerAccount" = local.account_id
-            "kms:ViaService"    = "s3.${local.region}.amazonaws.com"
+          }
+          ArnEquals = {
+            "aws:PrincipalArn" = [
+              "arn:aws:iam::111122223333:role/BreakGlass",
+              "arn:aws:iam::111122223333:role/DataSecurityAdmin",
+              "arn:${local.partition}:iam::${local.account_id}:role/clinic-notes-prod-sm-training",
+              "arn:${local.partition}:iam::${local.account_id}:role/clinic-notes-prod-sm-notebook",
+              "arn:${local.partition}:iam::${local.account_id}:role/clinic-notes-prod-s3-replication",
+            ]
+          }
+        }
+      },
+      # SageMaker creates grants for the volumes of jobs, endpoints and notebooks on behalf of the
+      # execution roles named above (the key policy must allow the role, SageMaker API reference).
+      {
+        Sid       = "AllowGrantsForAwsResourcesToNamedPrincipals"
+        Effect    = "Allow"
+        Principal = { AWS = "*" }
+        Action    = "kms:CreateGrant"
+        Resource  = "*"
+        Condition = {
+          StringEquals = {
+            "kms:CallerAccount" = local.account_id
+          }
+          ArnEquals = {
+            "aws:PrincipalArn" = [
+              "arn:aws:iam::111122223333:role/BreakGlass",
+              "arn:aws:iam::111122223333:role/DataSecurityAdmin",
+              "arn:${local.partition}:iam::${local.account_id}:role/clinic-notes-prod-sm-training",
+              "arn:${local.partition}:iam::${local.account_id}:role/clinic-notes-prod-sm-notebook",
+              "arn:${local.partition}:iam::${local.account_id}:role/clinic-notes-prod-s3-replication",
+            ]
+          }
+          Bool = {
+            "kms:GrantIsForAWSResource" = "true"
           }
         }
       },
@@ -179,6 +349,13 @@ resource "aws_kms_key" "artifacts" {
   })
 
   tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = length(local.foreign_admin_role_arns) == 0
+      error_message = "access.admin_role_arns: ${join(", ", local.foreign_admin_role_arns)} is not a role of the account being deployed to (${local.partition}, ${local.account_id}). Correct the answers file and regenerate."
+    }
+  }
 }
 
 resource "aws_kms_alias" "artifacts" {
@@ -201,18 +378,13 @@ resource "aws_kms_key" "logs" {
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
-      # The account root keeps the key manageable (catalog §3.3); IAM policies then decide who else may use it.
+      # Lock-out protection: principals whose IAM policies allow it may administer the key (and so
+      # Terraform can update this policy), but no cryptographic use is granted through the account:
+      # an IAM policy that allows kms:Decrypt does not by itself let a principal use this key.
       {
-        Sid       = "EnableAccountRootPermissions"
+        Sid       = "AccountRootAdministersOnly"
         Effect    = "Allow"
         Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-        Action    = "kms:*"
-        Resource  = "*"
-      },
-      {
-        Sid       = "AllowKeyAdministration"
-        Effect    = "Allow"
-        Principal = { AWS = ["arn:aws:iam::111122223333:role/BreakGlass", "arn:aws:iam::111122223333:role/DataSecurityAdmin"] }
         Action = [
           "kms:CancelKeyDeletion",
           "kms:CreateAlias",
@@ -239,16 +411,91 @@ resource "aws_kms_key" "logs" {
         ]
         Resource = "*"
       },
+      # The admin roles (access.admin_role_arns), matched by aws:PrincipalArn: KMS rejects a policy
+      # whose Principal names a role that does not exist yet. The kms module refuses, before
+      # anything is created, an admin ARN of another account than the one deploying.
       {
-        Sid       = "AllowS3UseByThisAccount"
+        Sid       = "AllowKeyAdministration"
         Effect    = "Allow"
         Principal = { AWS = "*" }
-        Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+        Action = [
+          "kms:CancelKeyDeletion",
+          "kms:CreateAlias",
+          "kms:DeleteAlias",
+          "kms:DescribeKey",
+          "kms:DisableKey",
+          "kms:DisableKeyRotation",
+          "kms:EnableKey",
+          "kms:EnableKeyRotation",
+          "kms:GetKeyPolicy",
+          "kms:GetKeyRotationStatus",
+          "kms:ListGrants",
+          "kms:ListKeyPolicies",
+          "kms:ListKeyRotations",
+          "kms:ListResourceTags",
+          "kms:PutKeyPolicy",
+          "kms:RevokeGrant",
+          "kms:RotateKeyOnDemand",
+          "kms:ScheduleKeyDeletion",
+          "kms:TagResource",
+          "kms:UntagResource",
+          "kms:UpdateAlias",
+          "kms:UpdateKeyDescription",
+        ]
+        Resource = "*"
+        Condition = {
+          StringEquals = {
+            "kms:CallerAccount" = local.account_id
+          }
+          ArnEquals = {
+            "aws:PrincipalArn" = [
+              "arn:aws:iam::111122223333:role/BreakGlass",
+              "arn:aws:iam::111122223333:role/DataSecurityAdmin",
+            ]
+          }
+        }
+      },
+      # Cryptographic use only by the roles this stack names: the admin roles and the roles whose
+      # policies use this key. Any other principal of the account is refused here, whatever its IAM
+      # policies allow.
+      {
+        Sid       = "AllowUseByNamedPrincipals"
+        Effect    = "Allow"
+        Principal = { AWS = "*" }
+        Action    = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
         Resource  = "*"
         Condition = {
           StringEquals = {
             "kms:CallerAccount" = local.account_id
-            "kms:ViaService"    = "s3.${local.region}.amazonaws.com"
+          }
+          ArnEquals = {
+            "aws:PrincipalArn" = [
+              "arn:aws:iam::111122223333:role/BreakGlass",
+              "arn:aws:iam::111122223333:role/DataSecurityAdmin",
+            ]
+          }
+        }
+      },
+      # SageMaker creates grants for the volumes of jobs, endpoints and notebooks on behalf of the
+      # execution roles named above (the key policy must allow the role, SageMaker API reference).
+      {
+        Sid       = "AllowGrantsForAwsResourcesToNamedPrincipals"
+        Effect    = "Allow"
+        Principal = { AWS = "*" }
+        Action    = "kms:CreateGrant"
+        Resource  = "*"
+        Condition = {
+          StringEquals = {
+            "kms:CallerAccount" = local.account_id
+          }
+          ArnEquals = {
+            "aws:PrincipalArn" = [
+              "arn:aws:iam::111122223333:role/BreakGlass",
+              "arn:aws:iam::111122223333:role/DataSecurityAdmin",
+            ]
+          }
+          Bool = {
+            "kms:GrantIsForAWSResource" = "true"
           }
         }
       },
@@ -315,6 +562,12 @@ resource "aws_kms_key" "logs" {
           }
           StringLike = {
             "kms:EncryptionContext:aws:cloudtrail:arn" = "arn:${local.partition}:cloudtrail:*:${local.account_id}:trail/*"
+          }
+          ArnEquals = {
+            "aws:PrincipalArn" = [
+              "arn:aws:iam::111122223333:role/BreakGlass",
+              "arn:aws:iam::111122223333:role/DataSecurityAdmin",
+            ]
           }
         }
       },
@@ -386,6 +639,16 @@ resource "aws_kms_key" "logs" {
   })
 
   tags = var.tags
+
+  lifecycle {
+    # The object-locked audit trail and the kept log groups stay encrypted with this key after a destroy:
+    # deleting it would leave them unreadable. Remove it from the state to destroy the rest (README).
+    prevent_destroy = true
+    precondition {
+      condition     = length(local.foreign_admin_role_arns) == 0
+      error_message = "access.admin_role_arns: ${join(", ", local.foreign_admin_role_arns)} is not a role of the account being deployed to (${local.partition}, ${local.account_id}). Correct the answers file and regenerate."
+    }
+  }
 }
 
 resource "aws_kms_alias" "logs" {
@@ -410,18 +673,13 @@ resource "aws_kms_key" "replica" {
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
-      # The account root keeps the key manageable (catalog §3.3); IAM policies then decide who else may use it.
+      # Lock-out protection: principals whose IAM policies allow it may administer the key (and so
+      # Terraform can update this policy), but no cryptographic use is granted through the account:
+      # an IAM policy that allows kms:Decrypt does not by itself let a principal use this key.
       {
-        Sid       = "EnableAccountRootPermissions"
+        Sid       = "AccountRootAdministersOnly"
         Effect    = "Allow"
         Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-        Action    = "kms:*"
-        Resource  = "*"
-      },
-      {
-        Sid       = "AllowKeyAdministration"
-        Effect    = "Allow"
-        Principal = { AWS = ["arn:aws:iam::111122223333:role/BreakGlass", "arn:aws:iam::111122223333:role/DataSecurityAdmin"] }
         Action = [
           "kms:CancelKeyDeletion",
           "kms:CreateAlias",
@@ -448,16 +706,93 @@ resource "aws_kms_key" "replica" {
         ]
         Resource = "*"
       },
+      # The admin roles (access.admin_role_arns), matched by aws:PrincipalArn: KMS rejects a policy
+      # whose Principal names a role that does not exist yet. The kms module refuses, before
+      # anything is created, an admin ARN of another account than the one deploying.
       {
-        Sid       = "AllowS3UseByThisAccount"
+        Sid       = "AllowKeyAdministration"
         Effect    = "Allow"
         Principal = { AWS = "*" }
-        Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+        Action = [
+          "kms:CancelKeyDeletion",
+          "kms:CreateAlias",
+          "kms:DeleteAlias",
+          "kms:DescribeKey",
+          "kms:DisableKey",
+          "kms:DisableKeyRotation",
+          "kms:EnableKey",
+          "kms:EnableKeyRotation",
+          "kms:GetKeyPolicy",
+          "kms:GetKeyRotationStatus",
+          "kms:ListGrants",
+          "kms:ListKeyPolicies",
+          "kms:ListKeyRotations",
+          "kms:ListResourceTags",
+          "kms:PutKeyPolicy",
+          "kms:RevokeGrant",
+          "kms:RotateKeyOnDemand",
+          "kms:ScheduleKeyDeletion",
+          "kms:TagResource",
+          "kms:UntagResource",
+          "kms:UpdateAlias",
+          "kms:UpdateKeyDescription",
+        ]
+        Resource = "*"
+        Condition = {
+          StringEquals = {
+            "kms:CallerAccount" = local.account_id
+          }
+          ArnEquals = {
+            "aws:PrincipalArn" = [
+              "arn:aws:iam::111122223333:role/BreakGlass",
+              "arn:aws:iam::111122223333:role/DataSecurityAdmin",
+            ]
+          }
+        }
+      },
+      # Cryptographic use only by the roles this stack names: the admin roles and the roles whose
+      # policies use this key. Any other principal of the account is refused here, whatever its IAM
+      # policies allow.
+      {
+        Sid       = "AllowUseByNamedPrincipals"
+        Effect    = "Allow"
+        Principal = { AWS = "*" }
+        Action    = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
         Resource  = "*"
         Condition = {
           StringEquals = {
             "kms:CallerAccount" = local.account_id
-            "kms:ViaService"    = "s3.${local.replica_region}.amazonaws.com"
+          }
+          ArnEquals = {
+            "aws:PrincipalArn" = [
+              "arn:aws:iam::111122223333:role/BreakGlass",
+              "arn:aws:iam::111122223333:role/DataSecurityAdmin",
+              "arn:${local.partition}:iam::${local.account_id}:role/clinic-notes-prod-s3-replication",
+            ]
+          }
+        }
+      },
+      # SageMaker creates grants for the volumes of jobs, endpoints and notebooks on behalf of the
+      # execution roles named above (the key policy must allow the role, SageMaker API reference).
+      {
+        Sid       = "AllowGrantsForAwsResourcesToNamedPrincipals"
+        Effect    = "Allow"
+        Principal = { AWS = "*" }
+        Action    = "kms:CreateGrant"
+        Resource  = "*"
+        Condition = {
+          StringEquals = {
+            "kms:CallerAccount" = local.account_id
+          }
+          ArnEquals = {
+            "aws:PrincipalArn" = [
+              "arn:aws:iam::111122223333:role/BreakGlass",
+              "arn:aws:iam::111122223333:role/DataSecurityAdmin",
+              "arn:${local.partition}:iam::${local.account_id}:role/clinic-notes-prod-s3-replication",
+            ]
+          }
+          Bool = {
+            "kms:GrantIsForAWSResource" = "true"
           }
         }
       },
@@ -465,6 +800,13 @@ resource "aws_kms_key" "replica" {
   })
 
   tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = length(local.foreign_admin_role_arns) == 0
+      error_message = "access.admin_role_arns: ${join(", ", local.foreign_admin_role_arns)} is not a role of the account being deployed to (${local.partition}, ${local.account_id}). Correct the answers file and regenerate."
+    }
+  }
 }
 
 resource "aws_kms_alias" "replica" {

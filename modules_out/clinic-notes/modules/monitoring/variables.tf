@@ -31,7 +31,7 @@ variable "audit_bucket_name" {
 
 variable "bucket_arns" {
   type        = map(string)
-  description = "ARNs of the stack's S3 buckets, by purpose; the trail records S3 data events on training_data and model_artifacts."
+  description = "ARNs of the stack's S3 buckets, by purpose; the trail records S3 data events on training_data and model_artifacts and training_data_replica and model_artifacts_replica."
 
   validation {
     condition     = alltrue([for arn in values(var.bucket_arns) : can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", arn))])
@@ -39,8 +39,8 @@ variable "bucket_arns" {
   }
 
   validation {
-    condition     = alltrue([for name in ["training_data", "model_artifacts"] : contains(keys(var.bucket_arns), name)])
-    error_message = "bucket_arns must hold the buckets training_data, model_artifacts."
+    condition     = alltrue([for name in ["training_data", "model_artifacts", "training_data_replica", "model_artifacts_replica"] : contains(keys(var.bucket_arns), name)])
+    error_message = "bucket_arns must hold the buckets training_data, model_artifacts, training_data_replica, model_artifacts_replica."
   }
 }
 

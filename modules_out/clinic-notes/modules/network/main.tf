@@ -261,7 +261,7 @@ resource "aws_vpc_endpoint" "s3" {
           "arn:${local.partition}:s3:::clinic-notes-prod-artifacts-*/*",
         ]
         Condition = {
-          StringEquals = { "aws:PrincipalAccount" = local.account_id }
+          StringEquals = { "aws:PrincipalAccount" = local.account_id, "aws:ResourceAccount" = local.account_id }
         }
       },
       # ECR serves image layers from this AWS-owned bucket through presigned URLs that ECR signs, so the
@@ -289,16 +289,26 @@ resource "aws_vpc_endpoint" "sts" {
   security_group_ids  = [aws_security_group.endpoints.id]
   private_dns_enabled = true
 
-  # The endpoint policy limits which principals may use the endpoint, not which resources they reach:
-  # Resource "*" here, while the workload roles' own policies name their resources.
+  # Principals of this account assume roles of this account only (aws:ResourceAccount): credentials of another
+  # account's role would carry data past every policy of this one.
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
       {
+        Sid       = "ThisAccountToItsRoles"
+        Effect    = "Allow"
+        Principal = { AWS = "*" }
+        Action    = ["sts:AssumeRole", "sts:TagSession"]
+        Resource  = "*"
+        Condition = {
+          StringEquals = { "aws:PrincipalAccount" = local.account_id, "aws:ResourceAccount" = local.account_id }
+        }
+      },
+      {
         Sid       = "ThisAccountOnly"
         Effect    = "Allow"
         Principal = { AWS = "*" }
-        Action    = ["sts:AssumeRole", "sts:GetCallerIdentity", "sts:TagSession"]
+        Action    = ["sts:GetCallerIdentity"]
         Resource  = "*"
         Condition = {
           StringEquals = { "aws:PrincipalAccount" = local.account_id }
@@ -328,7 +338,7 @@ resource "aws_vpc_endpoint" "logs" {
         Sid       = "ThisAccountOnly"
         Effect    = "Allow"
         Principal = { AWS = "*" }
-        Action    = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents", "logs:PutLogEvents"]
+        Action    = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents", "logs:PutLogEvents"]
         Resource  = "*"
         Condition = {
           StringEquals = { "aws:PrincipalAccount" = local.account_id }
@@ -379,8 +389,9 @@ resource "aws_vpc_endpoint" "ecr_api" {
   security_group_ids  = [aws_security_group.endpoints.id]
   private_dns_enabled = true
 
-  # The endpoint policy limits which principals may use the endpoint, not which resources they reach:
-  # Resource "*" here, while the workload roles' own policies name their resources.
+  # Principals of this account only. Every allowed action reads (no push), so no data leaves through another
+  # account's registry; AWS-provided images (SageMaker and Deep Learning Containers) live in AWS-owned accounts,
+  # which an aws:ResourceAccount condition would block.
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
@@ -409,8 +420,9 @@ resource "aws_vpc_endpoint" "ecr_dkr" {
   security_group_ids  = [aws_security_group.endpoints.id]
   private_dns_enabled = true
 
-  # The endpoint policy limits which principals may use the endpoint, not which resources they reach:
-  # Resource "*" here, while the workload roles' own policies name their resources.
+  # Principals of this account only. Every allowed action reads (no push), so no data leaves through another
+  # account's registry; AWS-provided images (SageMaker and Deep Learning Containers) live in AWS-owned accounts,
+  # which an aws:ResourceAccount condition would block.
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [

@@ -32,7 +32,7 @@ output "data_key_arn" {
 }
 
 output "artifacts_key_arn" {
-  description = "ARN of the key for model artifacts and notebook volumes (a plain output, so scanners can follow it)."
+  description = "ARN of the key for model artifacts and checkpoints (a plain output, so scanners can follow it)."
   value       = aws_kms_key.main.arn
 }
 

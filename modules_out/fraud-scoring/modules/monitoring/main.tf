@@ -112,18 +112,14 @@ resource "aws_iam_role" "trail_logs" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid       = "CloudTrailOfThisTrailOnly"
+        # No aws:SourceAccount/aws:SourceArn: CloudTrail does not send them when it assumes this role
+        # ("Confused deputy prevention is not applicable to the role policy for CloudWatch Logs monitoring",
+        # CloudTrail user guide, cloudtrail-required-policy-for-cloudwatch-logs), so either condition would
+        # stop delivery. The role can do nothing but write this trail's log streams.
+        Sid       = "CloudTrailDeliversToCloudWatchLogs"
         Effect    = "Allow"
         Principal = { Service = "cloudtrail.amazonaws.com" }
         Action    = "sts:AssumeRole"
-        Condition = {
-          StringEquals = {
-            "aws:SourceAccount" = local.account_id
-          }
-          ArnLike = {
-            "aws:SourceArn" = local.trail_arn
-          }
-        }
       },
     ]
   })

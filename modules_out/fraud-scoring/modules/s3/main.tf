@@ -55,11 +55,23 @@ locals {
     "s3:RestoreObject",
   ]
 
-  # Principals the network perimeter never blocks: the admin roles, service-linked roles (Macie, ...).
+  # Principals the data perimeter never blocks: the admin roles and the principals the stack names.
   perimeter_exempt_principal_arns = [
     "arn:aws:iam::111122223333:role/BreakGlass",
-    "arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/*",
+    "arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
   ]
+
+  # The role behind the session running Terraform: it reads every bucket with HeadBucket (s3:ListBucket).
+  deployer_arn = data.aws_iam_session_context.deployer.issuer_arn
+  perimeter_list_exempt_principal_arns = [
+    "arn:aws:iam::111122223333:role/BreakGlass",
+    "arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+    local.deployer_arn,
+  ]
+}
+
+data "aws_iam_session_context" "deployer" {
+  arn = data.aws_caller_identity.current.arn
 }
 
 # ---- training_data: Training data ----
@@ -216,8 +228,10 @@ resource "aws_s3_bucket_policy" "training_data" {
           }
         }
       },
-      # Object data only through the VPC endpoint. AWS services, requests they make on a caller's behalf,
-      # service-linked roles and the admin roles are exempt, so Terraform and admins still manage the bucket.
+      # Object data only through the VPC endpoint. Exempt: AWS service principals (their own allow
+      # statements, if any, bind them), the admin roles and the principals the stack names (Macie's
+      # service-linked role, the replication role). No aws:ViaAWSService exemption: a non-admin could
+      # route a read through another service to leave the perimeter.
       {
         Sid       = "DenyObjectDataOutsideVpcEndpoint"
         Effect    = "Deny"
@@ -230,10 +244,29 @@ resource "aws_s3_bucket_policy" "training_data" {
           }
           BoolIfExists = {
             "aws:PrincipalIsAWSService" = "false"
-            "aws:ViaAWSService"         = "false"
           }
           ArnNotLikeIfExists = {
             "aws:PrincipalArn" = local.perimeter_exempt_principal_arns
+          }
+        }
+      },
+      # Object names are data too. The principal running Terraform may list: the provider reads the
+      # bucket with HeadBucket, which S3 authorizes as s3:ListBucket.
+      {
+        Sid       = "DenyListingOutsideVpcEndpoint"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = ["s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:ListBucketVersions"]
+        Resource  = aws_s3_bucket.training_data.arn
+        Condition = {
+          StringNotEqualsIfExists = {
+            "aws:SourceVpce" = var.s3_vpc_endpoint_id
+          }
+          BoolIfExists = {
+            "aws:PrincipalIsAWSService" = "false"
+          }
+          ArnNotLikeIfExists = {
+            "aws:PrincipalArn" = local.perimeter_list_exempt_principal_arns
           }
         }
       },
@@ -398,8 +431,10 @@ resource "aws_s3_bucket_policy" "model_artifacts" {
           }
         }
       },
-      # Object data only through the VPC endpoint. AWS services, requests they make on a caller's behalf,
-      # service-linked roles and the admin roles are exempt, so Terraform and admins still manage the bucket.
+      # Object data only through the VPC endpoint. Exempt: AWS service principals (their own allow
+      # statements, if any, bind them), the admin roles and the principals the stack names (Macie's
+      # service-linked role, the replication role). No aws:ViaAWSService exemption: a non-admin could
+      # route a read through another service to leave the perimeter.
       {
         Sid       = "DenyObjectDataOutsideVpcEndpoint"
         Effect    = "Deny"
@@ -412,10 +447,29 @@ resource "aws_s3_bucket_policy" "model_artifacts" {
           }
           BoolIfExists = {
             "aws:PrincipalIsAWSService" = "false"
-            "aws:ViaAWSService"         = "false"
           }
           ArnNotLikeIfExists = {
             "aws:PrincipalArn" = local.perimeter_exempt_principal_arns
+          }
+        }
+      },
+      # Object names are data too. The principal running Terraform may list: the provider reads the
+      # bucket with HeadBucket, which S3 authorizes as s3:ListBucket.
+      {
+        Sid       = "DenyListingOutsideVpcEndpoint"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = ["s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:ListBucketVersions"]
+        Resource  = aws_s3_bucket.model_artifacts.arn
+        Condition = {
+          StringNotEqualsIfExists = {
+            "aws:SourceVpce" = var.s3_vpc_endpoint_id
+          }
+          BoolIfExists = {
+            "aws:PrincipalIsAWSService" = "false"
+          }
+          ArnNotLikeIfExists = {
+            "aws:PrincipalArn" = local.perimeter_list_exempt_principal_arns
           }
         }
       },
