@@ -31,3 +31,11 @@ def test_committed_output_matches_the_example(example: Path) -> None:
 def test_every_golden_stack_has_an_example() -> None:
     names = {build(e).plan.name for e in EXAMPLES}
     assert {p.name for p in GOLDEN.iterdir() if p.is_dir()} == names
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_a_golden_stack_holds_only_what_guardform_writes(example: Path) -> None:
+    # A regeneration that found a stale manifest keeps the old copies as FILE.orig; those never belong in git.
+    built = build(example)
+    on_disk = {p.relative_to(built.target).as_posix() for p in built.target.rglob("*") if p.is_file()}
+    assert on_disk == set(built.files) | {".guardform.manifest.json"}
