@@ -18,6 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from wizard.answers import LoadedAnswers
+from wizard.pipeline import DEFAULT_OUT, Pipeline
+from wizard.plan import Plan
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 PROVIDER = Path("registry.terraform.io/hashicorp/aws")
@@ -132,3 +136,14 @@ _INIT_LOCK = threading.Lock()
 def init(tf: Terraform, stack: Path) -> Result:
     with _INIT_LOCK:
         return run(tf, stack, "init", "-backend=false", "-input=false")
+
+
+def load(path: Path) -> LoadedAnswers:
+    """A stack's answers, read the way `guardform generate` reads them."""
+    return Pipeline().load(path)
+
+
+def build(loaded: LoadedAnswers) -> tuple[Plan, dict[str, str]]:
+    """The plan and the files a stack's answers render to (the pipeline's build; nothing is written)."""
+    built = Pipeline().build_loaded(loaded, out_dir=DEFAULT_OUT)
+    return built.plan, dict(built.files)

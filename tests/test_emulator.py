@@ -23,9 +23,18 @@ from typing import Any
 
 import pytest
 
-from tests.terraform_helpers import EXAMPLES, Terraform, find_terraform, init, run, unavailable, write_files
+from tests.terraform_helpers import (
+    EXAMPLES,
+    Terraform,
+    build,
+    find_terraform,
+    init,
+    load,
+    run,
+    unavailable,
+    write_files,
+)
 from wizard.answers import validate_answers
-from wizard.cli import build, load
 from wizard.plan import Plan, plan
 from wizard.render import render
 

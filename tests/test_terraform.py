@@ -20,10 +20,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.terraform_helpers import EXAMPLES, ROOT, Result, Terraform, find_terraform, init, run, write_files
+from tests.terraform_helpers import (
+    EXAMPLES,
+    ROOT,
+    Result,
+    Terraform,
+    build,
+    find_terraform,
+    init,
+    load,
+    run,
+    write_files,
+)
 from tests.test_generated import MATRIX
 from wizard.answers import Answers, validate_answers
-from wizard.cli import build, load
 from wizard.plan import plan
 from wizard.render import render
 
