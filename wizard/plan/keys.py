@@ -57,7 +57,7 @@ def decide_keys(answers: Answers, f: Facts, roles: tuple[RolePlan, ...]) -> Sect
             grants=tuple(consumer_title(c, p, named=f.conf) for c in consumers),
             # The audit bucket is object-locked from confidential data on: its objects outlive any destroy, so
             # the key that encrypts them must too (a deleted key leaves them unreadable).
-            prevent_destroy=f.conf and "logs" in purposes,
+            keep_after_destroy=f.conf and "logs" in purposes,
             names_users=f.conf,
             policy=key_policy(
                 consumers,

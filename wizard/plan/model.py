@@ -63,7 +63,10 @@ class KeyPlan:
     grants: tuple[str, ...]  # what each consumer's statements allow, in words (README)
     provider: str = "aws"  # "aws", or "aws.replica" for the key of the replica buckets
     # Terraform refuses to destroy the key: it encrypts audit evidence that object lock keeps.
-    prevent_destroy: bool = False
+    # The key encrypts evidence that outlives a destroy (the object-locked audit files, the kept log groups): the
+    # README tells the user to take it out of the state before destroying. Not `prevent_destroy`, which would
+    # also stop the stack's own `terraform test` from cleaning up its mock apply.
+    keep_after_destroy: bool = False
     # The key policy names who may use the key; the account root administers it only (confidential data on).
     names_users: bool = False
 

@@ -607,9 +607,6 @@ resource "aws_kms_key" "logs" {
   tags = var.tags
 
   lifecycle {
-    # The object-locked audit trail and the kept log groups stay encrypted with this key after a destroy:
-    # deleting it would leave them unreadable. Remove it from the state to destroy the rest (README).
-    prevent_destroy = true
     precondition {
       condition     = length(local.foreign_admin_role_arns) == 0
       error_message = "access.admin_role_arns: ${join(", ", local.foreign_admin_role_arns)} is not a role of the account being deployed to (${local.partition}, ${local.account_id}). Correct the answers file and regenerate."
