@@ -6,6 +6,7 @@ scan where they need a stack (the write is always the real, atomic ``write_stack
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import threading
@@ -369,6 +370,55 @@ async def test_an_unreadable_answers_file_is_reported_on_the_start_screen(
         assert expected in text_of(app, "#open-error")
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        "project:\n  name: " + "[" * 2000 + "]" * 2000 + "\n",
+        "project:\n  name: demo\nmonitoring:\n  log_retention_days: " + "9" * 5000 + "\n",
+    ],
+    ids=["deeply-nested", "huge-integer"],
+)
+@sync
+async def test_a_hostile_answers_file_is_reported_not_a_crash(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "answers.yaml"
+    path.write_text(content)
+    app = make_app(tmp_path, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.is_running
+        if app.screen.id == "step-start":
+            assert "✗" in text_of(app, "#open-error")
+        else:  # the loader reported it as a problem under its question
+            assert app.screen.id == "step-project"
+
+
+@sync
+async def test_enter_then_ctrl_n_on_the_start_screen_opens_one_project_screen(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        # Enter on the button and Ctrl+N in one burst: the button's message arrives after Ctrl+N switched
+        app.screen.query_one("#new", Button).press()
+        app.screen.action_new()  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert [s.id for s in app.screen_stack] == ["step-start", "step-project"]
+
+
+@sync
+async def test_key_spam_never_stacks_or_loses_screens(tmp_path: Path) -> None:
+    path = copy_example(tmp_path)
+    app = make_app(tmp_path, path, FakePipeline())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        # run_test re-raises whatever the app raised (DuplicateIds, ScreenStackError, NoMatches)
+        for burst in (["ctrl+n"] * 12, ["escape"] * 3, ["ctrl+n", "escape", "tab"] * 8, ["ctrl+n"] * 4):
+            await pilot.press(*burst)
+            await settle(pilot)
+            ids = [s.id for s in app.screen_stack]
+            assert len(ids) == len(set(ids)), ids
+            assert ids[0] == "step-start"
+
+
 @sync
 async def test_generate_writes_scans_and_shows_the_findings(tmp_path: Path) -> None:
     path = copy_example(tmp_path)
@@ -602,6 +652,31 @@ async def test_ctrl_c_during_generation_leaves_no_partial_output(tmp_path: Path)
     finally:
         gate.set()  # the render finishes after the app has gone; the worker must stop before writing
     assert not (tmp_path / "out").exists()
+
+
+@sync
+async def test_quitting_during_a_hung_scan_exits(tmp_path: Path) -> None:
+    path = copy_example(tmp_path)
+    pipeline = FakePipeline(hang_scan=True)
+    app = make_app(tmp_path, path, pipeline)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(6):
+            await next_screen(pilot)
+        await pilot.press("ctrl+n")
+        assert await asyncio.to_thread(pipeline.scan_started.wait, 5)
+        await settle(pilot)
+        assert app.generating
+        await pilot.press("ctrl+c")
+        await settle(pilot)
+        assert isinstance(app.screen, QuitScreen)
+        await pilot.press("ctrl+c")
+        await settle(pilot)
+    # the app has exited and its scan worker has stopped (a hung checkov no longer holds the wizard)
+    assert not app.is_running
+    workers = [w for w in app.workers if w.group == "generate"]
+    assert all(w.is_finished for w in workers)
+    assert pipeline.scanned  # it did reach the scan: the stack had been written
 
 
 # -- real render and checkov -----------------------------------------------------------------------

@@ -70,6 +70,9 @@ class WizardApp(App[int]):
         self.generating = False
         self.last_generation: Any = None
         self.exit_code = 0
+        #: a screen switch was asked for and the new screen is not shown yet: further navigation (a
+        #: key typed in the same burst, a button's message that arrives late) is ignored until it is
+        self.navigating = False
 
     # -- start-up ----------------------------------------------------------------------------------
 
@@ -124,12 +127,13 @@ class WizardApp(App[int]):
     def open_answers(self, path_text: str) -> None:
         """Load an answers file and go to the first question screen, prefilled. A file that is valid
         YAML/JSON but has invalid answers is opened too, with the model's problems on show."""
-        from wizard.answers import AnswersError, load_answers
+        from wizard.answers import AnswersError
+        from wizard.errors import GuardformError
 
         path = Path(path_text).expanduser()
         problems = False
         try:
-            loaded = load_answers(path)
+            loaded = self.pipeline.load(path)
             document, fmt = loaded.document, loaded.format
             notices = list(loaded.notices)
         except AnswersError as exc:
@@ -141,6 +145,12 @@ class WizardApp(App[int]):
             fmt = "json" if path.suffix.lower() == ".json" else "yaml"
             notices = []
             problems = True
+        except GuardformError as exc:
+            self._start_problem(f"✗ {exc}")
+            return
+        except (RecursionError, ValueError) as exc:  # until every loader error is an AnswersError
+            self._start_problem(f"✗ {self.display_path(path)} cannot be read as answers: {type(exc).__name__}")
+            return
         form, ignored = F.form_from_document(document)
         for dotted in ignored:
             self._drop_from_document(document, dotted)
@@ -174,7 +184,7 @@ class WizardApp(App[int]):
 
         try:
             document = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, YAMLError):
+        except (OSError, UnicodeDecodeError, YAMLError, RecursionError, ValueError):
             return None
         return document if isinstance(document, dict) else None
 
@@ -223,18 +233,39 @@ class WizardApp(App[int]):
 
     # -- navigation --------------------------------------------------------------------------------
 
+    def _begin_switch(self) -> bool:
+        """Claim the one pending screen switch; False while another is under way."""
+        if self.navigating:
+            return False
+        self.navigating = True
+        # the shown screen's resume handler ends the switch; this timer only guards against a switch
+        # that never shows a screen (it cannot, but a stuck flag would freeze every key)
+        self.set_timer(2.0, self.switch_settled)
+        return True
+
+    def switch_settled(self) -> None:
+        """The screen asked for is on show (called from its ScreenResume)."""
+        self.navigating = False
+
     def _restart_at(self, step: str | None) -> None:
+        if not self._begin_switch():
+            return
         while len(self.screen_stack) > 1:
             self.pop_screen()
         if step is not None:
             self.push_screen(steps.step(step).make_screen())
 
     def go_next(self, current: str) -> None:
-        """Show the step after ``current`` (the registry's order)."""
+        """Show the step after ``current`` (the registry's order), if ``current`` is the one on show."""
+        if self.screen.id != steps.step(current).screen_id or not self._begin_switch():
+            return
         self.push_screen(steps.after(current).make_screen())
 
     def go_back(self) -> None:
+        if self.navigating:
+            return
         if len(self.screen_stack) > 1:
+            self._begin_switch()
             self.pop_screen()
         else:
             self.action_request_quit()
@@ -243,7 +274,7 @@ class WizardApp(App[int]):
         """Pop back to the screen of an earlier step (e.g. from a problem listed on the review)."""
         ids = [s.id for s in self.screen_stack]
         target = steps.step(step).screen_id
-        if target not in ids:
+        if target not in ids or not self._begin_switch():
             return
         while self.screen_stack[-1].id != target:
             self.pop_screen()
@@ -295,9 +326,13 @@ class WizardApp(App[int]):
         message = None
         if self.generating:
             message = (
-                "guardform: stopping; the stack folder is either complete or as it was before "
-                "(a running checkov scan is let finish first)."
+                "guardform: stopped; the stack folder is either complete or as it was before "
+                "(a running checkov scan was stopped)."
             )
+        for screen in self.screen_stack:
+            stop = getattr(screen, "stop", None)
+            if callable(stop):
+                stop()
         self.exit(self.exit_code, return_code=self.exit_code, message=message)
 
     def action_request_quit(self) -> None:

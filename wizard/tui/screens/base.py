@@ -8,7 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.events import DescendantBlur
+from textual.events import DescendantBlur, ScreenResume
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Static
 
@@ -38,6 +38,10 @@ class WizardScreen(Screen[Any]):
 
     def on_mount(self) -> None:
         self.sub_title = self.wizard_step.title
+
+    @on(ScreenResume)
+    def _switch_settled(self) -> None:
+        self.wizard.switch_settled()
 
     def compose_top(self) -> ComposeResult:
         yield Header(icon="◆")

@@ -10,6 +10,7 @@ error or a refusal (hand edits) leaves the disk as it was.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,6 +180,8 @@ class GenerateScreen(WizardScreen):
         self.saved: list[Path] = []
         self.findings: dict[str, list[Any]] = {"failed": [], "skipped": [], "passed": []}
         self.written = False
+        #: set to stop a running scan (quitting the wizard, or this screen going away)
+        self.cancel = threading.Event()
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
@@ -234,6 +237,7 @@ class GenerateScreen(WizardScreen):
             force=force,
             snapshot=F.form_to_data(app.form),
         )
+        self.cancel = threading.Event()
         self.running = True
         app.generating = True
         self._status(f"Generating {app.display_path(self.job.target)}/ …")
@@ -260,6 +264,8 @@ class GenerateScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="generate", exit_on_error=False)
     def _work(self, job: Job) -> None:
+        from wizard.scan import ScanCancelled
+
         worker: Worker[None] = get_current_worker()
         relay = _Relay(self, worker, job)
         try:
@@ -270,8 +276,11 @@ class GenerateScreen(WizardScreen):
                 force=job.force,
                 find_checkov=lambda progress: self._get_checkov(worker, progress),
                 observer=relay,
+                cancel=self.cancel,
             )
         except _Cancelled:
+            return
+        except ScanCancelled:
             return
         except Exception as exc:
             with contextlib.suppress(_Cancelled):
@@ -285,7 +294,7 @@ class GenerateScreen(WizardScreen):
                 progress("Waiting for checkov, which was started in the background…")
             while thread.is_alive():
                 thread.join(0.2)
-                if worker.is_cancelled:
+                if worker.is_cancelled or self.cancel.is_set():
                     raise _Cancelled
             warm: Path | None = getattr(thread, "checkov", None)
             if warm is not None:
@@ -536,6 +545,13 @@ class GenerateScreen(WizardScreen):
     @on(Button.Pressed, "#retry")
     def _retry_pressed(self) -> None:
         self.start(force=False)
+
+    def stop(self) -> None:
+        """Stop a running scan (checkov is killed within a fraction of a second); a write is let finish."""
+        self.cancel.set()
+
+    def on_unmount(self) -> None:
+        self.stop()
 
     def action_back(self) -> None:
         if self.running:
