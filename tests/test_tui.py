@@ -491,7 +491,12 @@ async def test_hand_edits_stop_the_write_until_the_user_chooses_to_overwrite(tmp
         await pilot.press("escape")
         await settle(pilot)
         await generate(pilot)
-        assert "changed since guardform wrote them" in text_of(app, "#problem")
+        problem = text_of(app, "#problem")
+        assert "changed since guardform wrote them" in problem
+        assert "--force" not in problem  # the wizard's words, not the command line's
+        assert "-# my edit" in problem  # the diff: the user's line would go
+        assert app.screen.query_one("#finish", Button).disabled
+        assert app.screen.query_one("#force", Button).label.plain == "Overwrite and keep my copy as .orig"
         assert (stack / "main.tf").read_text() == "# my edit\n"
         assert app.focused is app.screen.query_one("#force", Button)
         await pilot.press("enter")
@@ -500,6 +505,27 @@ async def test_hand_edits_stop_the_write_until_the_user_chooses_to_overwrite(tmp
         await settle(pilot)
         assert "main.tf.orig" in text_of(app, "#scan-summary")
     assert (stack / "main.tf.orig").read_text() == "# my edit\n"
+
+
+@sync
+async def test_a_hand_edit_refusal_keeps_its_buttons_on_screen_at_80x24(tmp_path: Path) -> None:
+    path = copy_example(tmp_path)
+    app = make_app(tmp_path, path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for _ in range(6):
+            await next_screen(pilot)
+        await generate(pilot)
+        stack = tmp_path / "out" / "clinic-notes"
+        for name in ("main.tf", "README.md", "modules/s3/main.tf"):
+            (stack / name).write_text("# my edit\n" * 20)
+        await pilot.press("escape")
+        await settle(pilot)
+        await generate(pilot)
+        for button in ("#force", "#retry", "#back", "#finish"):
+            region = app.screen.query_one(button, Button).region
+            assert region.height and region.bottom <= 24 - 1, (button, region)  # above the footer
+        assert app.screen.query_one("#finish", Button).disabled
 
 
 @sync

@@ -191,7 +191,7 @@ class GenerateScreen(WizardScreen):
             yield Static("", id="status", markup=False)
             yield Static("", id="problem", markup=False)
         with Horizontal(id="problem-actions"):
-            yield Button("Overwrite (keep my edits as .orig)", id="force", variant="warning")
+            yield Button("Overwrite and keep my copy as .orig", id="force", variant="warning")
             yield Button("Try again", id="retry")
         yield Static("", id="scan-summary", markup=False)
         with TabbedContent(id="results"):
@@ -250,6 +250,7 @@ class GenerateScreen(WizardScreen):
         self.write_result = None
         self.written = False
         self.saved = []
+        self.query_one("#gen-top").display = True
         self.query_one("#steps").display = True
         self.query_one("#progress", ProgressBar).update(progress=0)
         self.query_one("#progress").display = True
@@ -259,7 +260,7 @@ class GenerateScreen(WizardScreen):
         self.query_one("#scan-summary").display = False
         self.query_one("#results").display = False
         self.query_one("#finding").display = False
-        self.query_one("#finish", Button).disabled = True
+        self._allow_finish(False)
         self._render_steps()
 
     @work(thread=True, exclusive=True, group="generate", exit_on_error=False)
@@ -380,6 +381,11 @@ class GenerateScreen(WizardScreen):
         problem.update(text)
         problem.display = True
 
+    def _allow_finish(self, allowed: bool) -> None:
+        """Finish (button and Ctrl+N) only once something was written."""
+        self.query_one("#finish", Button).disabled = not allowed
+        self.refresh_bindings()
+
     def _finish_run(self) -> None:
         self.running = False
         self.wizard.generating = False
@@ -395,20 +401,35 @@ class GenerateScreen(WizardScreen):
         actions = self.query_one("#problem-actions")
         actions.display = True
         self.query_one("#force").display = False
-        self.query_one("#finish", Button).disabled = not self.written
+        self._allow_finish(self.written)
         self.wizard.exit_code = 1 if self.written else self.wizard.exit_code
         self._finish_run()
         self.query_one("#retry", Button).focus()
 
     def _drift(self, exc: DriftError) -> None:
-        self._set("write", "failed", "refused: files changed by hand")
+        from wizard.scan import terminal_safe
+
+        self._set("write", "failed", "stopped: files changed by hand")
         for s in ("checkov", "scan"):
             self.state[s] = "skipped"
         self._render_steps()
         self._status("")
-        self._problem(exc.format(diffs=False))
+        target = self.wizard.display_path(self.job.target) if self.job else str(exc.out_dir)
+        width = max(len(i.path) for i in exc.items)
+        lines = [
+            f"Nothing was written: {len(exc.items)} file(s) in {target}/ changed since guardform wrote them.",
+            *(f"  {i.path.ljust(width)}  {i.problem}" for i in exc.items),
+            "",
+            "guardform rewrites these files every time; to keep a change, change the answers instead.",
+            "Overwrite writes the new stack and keeps each of your files beside it as FILE.orig.",
+            "",
+            "What Overwrite would change (your file → the new one):",
+        ]
+        diff = terminal_safe("".join(i.diff for i in exc.items)).rstrip("\n")
+        self._problem("\n".join(lines) + "\n" + (diff or "  (no difference in content)"))
         self.query_one("#problem-actions").display = True
         self.query_one("#force").display = True
+        self._allow_finish(False)
         self._finish_run()
         self.query_one("#force", Button).focus()
 
@@ -428,7 +449,7 @@ class GenerateScreen(WizardScreen):
         if result.kept_as_orig:
             detail += f"; your edits kept as {', '.join(result.kept_as_orig)}"
         self._set("write", "done", detail)
-        self.query_one("#finish", Button).disabled = False
+        self._allow_finish(True)
 
     def _scanned(self, report: Any) -> None:
         self.report = report
@@ -436,8 +457,7 @@ class GenerateScreen(WizardScreen):
         self._finish_run()
         self.wizard.exit_code = 0 if report.ok else 1
         self._status("")
-        self.query_one("#steps").display = False
-        self.query_one("#progress").display = False
+        self.query_one("#gen-top").display = False
         target = self.wizard.display_path(self.job.target) if self.job else ""
         summary = (
             f"✓ Wrote {target}/ ({self.detail.get('write', '')}).\n"
@@ -560,6 +580,11 @@ class GenerateScreen(WizardScreen):
             )
             return
         super().action_back()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "finish":  # greyed out in the footer until the stack is written
+            return None if self.running or not self.written else True
+        return True
 
     def action_finish(self) -> None:
         if self.running or not self.written:
