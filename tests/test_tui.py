@@ -7,6 +7,7 @@ scan where they need a stack (the write is always the real, atomic ``write_stack
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import subprocess
 import sys
 import threading
@@ -38,6 +39,7 @@ from tests.conftest import (
 from wizard.answers import load_answers
 from wizard.pipeline import Pipeline
 from wizard.render import ANSWERS_FILE
+from wizard.scan import Finding, ScanReport
 from wizard.tui import form as F
 from wizard.tui.app import WizardApp
 from wizard.tui.screens.dialogs import QuitScreen, SaveAsScreen
@@ -526,6 +528,36 @@ async def test_a_hand_edit_refusal_keeps_its_buttons_on_screen_at_80x24(tmp_path
             region = app.screen.query_one(button, Button).region
             assert region.height and region.bottom <= 24 - 1, (button, region)  # above the footer
         assert app.screen.query_one("#finish", Button).disabled
+
+
+class HostilePipeline(FakePipeline):
+    """A scan whose findings carry escape sequences and markup, and a write that left a warning."""
+
+    def __init__(self) -> None:
+        hostile = "\x1b]0;pwned\x07[bold red]boom[/] \x1b[2J"
+        failed = Finding(
+            "CKV_AWS_18", f"name {hostile}", "failed", f"res {hostile}", "modules/s3/main.tf", (1, 4), None
+        )
+        super().__init__(report=ScanReport("3.3.30", failed=(failed,), resource_count=1))
+
+    def write(self, build: Any, *, force: bool = False, progress: Any = None) -> Any:
+        result = super().write(build, force=force, progress=progress)
+        return dataclasses.replace(result, warnings=("could not remove [b]old[/b] staging folder .x",))
+
+
+@sync
+async def test_findings_and_write_warnings_are_shown_as_inert_text(tmp_path: Path) -> None:
+    path = copy_example(tmp_path)
+    app = make_app(tmp_path, path, HostilePipeline())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(6):
+            await next_screen(pilot)
+        await generate(pilot)
+        finding = text_of(app, "#finding")
+        assert "\x1b" not in finding and "\\x1b]0;pwned" in finding
+        assert "[bold red]boom[/]" in finding  # markup shown as typed, not applied
+        assert "warning: could not remove [b]old[/b] staging folder .x" in text_of(app, "#scan-summary")
 
 
 @sync

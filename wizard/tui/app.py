@@ -162,18 +162,20 @@ class WizardApp(App[int]):
         self.show_problems_on_arrival = problems
         self.has_form = True
         for notice in notices:
-            self.notify(notice, timeout=6)
+            self.notify(notice, timeout=6, markup=False)
         if ignored:
             self.notify(
                 "Unknown fields were left out (saving removes them): " + ", ".join(ignored),
                 severity="warning",
                 timeout=10,
+                markup=False,
             )
         if problems:
             self.notify(
                 f"{self.display_path(path)} has answers that need fixing; they are marked on each screen.",
                 severity="warning",
                 timeout=8,
+                markup=False,
             )
         self._restart_at("project")
 
@@ -291,7 +293,7 @@ class WizardApp(App[int]):
         answers, issues = F.validate(self.form)
         if answers is None:
             first = "; ".join(f"{i.field}: {i.message}" for i in issues[:2])
-            self.notify(f"Cannot save answers with problems ({len(issues)}): {first}", severity="error", timeout=8)
+            self.notify(f"Cannot save answers with problems ({len(issues)}): {first}", severity="error", timeout=8, markup=False)
             return
         if self.answers_path is not None:
             self._save_to(self.answers_path, answers, then_quit)
@@ -314,10 +316,10 @@ class WizardApp(App[int]):
         try:
             save_answers_file(path, self.answers_file_text(answers))
         except OSError as exc:
-            self.notify(f"Could not save {path}: {exc}", severity="error", timeout=10)
+            self.notify(f"Could not save {path}: {exc}", severity="error", timeout=10, markup=False)
             return
         self.mark_saved()
-        self.notify(f"Answers saved to {self.display_path(path)}")
+        self.notify(f"Answers saved to {self.display_path(path)}", markup=False)
         if then_quit:
             self.leave()
 

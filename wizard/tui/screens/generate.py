@@ -35,6 +35,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from wizard.plan import Plan
     from wizard.scan import ScanReport
 
+def safe(text: object) -> str:
+    """Text from scanned files or checkov for the screen: control and escape sequences made visible
+    (``wizard.scan.terminal_safe``); the widgets showing it take it as plain text, never as markup."""
+    from wizard.scan import terminal_safe
+
+    return terminal_safe(str(text))
+
+
 #: The pipeline's stages as this screen lists them.
 STAGES: tuple[tuple[Stage, str], ...] = (
     (Stage.PLAN, "Check the answers and decide the controls"),
@@ -374,7 +382,7 @@ class GenerateScreen(WizardScreen):
         status.display = bool(message)
 
     def _warn(self, message: str) -> None:
-        self.notify(message, severity="warning", timeout=8)
+        self.notify(message, severity="warning", timeout=8, markup=False)
 
     def _problem(self, text: str) -> None:
         problem = self.query_one("#problem", Static)
@@ -407,8 +415,6 @@ class GenerateScreen(WizardScreen):
         self.query_one("#retry", Button).focus()
 
     def _drift(self, exc: DriftError) -> None:
-        from wizard.scan import terminal_safe
-
         self._set("write", "failed", "stopped: files changed by hand")
         for s in ("checkov", "scan"):
             self.state[s] = "skipped"
@@ -425,7 +431,7 @@ class GenerateScreen(WizardScreen):
             "",
             "What Overwrite would change (your file → the new one):",
         ]
-        diff = terminal_safe("".join(i.diff for i in exc.items)).rstrip("\n")
+        diff = safe("".join(i.diff for i in exc.items)).rstrip("\n")
         self._problem("\n".join(lines) + "\n" + (diff or "  (no difference in content)"))
         self.query_one("#problem-actions").display = True
         self.query_one("#force").display = True
@@ -449,6 +455,8 @@ class GenerateScreen(WizardScreen):
         if result.kept_as_orig:
             detail += f"; your edits kept as {', '.join(result.kept_as_orig)}"
         self._set("write", "done", detail)
+        for warning in result.warnings:  # the stack is written; something beside it needs the user's eye
+            self._warn(safe(warning))
         self._allow_finish(True)
 
     def _scanned(self, report: Any) -> None:
@@ -468,7 +476,9 @@ class GenerateScreen(WizardScreen):
             summary += f", {len(report.parse_errors)} parse errors, {len(report.check_errors)} check errors"
         summary += " — " + ("PASSED" if report.ok else "FAILED")
         if report.notes:
-            summary += "\n" + "\n".join(f"note: {n}" for n in report.notes)
+            summary += "\n" + "\n".join(f"note: {safe(n)}" for n in report.notes)
+        if self.write_result is not None and self.write_result.warnings:
+            summary += "\n" + "\n".join(f"warning: {safe(w)}" for w in self.write_result.warnings)
         self.query_one("#scan-summary", Static).update(summary)
         self.query_one("#scan-summary").display = True
         self.findings = {"failed": list(report.failed), "skipped": list(report.skipped), "passed": list(report.passed)}
@@ -478,14 +488,14 @@ class GenerateScreen(WizardScreen):
             table = self.query_one(f"#table-{kind}", DataTable)
             table.clear()
             for i, f in enumerate(items):
-                row = [Text(f.check_id), Text(f.location), Text(f.resource)]
+                row = [Text(safe(f.check_id)), Text(safe(f.location)), Text(safe(f.resource))]
                 if kind == "skipped":
-                    row.append(Text(f.skip_reason or "(no reason given)"))
+                    row.append(Text(safe(f.skip_reason or "(no reason given)")))
                 table.add_row(*row, key=str(i))
             tabs.get_tab(f"tab-{kind}").label = f"{kind.capitalize()} ({len(items)})"
         errors = [
-            *(f"parse error: {p}" for p in report.parse_errors),
-            *(f"check error: {e}" for e in report.check_errors),
+            *(f"parse error: {safe(p)}" for p in report.parse_errors),
+            *(f"check error: {safe(e)}" for e in report.check_errors),
         ]
         self.query_one("#scan-errors", Static).update("\n".join(errors) or "none")
         tabs.get_tab("tab-errors").label = f"Errors ({len(errors)})"
@@ -523,14 +533,18 @@ class GenerateScreen(WizardScreen):
             panel.update("No findings of this kind." if not items else "")
             return
         f = items[index]
-        lines = [f"{f.result.upper()} {f.check_id}: {f.check_name}", f"resource: {f.resource}", f"file: {f.location}"]
+        lines = [
+            f"{f.result.upper()} {safe(f.check_id)}: {safe(f.check_name)}",
+            f"resource: {safe(f.resource)}",
+            f"file: {safe(f.location)}",
+        ]
         if f.skip_reason is not None or f.result == "skipped":
-            lines.append(f"why skipped: {f.skip_reason or '(no reason given)'}")
+            lines.append(f"why skipped: {safe(f.skip_reason or '(no reason given)')}")
         if f.guideline:
-            lines.append(f"guide: {f.guideline}")
+            lines.append(f"guide: {safe(f.guideline)}")
         if f.result == "failed":
             lines += self._snippet(f)
-        panel.update("\n".join(lines))
+        panel.update(Text("\n".join(lines)))
 
     def _snippet(self, finding: Any) -> list[str]:
         if self.job is None or finding.lines[0] <= 0:
@@ -543,7 +557,7 @@ class GenerateScreen(WizardScreen):
         start, end = finding.lines
         end = max(end, start)
         shown = text[start - 1 : min(end, start + 11)]
-        out = [f"{n:>5} │ {line}" for n, line in enumerate(shown, start)]
+        out = [f"{n:>5} │ {safe(line)}" for n, line in enumerate(shown, start)]
         if end > start + 11:
             out.append("      │ …")
         return out
