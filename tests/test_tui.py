@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Button, DataTable, Input
+from textual.widgets import Button, DataTable, Input, Static
 
 from tests.conftest import (
     EXAMPLES,
@@ -42,6 +42,7 @@ from wizard.render import ANSWERS_FILE
 from wizard.scan import Finding, ScanReport
 from wizard.tui import form as F
 from wizard.tui.app import WizardApp
+from wizard.tui.drafts import DRAFT_MARK
 from wizard.tui.screens.dialogs import QuitScreen, SaveAsScreen
 from wizard.tui.widgets.toggles import CheckList, Choices
 
@@ -319,16 +320,67 @@ async def test_saving_new_answers_asks_where(tmp_path: Path) -> None:
 
 
 @sync
-async def test_saving_is_refused_while_answers_have_problems(tmp_path: Path) -> None:
+async def test_answers_with_problems_are_saved_as_a_draft_that_lists_what_is_left(tmp_path: Path) -> None:
     app = make_app(tmp_path)
+    target = tmp_path / "mine.answers.yaml"
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter")
         await settle(pilot)
-        await type_into(pilot, "project.name", "x")
+        await type_into(pilot, "project.name", "Bad Name")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert not isinstance(app.screen, SaveAsScreen)
-    assert list(tmp_path.iterdir()) == []
+        assert isinstance(app.screen, SaveAsScreen)
+        app.screen.query_one("#save-path", Input).value = str(target)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not app.dirty
+    text = target.read_text()
+    assert text.startswith(DRAFT_MARK + "\n# still to do:\n#   - project.name: ")
+    assert "name: Bad Name" in text
+    # opened again, the draft shows its problems; a fixed one leaves the list
+    app = make_app(tmp_path, target)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.screen.id == "step-project"
+        assert field(app, "project.name").query_one(".field-error", Static).display
+        field(app, "project.name").set_value("")
+        await type_into(pilot, "project.name", "good-name")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    text = target.read_text()
+    assert text.startswith(DRAFT_MARK)
+    assert "project.name" not in text.split("\nproject:", 1)[0] and "name: good-name" in text
+
+
+@sync
+async def test_save_and_quit_saves_a_draft(tmp_path: Path) -> None:
+    path = copy_example(tmp_path)
+    app = make_app(tmp_path, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        field(app, "project.name").set_value("")
+        await type_into(pilot, "project.name", "NOT valid")
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert isinstance(app.screen, QuitScreen)
+        await pilot.click("#save")
+        await settle(pilot)
+    assert not app.is_running
+    text = path.read_text()
+    assert text.startswith(DRAFT_MARK) and "project.name" in text.splitlines()[2]
+    assert "NOT valid" in text
+    assert "# " in text.split("# still to do:", 1)[1]  # the example's own comments are kept
+    # fixed and saved, the draft is an answers file like any other again
+    app = make_app(tmp_path, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        field(app, "project.name").set_value("")
+        await type_into(pilot, "project.name", "clinic-notes")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    text = path.read_text()
+    assert DRAFT_MARK not in text
+    assert load_answers(path).answers.project.name == "clinic-notes"
 
 
 @sync

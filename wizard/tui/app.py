@@ -214,11 +214,15 @@ class WizardApp(App[int]):
 
     def answers_yaml(self, answers: Any) -> str:
         """The answers file inside the stack: YAML, keeping a loaded YAML file's comments and order."""
-        return stack_answers(answers, self.document, self.fmt)
+        from wizard.tui.drafts import strip_draft_mark
+
+        return strip_draft_mark(stack_answers(answers, self.document, self.fmt))
 
     def answers_file_text(self, answers: Any) -> str:
         """The text saved back to the answers file the wizard was opened with (its own format)."""
-        return answers_file_text(answers, self.document, self.fmt)
+        from wizard.tui.drafts import strip_draft_mark
+
+        return strip_draft_mark(answers_file_text(answers, self.document, self.fmt))
 
     def stack_dir(self, answers: Any) -> Path:
         return stack_dir(self.out_dir, answers)
@@ -291,16 +295,13 @@ class WizardApp(App[int]):
             self.notify("Nothing to save yet.")
             return
         answers, issues = F.validate(self.form)
-        if answers is None:
-            first = "; ".join(f"{i.field}: {i.message}" for i in issues[:2])
-            self.notify(f"Cannot save answers with problems ({len(issues)}): {first}", severity="error", timeout=8, markup=False)
-            return
         if self.answers_path is not None:
-            self._save_to(self.answers_path, answers, then_quit)
+            self._save_to(self.answers_path, answers, issues, then_quit)
             return
         from wizard.tui.screens.dialogs import SaveAsScreen
 
-        default = Path(f"{answers.project.name}.answers.yaml")
+        name = answers.project.name if answers is not None else F.get(self.form, "project.name")
+        default = Path(f"{name or 'draft'}.answers.yaml")
 
         def chosen(path: Path | None) -> None:
             if path is None:
@@ -308,18 +309,37 @@ class WizardApp(App[int]):
             self.fmt = "json" if path.suffix.lower() == ".json" else "yaml"
             self.document = None
             self.answers_path = path
-            self._save_to(path, answers, then_quit)
+            self._save_to(path, answers, issues, then_quit)
 
         self.push_screen(SaveAsScreen(default), chosen)
 
-    def _save_to(self, path: Path, answers: Any, then_quit: bool) -> None:
+    def _save_to(self, path: Path, answers: Any, issues: Any, then_quit: bool) -> None:
+        """Save valid answers to ``path``, or a draft (marked, with what is left) when they have problems."""
+        from wizard.tui.drafts import draft_path, draft_text
+
+        if answers is not None:
+            target, text = path, self.answers_file_text(answers)
+        else:
+            target = draft_path(path)
+            document = self.document if self.fmt == "yaml" else None
+            text = draft_text(F.form_to_data(self.form), document, issues)
         try:
-            save_answers_file(path, self.answers_file_text(answers))
+            save_answers_file(target, text)
         except OSError as exc:
-            self.notify(f"Could not save {path}: {exc}", severity="error", timeout=10, markup=False)
+            self.notify(f"Could not save {target}: {exc}", severity="error", timeout=10, markup=False)
             return
         self.mark_saved()
-        self.notify(f"Answers saved to {self.display_path(path)}", markup=False)
+        if answers is not None:
+            self.notify(f"Answers saved to {self.display_path(target)}", markup=False)
+        else:
+            left = "; ".join(f"{i.field}: {i.message}" if i.field else i.message for i in issues[:3])
+            more = f" (and {len(issues) - 3} more)" if len(issues) > 3 else ""
+            self.notify(
+                f"Draft saved to {self.display_path(target)}. Still to do ({len(issues)}): {left}{more}",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         if then_quit:
             self.leave()
 

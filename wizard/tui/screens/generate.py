@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from wizard.plan import Plan
     from wizard.scan import ScanReport
 
+
 def safe(text: object) -> str:
     """Text from scanned files or checkov for the screen: control and escape sequences made visible
     (``wizard.scan.terminal_safe``); the widgets showing it take it as plain text, never as markup."""
