@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 import subprocess
 import sys
 import threading
@@ -252,7 +253,7 @@ async def test_review_follows_the_answers(tmp_path: Path) -> None:
         assert rows["Permission boundary on every workload role"] == "off"
         assert "out/review-me/" in text_of(app, "#review-summary")
         files = text_of(app, "#files")
-        assert "modules/kms/main.tf" in files and ANSWERS_FILE in files
+        assert re.search(r"modules/s3/main.tf +new", files) and ANSWERS_FILE in files
         assert "name: review-me" in text_of(app, "#answers-yaml")
         app.go_to_step("data")
         await settle(pilot)
@@ -273,6 +274,58 @@ async def test_review_follows_the_answers(tmp_path: Path) -> None:
         table.move_cursor(row=index)
         await settle(pilot)
         assert "why: data is confidential" in text_of(app, "#control-detail")
+
+
+@sync
+async def test_review_previews_what_generate_changes_and_prices_the_stack(tmp_path: Path) -> None:
+    path = copy_example(tmp_path)
+    app = make_app(tmp_path, path, FakePipeline())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(6):
+            await next_screen(pilot)
+        assert app.screen.file_marks["main.tf"] == "new"  # type: ignore[attr-defined]
+        cost_2az = text_of(app, "#review-summary").split("Cost: ", 1)[1].splitlines()[0]
+        assert cost_2az.startswith("about $")
+        await generate(pilot)
+        stack = tmp_path / "out" / "clinic-notes"
+        (stack / "README.md").write_text("# my notes\n")
+        await pilot.press("escape")
+        await settle(pilot)
+        marks = app.screen.file_marks  # type: ignore[attr-defined]
+        assert marks["main.tf"] == "unchanged"
+        assert marks["README.md"] == "edited by hand (stops the write)"
+        await pilot.press("f")
+        await settle(pilot)
+        assert app.screen.query_one("#review-tabs").active == "tab-files"  # type: ignore[attr-defined]
+        files = text_of(app, "#files")
+        assert "-# my notes" in files and "1 edited by hand" in files
+        # one more zone: more endpoint interfaces, a higher estimate on the review
+        app.go_to_step("network")
+        await settle(pilot)
+        await choose(pilot, "network.availability_zones", 3)
+        for _ in range(3):
+            await next_screen(pilot)
+        assert app.screen.id == "step-review"
+        cost_3az = text_of(app, "#review-summary").split("Cost: ", 1)[1].splitlines()[0]
+        assert cost_3az != cost_2az
+        assert app.screen.file_marks["modules/s3/main.tf"] == "unchanged"  # type: ignore[attr-defined]
+
+
+@sync
+async def test_the_zone_question_says_what_one_zone_costs(tmp_path: Path) -> None:
+    from wizard.cost import endpoint_cost_per_az
+
+    path = copy_example(tmp_path)
+    app = make_app(tmp_path, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(3):
+            await next_screen(pilot)
+        assert app.screen.id == "step-network"
+        per_az = endpoint_cost_per_az(app.pipeline.plan(load_answers(path).answers))
+        help_line = str(field(app, "network.availability_zones").query_one(".field-help", Static).render())
+        assert f"Each zone adds about ${per_az:,.2f} a month" in help_line
 
 
 # -- files: load, save, generate -------------------------------------------------------------------
