@@ -299,7 +299,7 @@ async def test_review_previews_what_generate_changes_and_prices_the_stack(tmp_pa
         await settle(pilot)
         assert app.screen.query_one("#review-tabs").active == "tab-files"  # type: ignore[attr-defined]
         files = text_of(app, "#files")
-        assert "-# my notes" in files and "1 edited by hand" in files
+        assert "\n-# my notes\n" in files and "1 edited by hand" in files
         # one more zone: more endpoint interfaces, a higher estimate on the review
         app.go_to_step("network")
         await settle(pilot)
@@ -550,6 +550,13 @@ async def test_generate_writes_scans_and_shows_the_findings(tmp_path: Path) -> N
         await pilot.click("#results Tab#--content-tab-tab-skipped")
         await settle(pilot)
         assert "why skipped: data residency" in text_of(app, "#finding")
+        # the result tabs have keys, and the footer shows them
+        await pilot.press("p")
+        await settle(pilot)
+        assert app.screen.query_one("#results").active == "tab-passed"  # type: ignore[attr-defined]
+        assert app.focused is app.screen.query_one("#table-passed", DataTable)
+        footer_keys = {b.binding.description for b in app.active_bindings.values() if b.enabled and b.binding.show}
+        assert {"Failed", "Skipped", "Passed", "Finish"} <= footer_keys and "Errors" not in footer_keys
         await pilot.press("ctrl+n")
         await settle(pilot)
         assert app.screen.id == "step-done"
@@ -601,7 +608,7 @@ async def test_hand_edits_stop_the_write_until_the_user_chooses_to_overwrite(tmp
         problem = text_of(app, "#problem")
         assert "changed since guardform wrote them" in problem
         assert "--force" not in problem  # the wizard's words, not the command line's
-        assert "-# my edit" in problem  # the diff: the user's line would go
+        assert "\n-# my edit\n" in problem  # the diff, line by line: the user's line would go
         assert app.screen.query_one("#finish", Button).disabled
         assert app.screen.query_one("#force", Button).label.plain == "Overwrite and keep my copy as .orig"
         assert (stack / "main.tf").read_text() == "# my edit\n"

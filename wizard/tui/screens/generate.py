@@ -44,6 +44,11 @@ def safe(text: object) -> str:
     return terminal_safe(str(text))
 
 
+def safe_lines(text: str) -> str:
+    """:func:`safe` for each line of ``text`` (a diff): its line breaks kept, everything else made inert."""
+    return "\n".join(safe(line) for line in text.splitlines())
+
+
 #: The pipeline's stages as this screen lists them.
 STAGES: tuple[tuple[Stage, str], ...] = (
     (Stage.PLAN, "Check the answers and decide the controls"),
@@ -176,6 +181,10 @@ class GenerateScreen(WizardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+n", "finish", "Finish"),
+        Binding("f", "results('tab-failed')", "Failed"),
+        Binding("s", "results('tab-skipped')", "Skipped"),
+        Binding("p", "results('tab-passed')", "Passed"),
+        Binding("e", "results('tab-errors')", "Errors"),
     ]
 
     def __init__(self, step: WizardStep) -> None:
@@ -256,6 +265,7 @@ class GenerateScreen(WizardScreen):
         self.state = dict.fromkeys((s.value for s, _ in STAGES), "waiting")
         self.detail = {}
         self.report = None
+        self.refresh_bindings()
         self.write_result = None
         self.written = False
         self.saved = []
@@ -432,13 +442,17 @@ class GenerateScreen(WizardScreen):
             "",
             "What Overwrite would change (your file → the new one):",
         ]
-        diff = safe("".join(i.diff for i in exc.items)).rstrip("\n")
+        diff = safe_lines("".join(i.diff for i in exc.items))
         self._problem("\n".join(lines) + "\n" + (diff or "  (no difference in content)"))
         self.query_one("#problem-actions").display = True
         self.query_one("#force").display = True
         self._allow_finish(False)
         self._finish_run()
         self.query_one("#force", Button).focus()
+        # the refusal and its diff, not the stage list, is what the user reads now (the box scrolls)
+        self.call_after_refresh(
+            lambda: self.query_one("#gen-top").scroll_to_widget(self.query_one("#problem"), top=True)
+        )
 
     def _written(self, result: Any, saved: list[Path], snapshot: dict[str, Any]) -> None:
         self.write_result = result
@@ -462,6 +476,7 @@ class GenerateScreen(WizardScreen):
 
     def _scanned(self, report: Any) -> None:
         self.report = report
+        self.refresh_bindings()
         self._set("scan", "done", "no failed checks" if report.ok else "problems found")
         self._finish_run()
         self.wizard.exit_code = 0 if report.ok else 1
@@ -599,7 +614,18 @@ class GenerateScreen(WizardScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "finish":  # greyed out in the footer until the stack is written
             return None if self.running or not self.written else True
+        if action == "results":  # the result tabs' keys show once there are results
+            if self.report is None:
+                return False
+            return parameters[0] != "tab-errors" or bool(self.report.parse_errors or self.report.check_errors)
         return True
+
+    def action_results(self, pane: str) -> None:
+        tabs = self.query_one("#results", TabbedContent)
+        tabs.active = pane
+        kind = pane.removeprefix("tab-")
+        if kind in self.findings:
+            self.query_one(f"#table-{kind}", DataTable).focus()
 
     def action_finish(self) -> None:
         if self.running or not self.written:

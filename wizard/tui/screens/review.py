@@ -162,7 +162,7 @@ class ReviewScreen(WizardScreen):
         """What Generate would do to each file, from the pipeline's own check and diff (nothing is written)."""
         from wizard.errors import GuardformError
         from wizard.output import MANIFEST_NAME
-        from wizard.scan import terminal_safe
+        from wizard.tui.screens.generate import safe_lines
 
         app = self.wizard
         lines: list[str] = []
@@ -202,7 +202,7 @@ class ReviewScreen(WizardScreen):
             lines.append(f"Your answers are also saved back to {app.display_path(app.answers_path)}.")
         diff = "".join(report.diffs[p] for p in sorted(report.diffs) if (build.target / p).is_file())
         if diff:
-            lines += ["", "What Generate changes in the files on disk:", "", terminal_safe(diff).rstrip("\n")]
+            lines += ["", "What Generate changes in the files on disk:", "", safe_lines(diff)]
         self.query_one("#files", Static).update("\n".join(lines))
 
     @on(DataTable.RowHighlighted, "#controls")
