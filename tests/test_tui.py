@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.widgets import Button, DataTable, Input, Static
 
 from tests.conftest import (
@@ -151,6 +152,41 @@ async def test_a_validation_error_blocks_next_and_shows_the_models_message(tmp_p
         await next_screen(pilot)
         assert app.screen.id == "step-workload"
         assert "at least one model id" in field(app, "workload.bedrock_models").error_text
+
+
+@sync
+async def test_is_required_waits_until_the_user_tries_to_go_on(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("tab", "tab", "tab")  # past the empty name and region
+        await settle(pilot)
+        assert field(app, "project.name").error_text == ""
+        assert field(app, "project.region").error_text == ""
+        await type_into(pilot, "project.name", "Bad_Name")  # a real mistake shows as soon as it is made
+        await pilot.press("tab")
+        await settle(pilot)
+        assert "lowercase letters" in field(app, "project.name").error_text
+        await next_screen(pilot)
+        assert field(app, "project.region").error_text == "✗ is required"
+
+
+@sync
+async def test_keys_typed_in_a_burst_land_in_the_field_tab_moved_to(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await settle(pilot)
+        app.screen.focus_first()  # type: ignore[attr-defined]
+        await settle(pilot)
+        # one burst, as a paste or a script sends it: nothing waits for the screen between the keys
+        for key in [*"burst-name", "tab", "tab", *"team-a"]:  # name, (environment), owner
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await settle(pilot)
+        await settle(pilot)
+        assert F.get(app.form, "project.name") == "burst-name", app.form
+        assert F.get(app.form, "project.owner") == "team-a", (app.focused, app.form["project"])
 
 
 @sync

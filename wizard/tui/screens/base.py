@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from wizard.tui.app import WizardApp
 
 
+def is_missing(message: str) -> bool:
+    """The model's word for a question left empty (shown only once the user tried to go on)."""
+    return message in ("is required", "must list at least one value")
+
+
 class WizardScreen(Screen[Any]):
     """Header, step row, footer; Esc goes back. Built for one step of the registry (wizard/tui/steps.py)."""
 
@@ -65,6 +70,9 @@ class FormScreen(WizardScreen):
         self.step = F.step(step.id)
         #: questions whose problems are on show (blurred once, or after a "Next")
         self.shown: set[str] = set()
+        #: the user tried to go on from here (Next, or opened from a problem): "is required" shows too;
+        #: before that, leaving a question empty is not yet a mistake
+        self.tried = False
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
@@ -87,6 +95,7 @@ class FormScreen(WizardScreen):
         self.refresh_visibility()
         if self.wizard.show_problems_on_arrival:
             self.shown = {q.path for q in self.step.questions}
+            self.tried = True
         self.refresh_problems()
         self.focus_first()
 
@@ -97,6 +106,7 @@ class FormScreen(WizardScreen):
         self.refresh_visibility()
         self.on_form_changed()
         self.shown = {q.path for q in self.step.questions}
+        self.tried = True
         problems = self.refresh_problems()
         first = next((f for f in self.fields() if f.path in problems and f.display), None)
         if first is not None:
@@ -160,7 +170,10 @@ class FormScreen(WizardScreen):
     def refresh_problems(self) -> dict[str, list[str]]:
         problems = self.my_problems()
         for f in self.fields():
-            f.set_error(problems.get(f.path) if f.path in self.shown else None)
+            shown = problems.get(f.path) if f.path in self.shown else None
+            if shown and not self.tried:
+                shown = [m for m in shown if not is_missing(m)] or None
+            f.set_error(shown)
         section_msgs = [m for k, v in problems.items() if k in {q.section for q in self.step.questions} for m in v]
         banner = self.query_one("#section-errors", Static)
         banner.update("\n".join(f"✗ {m}" for m in section_msgs))
@@ -179,6 +192,7 @@ class FormScreen(WizardScreen):
 
     def action_next(self) -> None:
         self.shown = {q.path for q in self.step.questions}
+        self.tried = True
         problems = self.refresh_problems()
         if problems:
             first = next((f for f in self.fields() if f.path in problems and f.display), None)

@@ -17,7 +17,12 @@ from textual.widget import Widget
 from textual.widgets import Input, RadioSet, Select, SelectionList, Static
 
 from wizard.tui import form as F
+from wizard.tui.widgets.burst import KeepsBurstOrder
 from wizard.tui.widgets.toggles import CheckList, Choices, RadioChoice
+
+
+class FieldInput(KeepsBurstOrder, Input):
+    """The text box of a question (keys typed in a burst stay in order across Tab)."""
 
 
 class FormField(Vertical):
@@ -87,7 +92,7 @@ class TextField(FormField):
         q = self.question
         suggester = SuggestFromList(q.suggestions, case_sensitive=False) if q.suggestions else None
         value = "" if self.initial is None else str(self.initial)
-        return Input(
+        return FieldInput(
             value, placeholder=q.placeholder, classes="field-control", suggester=suggester, select_on_focus=False
         )
 
@@ -110,7 +115,7 @@ class IntField(TextField):
 
 class ListField(TextField):
     def make_control(self) -> Widget:
-        return Input(
+        return FieldInput(
             F.format_list(self.initial),
             placeholder=self.question.placeholder,
             classes="field-control",
