@@ -364,6 +364,30 @@ async def test_the_zone_question_says_what_one_zone_costs(tmp_path: Path) -> Non
         assert f"Each zone adds about ${per_az:,.2f} a month" in help_line
 
 
+@sync
+async def test_choices_the_answers_always_refuse_are_disabled_with_the_reason(tmp_path: Path) -> None:
+    from wizard.tui.widgets.toggles import RadioChoice
+
+    path = copy_example(tmp_path)  # restricted PHI data
+    app = make_app(tmp_path, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(4):
+            await next_screen(pilot)
+        assert app.screen.id == "step-keys"
+        choices = field(app, "keys.strategy").query_one(Choices)
+        single = list(choices.query(RadioChoice))[choices.values.index("single")]
+        assert single.disabled
+        assert "not allowed for restricted data" in str(single.label)
+        await next_screen(pilot)
+        assert app.screen.id == "step-monitoring"
+        retention = field(app, "monitoring.log_retention_days")
+        offered = [v for v, _ in retention.options]  # type: ignore[attr-defined]
+        assert 365 not in offered and 2192 in offered
+        help_line = str(retention.query_one(".field-help", Static).render())
+        assert "Not offered: 365 days" in help_line and "2192-day minimum for restricted data" in help_line
+
+
 # -- files: load, save, generate -------------------------------------------------------------------
 
 

@@ -156,6 +156,7 @@ class FormScreen(WizardScreen):
     def refresh_visibility(self) -> None:
         for f in self.fields():
             f.display = f.question.is_visible(self.wizard.form)
+            f.set_unavailable(F.unavailable(f.path, self.wizard.form))
 
     # -- problems ----------------------------------------------------------------------------------
 

@@ -57,6 +57,9 @@ class FormField(Vertical):
         yield Static(self.question.help_text(), classes="field-help", markup=False)
         yield Static("", classes="field-error", markup=False)
 
+    def set_unavailable(self, reasons: dict[Any, str]) -> None:
+        """Mark the choices the current answers always refuse (only choice questions have any)."""
+
     def make_control(self) -> Widget:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -148,6 +151,17 @@ class ChoiceField(FormField):
         if value in choices.values and choices.value != value:
             choices.query(RadioChoice)[choices.values.index(value)].value = True
 
+    def set_unavailable(self, reasons: dict[Any, str]) -> None:
+        """Grey out the choices the answers always refuse, the reason in the label (the one chosen stays
+        choosable away from, and its problem shows under the question)."""
+        choices = self.query_one(Choices)
+        labels = dict(self.question.options)
+        for value, button in zip(choices.values, choices.query(RadioChoice), strict=False):
+            base = labels.get(value, str(value))
+            reason = reasons.get(value)
+            button.label = f"{value} — {reason}" if reason else base
+            button.disabled = reason is not None and not button.value
+
 
 class MultiField(FormField):
     """Any of a few values (a check list): arrows move, Space toggles."""
@@ -201,6 +215,16 @@ class SelectField(FormField):
 
     def set_value(self, value: Any) -> None:
         self.set_options(self.options, value)
+
+    def set_unavailable(self, reasons: dict[Any, str]) -> None:
+        """The refused values are not offered; the help line says which and why."""
+        help_line = self.query_one(".field-help", Static)
+        text = self.question.help_text()
+        # the values a select would offer (a year and more), not every value the model knows
+        refused = sorted(v for v in reasons if isinstance(v, int) and v >= 365)
+        if refused:
+            text += f" Not offered: {', '.join(f'{v} days' for v in refused)} ({reasons[refused[0]]})."
+        help_line.update(text)
 
     @on(Select.Changed)
     def _changed(self, event: Select.Changed) -> None:
