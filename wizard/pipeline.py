@@ -303,6 +303,7 @@ class Pipeline:
         program = (find_checkov or (lambda progress: self.resolve_checkov(checkov, progress)))(seen.progress)
         seen.checkov_found(program)
         seen.stage(Stage.SCAN)
-        report = self.scan(build.files, program, seen.progress, cancel)
+        scan_args = {"cancel": cancel} if cancel is not None else {}  # a stage override may predate cancel
+        report = self.scan(build.files, program, seen.progress, **scan_args)
         seen.scanned(report)
         return Generation(build=build, written=written, report=report)
