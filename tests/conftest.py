@@ -20,7 +20,7 @@ from textual.widgets import Input, Static
 
 from wizard.pipeline import Pipeline, Progress
 from wizard.render import ANSWERS_FILE
-from wizard.scan import Finding, ScanReport
+from wizard.scan import Finding, ScanCancelled, ScanReport
 from wizard.tui import form as F
 from wizard.tui.app import WizardApp
 from wizard.tui.widgets.fields import FormField
@@ -84,8 +84,12 @@ class FakePipeline(Pipeline):
         report: ScanReport | None = None,
         render_error: Exception | None = None,
         render_gate: threading.Event | None = None,
+        hang_scan: bool = False,
     ) -> None:
         self.report = report or fake_report()
+        #: the scan blocks, as a hung checkov does, until its cancel event is set (then ScanCancelled)
+        self.hang_scan = hang_scan
+        self.scan_started = threading.Event()
         self.render_error = render_error
         self.render_gate = render_gate
         self.scanned: list[list[str]] = []
@@ -110,10 +114,21 @@ class FakePipeline(Pipeline):
         self.resolved += 1
         return Path("/opt/checkov/bin/checkov")
 
-    def scan(self, files: Mapping[str, str], checkov: Path, progress: Progress | None) -> ScanReport:
+    def scan(
+        self,
+        files: Mapping[str, str],
+        checkov: Path,
+        progress: Progress | None,
+        cancel: threading.Event | None = None,
+    ) -> ScanReport:
         if progress is not None:
             progress("Scanning with checkov…")
         self.scanned.append(sorted(files))
+        self.scan_started.set()
+        if self.hang_scan:
+            while not (cancel is not None and cancel.wait(0.05)):
+                pass
+            raise ScanCancelled("the scan was cancelled; checkov was stopped")
         return self.report
 
 

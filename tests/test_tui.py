@@ -6,6 +6,9 @@ scan where they need a stack (the write is always the real, atomic ``write_stack
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import re
 import subprocess
 import sys
 import threading
@@ -13,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Button, DataTable, Input
+from textual import events
+from textual.widgets import Button, DataTable, Input, Static
 
 from tests.conftest import (
     EXAMPLES,
@@ -38,8 +42,10 @@ from wizard.answers import load_answers
 from wizard.pipeline import Pipeline
 from wizard.render import ANSWERS_FILE
 from wizard.report import EVIDENCE_FILE
+from wizard.scan import Finding, ScanReport
 from wizard.tui import form as F
 from wizard.tui.app import WizardApp
+from wizard.tui.drafts import DRAFT_MARK
 from wizard.tui.screens.dialogs import QuitScreen, SaveAsScreen
 from wizard.tui.widgets.toggles import CheckList, Choices
 
@@ -150,11 +156,51 @@ async def test_a_validation_error_blocks_next_and_shows_the_models_message(tmp_p
 
 
 @sync
+async def test_is_required_waits_until_the_user_tries_to_go_on(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("tab", "tab", "tab")  # past the empty name and region
+        await settle(pilot)
+        assert field(app, "project.name").error_text == ""
+        assert field(app, "project.region").error_text == ""
+        await type_into(pilot, "project.name", "Bad_Name")  # a real mistake shows as soon as it is made
+        await pilot.press("tab")
+        await settle(pilot)
+        assert "lowercase letters" in field(app, "project.name").error_text
+        await next_screen(pilot)
+        assert field(app, "project.region").error_text == "✗ is required"
+
+
+@sync
+async def test_keys_typed_in_a_burst_land_in_the_field_tab_moved_to(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await settle(pilot)
+        app.screen.focus_first()  # type: ignore[attr-defined]
+        await settle(pilot)
+        # one burst, as a paste or a script sends it: nothing waits for the screen between the keys
+        for key in [*"burst-name", "tab", "tab", *"team-a"]:  # name, (environment), owner
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await settle(pilot)
+        await settle(pilot)
+        assert F.get(app.form, "project.name") == "burst-name", app.form
+        assert F.get(app.form, "project.owner") == "team-a", (app.focused, app.form["project"])
+
+
+@sync
 async def test_a_cross_section_rule_is_shown_on_the_field_it_names(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await fill_new(pilot, name="demo-stack", sensitivity="internal", kinds=["sagemaker_training"])
-        for _ in range(4):  # back to the data screen
+        for _ in range(2):  # back to the keys screen: one key is fine for internal data
+            await pilot.press("escape")
+            await settle(pilot)
+        assert app.screen.id == "step-keys"
+        await choose(pilot, "keys.strategy", "single")
+        for _ in range(2):  # back to the data screen
             await pilot.press("escape")
             await settle(pilot)
         assert app.screen.id == "step-data"
@@ -164,7 +210,6 @@ async def test_a_cross_section_rule_is_shown_on_the_field_it_names(tmp_path: Pat
         await next_screen(pilot)
         await next_screen(pilot)
         assert app.screen.id == "step-keys"
-        await choose(pilot, "keys.strategy", "single")
         await next_screen(pilot)
         assert app.screen.id == "step-keys"
         error = field(app, "keys.strategy").error_text
@@ -249,7 +294,7 @@ async def test_review_follows_the_answers(tmp_path: Path) -> None:
         assert rows["Permission boundary on every workload role"] == "off"
         assert "out/review-me/" in text_of(app, "#review-summary")
         files = text_of(app, "#files")
-        assert "modules/kms/main.tf" in files and ANSWERS_FILE in files
+        assert re.search(r"modules/s3/main.tf +new", files) and ANSWERS_FILE in files
         assert "name: review-me" in text_of(app, "#answers-yaml")
         app.go_to_step("data")
         await settle(pilot)
@@ -270,6 +315,82 @@ async def test_review_follows_the_answers(tmp_path: Path) -> None:
         table.move_cursor(row=index)
         await settle(pilot)
         assert "why: data is confidential" in text_of(app, "#control-detail")
+
+
+@sync
+async def test_review_previews_what_generate_changes_and_prices_the_stack(tmp_path: Path) -> None:
+    path = copy_example(tmp_path)
+    app = make_app(tmp_path, path, FakePipeline())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(6):
+            await next_screen(pilot)
+        assert app.screen.file_marks["main.tf"] == "new"  # type: ignore[attr-defined]
+        cost_2az = text_of(app, "#review-summary").split("Cost: ", 1)[1].splitlines()[0]
+        assert cost_2az.startswith("about $")
+        await generate(pilot)
+        stack = tmp_path / "out" / "clinic-notes"
+        (stack / "README.md").write_text("# my notes\n")
+        await pilot.press("escape")
+        await settle(pilot)
+        marks = app.screen.file_marks  # type: ignore[attr-defined]
+        assert marks["main.tf"] == "unchanged"
+        assert marks["README.md"] == "edited by hand (stops the write)"
+        await pilot.press("f")
+        await settle(pilot)
+        assert app.screen.query_one("#review-tabs").active == "tab-files"  # type: ignore[attr-defined]
+        files = text_of(app, "#files")
+        assert "\n-# my notes\n" in files and "1 edited by hand" in files
+        # one more zone: more endpoint interfaces, a higher estimate on the review
+        app.go_to_step("network")
+        await settle(pilot)
+        await choose(pilot, "network.availability_zones", 3)
+        for _ in range(3):
+            await next_screen(pilot)
+        assert app.screen.id == "step-review"
+        cost_3az = text_of(app, "#review-summary").split("Cost: ", 1)[1].splitlines()[0]
+        assert cost_3az != cost_2az
+        assert app.screen.file_marks["modules/s3/main.tf"] == "unchanged"  # type: ignore[attr-defined]
+
+
+@sync
+async def test_the_zone_question_says_what_one_zone_costs(tmp_path: Path) -> None:
+    from wizard.cost import endpoint_cost_per_az
+
+    path = copy_example(tmp_path)
+    app = make_app(tmp_path, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(3):
+            await next_screen(pilot)
+        assert app.screen.id == "step-network"
+        per_az = endpoint_cost_per_az(app.pipeline.plan(load_answers(path).answers))
+        help_line = str(field(app, "network.availability_zones").query_one(".field-help", Static).render())
+        assert f"Each zone adds about ${per_az:,.2f} a month" in help_line
+
+
+@sync
+async def test_choices_the_answers_always_refuse_are_disabled_with_the_reason(tmp_path: Path) -> None:
+    from wizard.tui.widgets.toggles import RadioChoice
+
+    path = copy_example(tmp_path)  # restricted PHI data
+    app = make_app(tmp_path, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(4):
+            await next_screen(pilot)
+        assert app.screen.id == "step-keys"
+        choices = field(app, "keys.strategy").query_one(Choices)
+        single = list(choices.query(RadioChoice))[choices.values.index("single")]
+        assert single.disabled
+        assert "not allowed for restricted data" in str(single.label)
+        await next_screen(pilot)
+        assert app.screen.id == "step-monitoring"
+        retention = field(app, "monitoring.log_retention_days")
+        offered = [v for v, _ in retention.options]  # type: ignore[attr-defined]
+        assert 365 not in offered and 2192 in offered
+        help_line = str(retention.query_one(".field-help", Static).render())
+        assert "Not offered: 365 days" in help_line and "2192-day minimum for restricted data" in help_line
 
 
 # -- files: load, save, generate -------------------------------------------------------------------
@@ -317,16 +438,67 @@ async def test_saving_new_answers_asks_where(tmp_path: Path) -> None:
 
 
 @sync
-async def test_saving_is_refused_while_answers_have_problems(tmp_path: Path) -> None:
+async def test_answers_with_problems_are_saved_as_a_draft_that_lists_what_is_left(tmp_path: Path) -> None:
     app = make_app(tmp_path)
+    target = tmp_path / "mine.answers.yaml"
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter")
         await settle(pilot)
-        await type_into(pilot, "project.name", "x")
+        await type_into(pilot, "project.name", "Bad Name")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert not isinstance(app.screen, SaveAsScreen)
-    assert list(tmp_path.iterdir()) == []
+        assert isinstance(app.screen, SaveAsScreen)
+        app.screen.query_one("#save-path", Input).value = str(target)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not app.dirty
+    text = target.read_text()
+    assert text.startswith(DRAFT_MARK + "\n# still to do:\n#   - project.name: ")
+    assert "name: Bad Name" in text
+    # opened again, the draft shows its problems; a fixed one leaves the list
+    app = make_app(tmp_path, target)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.screen.id == "step-project"
+        assert field(app, "project.name").query_one(".field-error", Static).display
+        field(app, "project.name").set_value("")
+        await type_into(pilot, "project.name", "good-name")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    text = target.read_text()
+    assert text.startswith(DRAFT_MARK)
+    assert "project.name" not in text.split("\nproject:", 1)[0] and "name: good-name" in text
+
+
+@sync
+async def test_save_and_quit_saves_a_draft(tmp_path: Path) -> None:
+    path = copy_example(tmp_path)
+    app = make_app(tmp_path, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        field(app, "project.name").set_value("")
+        await type_into(pilot, "project.name", "NOT valid")
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert isinstance(app.screen, QuitScreen)
+        await pilot.click("#save")
+        await settle(pilot)
+    assert not app.is_running
+    text = path.read_text()
+    assert text.startswith(DRAFT_MARK) and "project.name" in text.splitlines()[2]
+    assert "NOT valid" in text
+    assert "# " in text.split("# still to do:", 1)[1]  # the example's own comments are kept
+    # fixed and saved, the draft is an answers file like any other again
+    app = make_app(tmp_path, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        field(app, "project.name").set_value("")
+        await type_into(pilot, "project.name", "clinic-notes")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    text = path.read_text()
+    assert DRAFT_MARK not in text
+    assert load_answers(path).answers.project.name == "clinic-notes"
 
 
 @sync
@@ -370,6 +542,55 @@ async def test_an_unreadable_answers_file_is_reported_on_the_start_screen(
         assert expected in text_of(app, "#open-error")
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        "project:\n  name: " + "[" * 2000 + "]" * 2000 + "\n",
+        "project:\n  name: demo\nmonitoring:\n  log_retention_days: " + "9" * 5000 + "\n",
+    ],
+    ids=["deeply-nested", "huge-integer"],
+)
+@sync
+async def test_a_hostile_answers_file_is_reported_not_a_crash(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "answers.yaml"
+    path.write_text(content)
+    app = make_app(tmp_path, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.is_running
+        if app.screen.id == "step-start":
+            assert "✗" in text_of(app, "#open-error")
+        else:  # the loader reported it as a problem under its question
+            assert app.screen.id == "step-project"
+
+
+@sync
+async def test_enter_then_ctrl_n_on_the_start_screen_opens_one_project_screen(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        # Enter on the button and Ctrl+N in one burst: the button's message arrives after Ctrl+N switched
+        app.screen.query_one("#new", Button).press()
+        app.screen.action_new()  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert [s.id for s in app.screen_stack] == ["step-start", "step-project"]
+
+
+@sync
+async def test_key_spam_never_stacks_or_loses_screens(tmp_path: Path) -> None:
+    path = copy_example(tmp_path)
+    app = make_app(tmp_path, path, FakePipeline())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        # run_test re-raises whatever the app raised (DuplicateIds, ScreenStackError, NoMatches)
+        for burst in (["ctrl+n"] * 12, ["escape"] * 3, ["ctrl+n", "escape", "tab"] * 8, ["ctrl+n"] * 4):
+            await pilot.press(*burst)
+            await settle(pilot)
+            ids = [s.id for s in app.screen_stack]
+            assert len(ids) == len(set(ids)), ids
+            assert ids[0] == "step-start"
+
+
 @sync
 async def test_generate_writes_scans_and_shows_the_findings(tmp_path: Path) -> None:
     path = copy_example(tmp_path)
@@ -395,6 +616,13 @@ async def test_generate_writes_scans_and_shows_the_findings(tmp_path: Path) -> N
         await pilot.click("#results Tab#--content-tab-tab-skipped")
         await settle(pilot)
         assert "why skipped: data residency" in text_of(app, "#finding")
+        # the result tabs have keys, and the footer shows them
+        await pilot.press("p")
+        await settle(pilot)
+        assert app.screen.query_one("#results").active == "tab-passed"  # type: ignore[attr-defined]
+        assert app.focused is app.screen.query_one("#table-passed", DataTable)
+        footer_keys = {b.binding.description for b in app.active_bindings.values() if b.enabled and b.binding.show}
+        assert {"Failed", "Skipped", "Passed", "Finish"} <= footer_keys and "Errors" not in footer_keys
         await pilot.press("ctrl+n")
         await settle(pilot)
         assert app.screen.id == "step-done"
@@ -443,7 +671,12 @@ async def test_hand_edits_stop_the_write_until_the_user_chooses_to_overwrite(tmp
         await pilot.press("escape")
         await settle(pilot)
         await generate(pilot)
-        assert "changed since guardform wrote them" in text_of(app, "#problem")
+        problem = text_of(app, "#problem")
+        assert "changed since guardform wrote them" in problem
+        assert "--force" not in problem  # the wizard's words, not the command line's
+        assert "\n-# my edit\n" in problem  # the diff, line by line: the user's line would go
+        assert app.screen.query_one("#finish", Button).disabled
+        assert app.screen.query_one("#force", Button).label.plain == "Overwrite and keep my copy as .orig"
         assert (stack / "main.tf").read_text() == "# my edit\n"
         assert app.focused is app.screen.query_one("#force", Button)
         await pilot.press("enter")
@@ -452,6 +685,57 @@ async def test_hand_edits_stop_the_write_until_the_user_chooses_to_overwrite(tmp
         await settle(pilot)
         assert "main.tf.orig" in text_of(app, "#scan-summary")
     assert (stack / "main.tf.orig").read_text() == "# my edit\n"
+
+
+@sync
+async def test_a_hand_edit_refusal_keeps_its_buttons_on_screen_at_80x24(tmp_path: Path) -> None:
+    path = copy_example(tmp_path)
+    app = make_app(tmp_path, path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for _ in range(6):
+            await next_screen(pilot)
+        await generate(pilot)
+        stack = tmp_path / "out" / "clinic-notes"
+        for name in ("main.tf", "README.md", "modules/s3/main.tf"):
+            (stack / name).write_text("# my edit\n" * 20)
+        await pilot.press("escape")
+        await settle(pilot)
+        await generate(pilot)
+        for button in ("#force", "#retry", "#back", "#finish"):
+            region = app.screen.query_one(button, Button).region
+            assert region.height and region.bottom <= 24 - 1, (button, region)  # above the footer
+        assert app.screen.query_one("#finish", Button).disabled
+
+
+class HostilePipeline(FakePipeline):
+    """A scan whose findings carry escape sequences and markup, and a write that left a warning."""
+
+    def __init__(self) -> None:
+        hostile = "\x1b]0;pwned\x07[bold red]boom[/] \x1b[2J"
+        failed = Finding(
+            "CKV_AWS_18", f"name {hostile}", "failed", f"res {hostile}", "modules/s3/main.tf", (1, 4), None
+        )
+        super().__init__(report=ScanReport("3.3.30", failed=(failed,), resource_count=1))
+
+    def write(self, build: Any, *, force: bool = False, progress: Any = None) -> Any:
+        result = super().write(build, force=force, progress=progress)
+        return dataclasses.replace(result, warnings=("could not remove [b]old[/b] staging folder .x",))
+
+
+@sync
+async def test_findings_and_write_warnings_are_shown_as_inert_text(tmp_path: Path) -> None:
+    path = copy_example(tmp_path)
+    app = make_app(tmp_path, path, HostilePipeline())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(6):
+            await next_screen(pilot)
+        await generate(pilot)
+        finding = text_of(app, "#finding")
+        assert "\x1b" not in finding and "\\x1b]0;pwned" in finding
+        assert "[bold red]boom[/]" in finding  # markup shown as typed, not applied
+        assert "warning: could not remove [b]old[/b] staging folder .x" in text_of(app, "#scan-summary")
 
 
 @sync
@@ -604,6 +888,31 @@ async def test_ctrl_c_during_generation_leaves_no_partial_output(tmp_path: Path)
     finally:
         gate.set()  # the render finishes after the app has gone; the worker must stop before writing
     assert not (tmp_path / "out").exists()
+
+
+@sync
+async def test_quitting_during_a_hung_scan_exits(tmp_path: Path) -> None:
+    path = copy_example(tmp_path)
+    pipeline = FakePipeline(hang_scan=True)
+    app = make_app(tmp_path, path, pipeline)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(6):
+            await next_screen(pilot)
+        await pilot.press("ctrl+n")
+        assert await asyncio.to_thread(pipeline.scan_started.wait, 5)
+        await settle(pilot)
+        assert app.generating
+        await pilot.press("ctrl+c")
+        await settle(pilot)
+        assert isinstance(app.screen, QuitScreen)
+        await pilot.press("ctrl+c")
+        await settle(pilot)
+    # the app has exited and its scan worker has stopped (a hung checkov no longer holds the wizard)
+    assert not app.is_running
+    workers = [w for w in app.workers if w.group == "generate"]
+    assert all(w.is_finished for w in workers)
+    assert pipeline.scanned  # it did reach the scan: the stack had been written
 
 
 # -- real render and checkov -----------------------------------------------------------------------

@@ -122,6 +122,28 @@ def test_generate_results(snap_compare: Any, workdir: Path) -> None:
     assert snap_compare(new_app("clinic.yaml"), terminal_size=WIDE, run_before=run_before)
 
 
+def test_generate_results_small_shows_the_passed_table(snap_compare: Any, workdir: Path) -> None:
+    async def run_before(pilot: Any) -> None:
+        await to_step(pilot, 6)
+        await generate(pilot)
+        await pilot.press("p")  # six passed checks: the table shows them all at 80x24
+        await settle(pilot)
+
+    assert snap_compare(new_app("clinic.yaml"), terminal_size=SMALL, run_before=run_before)
+
+
+def test_hand_edit_refusal_small(snap_compare: Any, workdir: Path) -> None:
+    async def run_before(pilot: Any) -> None:
+        await to_step(pilot, 6)
+        await generate(pilot)
+        (workdir / "modules_out" / "clinic-notes" / "main.tf").write_text("# my edit\n")
+        await pilot.press("escape")
+        await settle(pilot)
+        await generate(pilot)
+
+    assert snap_compare(new_app("clinic.yaml"), terminal_size=SMALL, run_before=run_before)
+
+
 def test_generate_render_error(snap_compare: Any, workdir: Path) -> None:
     from wizard.render import RenderError
 

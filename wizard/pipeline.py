@@ -20,6 +20,7 @@ import enum
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -271,12 +272,18 @@ class Pipeline:
 
         return sarif_base(scanned, explicit)
 
-    def scan(self, files: Mapping[str, str], checkov: Path, progress: Progress | None) -> ScanReport:
+    def scan(
+        self,
+        files: Mapping[str, str],
+        checkov: Path,
+        progress: Progress | None,
+        cancel: threading.Event | None = None,
+    ) -> ScanReport:
         """Scan exactly the generated files (not a user's own files beside them) in a temporary copy.
-        Findings name paths relative to the stack."""
+        Findings name paths relative to the stack. Setting ``cancel`` stops checkov (ScanCancelled)."""
         from wizard.scan import scan_files
 
-        return scan_files(files, checkov=checkov, progress=progress, timeout=self.scan_timeout)
+        return scan_files(files, checkov=checkov, progress=progress, timeout=self.scan_timeout, cancel=cancel)
 
     def scan_folder(self, directory: Path, checkov: Path, progress: Progress | None) -> ScanReport:
         """Scan any Terraform folder with checkov and guardform's own checks."""
@@ -329,12 +336,14 @@ class Pipeline:
         checkov: str | None = None,
         find_checkov: Callable[[Progress], Path] | None = None,
         observer: Observer | None = None,
+        cancel: threading.Event | None = None,
     ) -> Generation:
         """Build, write, and (unless ``scan`` is false) find checkov and scan what was written.
 
         ``checkov`` is an explicit program (else $GUARDFORM_CHECKOV, PATH, a managed install);
-        ``find_checkov`` replaces that lookup (the wizard's background warm-up). Raises the stage's
-        GuardformError; when the scan fails the stack is already written.
+        ``find_checkov`` replaces that lookup (the wizard's background warm-up); setting ``cancel`` stops
+        a running scan (ScanCancelled). Raises the stage's GuardformError; when the scan fails the stack
+        is already written.
         """
         seen = observer or Observer()
         build = self.build(answers, answers_yaml=answers_yaml, out_dir=out_dir, observer=seen)
@@ -347,6 +356,7 @@ class Pipeline:
         program = (find_checkov or (lambda progress: self.resolve_checkov(checkov, progress)))(seen.progress)
         seen.checkov_found(program)
         seen.stage(Stage.SCAN)
-        report = self.scan(build.files, program, seen.progress)
+        scan_args = {"cancel": cancel} if cancel is not None else {}  # a stage override may predate cancel
+        report = self.scan(build.files, program, seen.progress, **scan_args)
         seen.scanned(report)
         return Generation(build=build, written=written, report=report)

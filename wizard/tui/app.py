@@ -70,6 +70,9 @@ class WizardApp(App[int]):
         self.generating = False
         self.last_generation: Any = None
         self.exit_code = 0
+        #: a screen switch was asked for and the new screen is not shown yet: further navigation (a
+        #: key typed in the same burst, a button's message that arrives late) is ignored until it is
+        self.navigating = False
 
     # -- start-up ----------------------------------------------------------------------------------
 
@@ -124,12 +127,13 @@ class WizardApp(App[int]):
     def open_answers(self, path_text: str) -> None:
         """Load an answers file and go to the first question screen, prefilled. A file that is valid
         YAML/JSON but has invalid answers is opened too, with the model's problems on show."""
-        from wizard.answers import AnswersError, load_answers
+        from wizard.answers import AnswersError
+        from wizard.errors import GuardformError
 
         path = Path(path_text).expanduser()
         problems = False
         try:
-            loaded = load_answers(path)
+            loaded = self.pipeline.load(path)
             document, fmt = loaded.document, loaded.format
             notices = list(loaded.notices)
         except AnswersError as exc:
@@ -141,6 +145,12 @@ class WizardApp(App[int]):
             fmt = "json" if path.suffix.lower() == ".json" else "yaml"
             notices = []
             problems = True
+        except GuardformError as exc:
+            self._start_problem(f"✗ {exc}")
+            return
+        except (RecursionError, ValueError) as exc:  # until every loader error is an AnswersError
+            self._start_problem(f"✗ {self.display_path(path)} cannot be read as answers: {type(exc).__name__}")
+            return
         form, ignored = F.form_from_document(document)
         for dotted in ignored:
             self._drop_from_document(document, dotted)
@@ -152,18 +162,20 @@ class WizardApp(App[int]):
         self.show_problems_on_arrival = problems
         self.has_form = True
         for notice in notices:
-            self.notify(notice, timeout=6)
+            self.notify(notice, timeout=6, markup=False)
         if ignored:
             self.notify(
                 "Unknown fields were left out (saving removes them): " + ", ".join(ignored),
                 severity="warning",
                 timeout=10,
+                markup=False,
             )
         if problems:
             self.notify(
                 f"{self.display_path(path)} has answers that need fixing; they are marked on each screen.",
                 severity="warning",
                 timeout=8,
+                markup=False,
             )
         self._restart_at("project")
 
@@ -174,7 +186,7 @@ class WizardApp(App[int]):
 
         try:
             document = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, YAMLError):
+        except (OSError, UnicodeDecodeError, YAMLError, RecursionError, ValueError):
             return None
         return document if isinstance(document, dict) else None
 
@@ -202,11 +214,15 @@ class WizardApp(App[int]):
 
     def answers_yaml(self, answers: Any) -> str:
         """The answers file inside the stack: YAML, keeping a loaded YAML file's comments and order."""
-        return stack_answers(answers, self.document, self.fmt)
+        from wizard.tui.drafts import strip_draft_mark
+
+        return strip_draft_mark(stack_answers(answers, self.document, self.fmt))
 
     def answers_file_text(self, answers: Any) -> str:
         """The text saved back to the answers file the wizard was opened with (its own format)."""
-        return answers_file_text(answers, self.document, self.fmt)
+        from wizard.tui.drafts import strip_draft_mark
+
+        return strip_draft_mark(answers_file_text(answers, self.document, self.fmt))
 
     def stack_dir(self, answers: Any) -> Path:
         return stack_dir(self.out_dir, answers)
@@ -223,18 +239,39 @@ class WizardApp(App[int]):
 
     # -- navigation --------------------------------------------------------------------------------
 
+    def _begin_switch(self) -> bool:
+        """Claim the one pending screen switch; False while another is under way."""
+        if self.navigating:
+            return False
+        self.navigating = True
+        # the shown screen's resume handler ends the switch; this timer only guards against a switch
+        # that never shows a screen (it cannot, but a stuck flag would freeze every key)
+        self.set_timer(2.0, self.switch_settled)
+        return True
+
+    def switch_settled(self) -> None:
+        """The screen asked for is on show (called from its ScreenResume)."""
+        self.navigating = False
+
     def _restart_at(self, step: str | None) -> None:
+        if not self._begin_switch():
+            return
         while len(self.screen_stack) > 1:
             self.pop_screen()
         if step is not None:
             self.push_screen(steps.step(step).make_screen())
 
     def go_next(self, current: str) -> None:
-        """Show the step after ``current`` (the registry's order)."""
+        """Show the step after ``current`` (the registry's order), if ``current`` is the one on show."""
+        if self.screen.id != steps.step(current).screen_id or not self._begin_switch():
+            return
         self.push_screen(steps.after(current).make_screen())
 
     def go_back(self) -> None:
+        if self.navigating:
+            return
         if len(self.screen_stack) > 1:
+            self._begin_switch()
             self.pop_screen()
         else:
             self.action_request_quit()
@@ -243,7 +280,7 @@ class WizardApp(App[int]):
         """Pop back to the screen of an earlier step (e.g. from a problem listed on the review)."""
         ids = [s.id for s in self.screen_stack]
         target = steps.step(step).screen_id
-        if target not in ids:
+        if target not in ids or not self._begin_switch():
             return
         while self.screen_stack[-1].id != target:
             self.pop_screen()
@@ -258,16 +295,13 @@ class WizardApp(App[int]):
             self.notify("Nothing to save yet.")
             return
         answers, issues = F.validate(self.form)
-        if answers is None:
-            first = "; ".join(f"{i.field}: {i.message}" for i in issues[:2])
-            self.notify(f"Cannot save answers with problems ({len(issues)}): {first}", severity="error", timeout=8)
-            return
         if self.answers_path is not None:
-            self._save_to(self.answers_path, answers, then_quit)
+            self._save_to(self.answers_path, answers, issues, then_quit)
             return
         from wizard.tui.screens.dialogs import SaveAsScreen
 
-        default = Path(f"{answers.project.name}.answers.yaml")
+        name = answers.project.name if answers is not None else F.get(self.form, "project.name")
+        default = Path(f"{name or 'draft'}.answers.yaml")
 
         def chosen(path: Path | None) -> None:
             if path is None:
@@ -275,18 +309,37 @@ class WizardApp(App[int]):
             self.fmt = "json" if path.suffix.lower() == ".json" else "yaml"
             self.document = None
             self.answers_path = path
-            self._save_to(path, answers, then_quit)
+            self._save_to(path, answers, issues, then_quit)
 
         self.push_screen(SaveAsScreen(default), chosen)
 
-    def _save_to(self, path: Path, answers: Any, then_quit: bool) -> None:
+    def _save_to(self, path: Path, answers: Any, issues: Any, then_quit: bool) -> None:
+        """Save valid answers to ``path``, or a draft (marked, with what is left) when they have problems."""
+        from wizard.tui.drafts import draft_path, draft_text
+
+        if answers is not None:
+            target, text = path, self.answers_file_text(answers)
+        else:
+            target = draft_path(path)
+            document = self.document if self.fmt == "yaml" else None
+            text = draft_text(F.form_to_data(self.form), document, issues)
         try:
-            save_answers_file(path, self.answers_file_text(answers))
+            save_answers_file(target, text)
         except OSError as exc:
-            self.notify(f"Could not save {path}: {exc}", severity="error", timeout=10)
+            self.notify(f"Could not save {target}: {exc}", severity="error", timeout=10, markup=False)
             return
         self.mark_saved()
-        self.notify(f"Answers saved to {self.display_path(path)}")
+        if answers is not None:
+            self.notify(f"Answers saved to {self.display_path(target)}", markup=False)
+        else:
+            left = "; ".join(f"{i.field}: {i.message}" if i.field else i.message for i in issues[:3])
+            more = f" (and {len(issues) - 3} more)" if len(issues) > 3 else ""
+            self.notify(
+                f"Draft saved to {self.display_path(target)}. Still to do ({len(issues)}): {left}{more}",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         if then_quit:
             self.leave()
 
@@ -295,9 +348,13 @@ class WizardApp(App[int]):
         message = None
         if self.generating:
             message = (
-                "guardform: stopping; the stack folder is either complete or as it was before "
-                "(a running checkov scan is let finish first)."
+                "guardform: stopped; the stack folder is either complete or as it was before "
+                "(a running checkov scan was stopped)."
             )
+        for screen in self.screen_stack:
+            stop = getattr(screen, "stop", None)
+            if callable(stop):
+                stop()
         self.exit(self.exit_code, return_code=self.exit_code, message=message)
 
     def action_request_quit(self) -> None:

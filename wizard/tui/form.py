@@ -594,18 +594,36 @@ def effective_data(form: dict[str, Any]) -> tuple[str, str, int] | None:
     return tier.value, why, data.minimum_log_retention
 
 
+def unavailable(path: str, form: dict[str, Any]) -> dict[Any, str]:
+    """The choices of question ``path`` that the current answers always refuse, each with the reason
+    (the model's own rules: one key only for public and internal data; no retention below the tier's)."""
+    from wizard.answers import LOG_RETENTION_VALUES
+
+    eff = effective_data(form)
+    if eff is None:
+        return {}
+    tier, _why, days = eff
+    if path == "keys.strategy" and tier in ("confidential", "restricted"):
+        return {"single": f"not allowed for {tier} data"}
+    if path == "monitoring.log_retention_days":
+        return {v: f"below the {days}-day minimum for {tier} data" for v in LOG_RETENTION_VALUES if v < days}
+    return {}
+
+
 def retention_options(form: dict[str, Any]) -> list[tuple[Any, str]]:
     from wizard.answers import LOG_RETENTION_VALUES
 
+    refused = unavailable("monitoring.log_retention_days", form)
     eff = effective_data(form)
     derived = f"derived from the data ({eff[2]} days)" if eff else "derived from the data"
     options: list[tuple[Any, str]] = [(None, derived)]
     options += [
         (v, f"{v} days" + (f" ({v // 365} years)" if v % 365 in (0, 1, 2) and v >= 730 else ""))
         for v in LOG_RETENTION_VALUES
-        if v >= 365
+        if v >= 365 and v not in refused
     ]
     current = get(form, "monitoring.log_retention_days")
     if current is not None and all(v != current for v, _ in options):
-        options.append((current, f"{current} (from your file)"))
+        reason = f"; {refused[current]}" if current in refused else ""
+        options.append((current, f"{current} (from your file{reason})"))
     return options

@@ -47,7 +47,7 @@ STEPS: tuple[WizardStep, ...] = (
     WizardStep(id="project", title="Project", label="Project", screen=_FORM),
     WizardStep(id="workload", title="Workload", label="Workload", screen=_FORM),
     WizardStep(id="data", title="Data", label="Data", screen="wizard.tui.screens.data:DataScreen"),
-    WizardStep(id="network", title="Network", label="Network", screen=_FORM),
+    WizardStep(id="network", title="Network", label="Network", screen="wizard.tui.screens.network:NetworkScreen"),
     WizardStep(id="keys", title="Keys and access", label="Keys", screen=_FORM),
     WizardStep(id="monitoring", title="Monitoring", label="Monitoring", screen=_FORM),
     WizardStep(id="review", title="Review", label="Review", screen="wizard.tui.screens.review:ReviewScreen"),

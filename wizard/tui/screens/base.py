@@ -8,7 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.events import DescendantBlur
+from textual.events import DescendantBlur, ScreenResume
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Static
 
@@ -19,6 +19,11 @@ from wizard.tui.widgets.stepper import Stepper
 
 if TYPE_CHECKING:
     from wizard.tui.app import WizardApp
+
+
+def is_missing(message: str) -> bool:
+    """The model's word for a question left empty (shown only once the user tried to go on)."""
+    return message in ("is required", "must list at least one value")
 
 
 class WizardScreen(Screen[Any]):
@@ -38,6 +43,10 @@ class WizardScreen(Screen[Any]):
 
     def on_mount(self) -> None:
         self.sub_title = self.wizard_step.title
+
+    @on(ScreenResume)
+    def _switch_settled(self) -> None:
+        self.wizard.switch_settled()
 
     def compose_top(self) -> ComposeResult:
         yield Header(icon="◆")
@@ -61,6 +70,9 @@ class FormScreen(WizardScreen):
         self.step = F.step(step.id)
         #: questions whose problems are on show (blurred once, or after a "Next")
         self.shown: set[str] = set()
+        #: the user tried to go on from here (Next, or opened from a problem): "is required" shows too;
+        #: before that, leaving a question empty is not yet a mistake
+        self.tried = False
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
@@ -83,6 +95,7 @@ class FormScreen(WizardScreen):
         self.refresh_visibility()
         if self.wizard.show_problems_on_arrival:
             self.shown = {q.path for q in self.step.questions}
+            self.tried = True
         self.refresh_problems()
         self.focus_first()
 
@@ -93,6 +106,7 @@ class FormScreen(WizardScreen):
         self.refresh_visibility()
         self.on_form_changed()
         self.shown = {q.path for q in self.step.questions}
+        self.tried = True
         problems = self.refresh_problems()
         first = next((f for f in self.fields() if f.path in problems and f.display), None)
         if first is not None:
@@ -142,6 +156,7 @@ class FormScreen(WizardScreen):
     def refresh_visibility(self) -> None:
         for f in self.fields():
             f.display = f.question.is_visible(self.wizard.form)
+            f.set_unavailable(F.unavailable(f.path, self.wizard.form))
 
     # -- problems ----------------------------------------------------------------------------------
 
@@ -156,7 +171,10 @@ class FormScreen(WizardScreen):
     def refresh_problems(self) -> dict[str, list[str]]:
         problems = self.my_problems()
         for f in self.fields():
-            f.set_error(problems.get(f.path) if f.path in self.shown else None)
+            shown = problems.get(f.path) if f.path in self.shown else None
+            if shown and not self.tried:
+                shown = [m for m in shown if not is_missing(m)] or None
+            f.set_error(shown)
         section_msgs = [m for k, v in problems.items() if k in {q.section for q in self.step.questions} for m in v]
         banner = self.query_one("#section-errors", Static)
         banner.update("\n".join(f"✗ {m}" for m in section_msgs))
@@ -175,6 +193,7 @@ class FormScreen(WizardScreen):
 
     def action_next(self) -> None:
         self.shown = {q.path for q in self.step.questions}
+        self.tried = True
         problems = self.refresh_problems()
         if problems:
             first = next((f for f in self.fields() if f.path in problems and f.display), None)

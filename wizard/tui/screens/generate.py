@@ -10,6 +10,7 @@ error or a refusal (hand edits) leaves the disk as it was.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,20 @@ if TYPE_CHECKING:  # pragma: no cover
     from wizard.output import DriftError, WriteResult
     from wizard.plan import Plan
     from wizard.scan import ScanReport
+
+
+def safe(text: object) -> str:
+    """Text from scanned files or checkov for the screen: control and escape sequences made visible
+    (``wizard.scan.terminal_safe``); the widgets showing it take it as plain text, never as markup."""
+    from wizard.scan import terminal_safe
+
+    return terminal_safe(str(text))
+
+
+def safe_lines(text: str) -> str:
+    """:func:`safe` for each line of ``text`` (a diff): its line breaks kept, everything else made inert."""
+    return "\n".join(safe(line) for line in text.splitlines())
+
 
 #: The pipeline's stages as this screen lists them.
 STAGES: tuple[tuple[Stage, str], ...] = (
@@ -166,6 +181,10 @@ class GenerateScreen(WizardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+n", "finish", "Finish"),
+        Binding("f", "results('tab-failed')", "Failed"),
+        Binding("s", "results('tab-skipped')", "Skipped"),
+        Binding("p", "results('tab-passed')", "Passed"),
+        Binding("e", "results('tab-errors')", "Errors"),
     ]
 
     def __init__(self, step: WizardStep) -> None:
@@ -179,6 +198,8 @@ class GenerateScreen(WizardScreen):
         self.saved: list[Path] = []
         self.findings: dict[str, list[Any]] = {"failed": [], "skipped": [], "passed": []}
         self.written = False
+        #: set to stop a running scan (quitting the wizard, or this screen going away)
+        self.cancel = threading.Event()
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
@@ -188,7 +209,7 @@ class GenerateScreen(WizardScreen):
             yield Static("", id="status", markup=False)
             yield Static("", id="problem", markup=False)
         with Horizontal(id="problem-actions"):
-            yield Button("Overwrite (keep my edits as .orig)", id="force", variant="warning")
+            yield Button("Overwrite and keep my copy as .orig", id="force", variant="warning")
             yield Button("Try again", id="retry")
         yield Static("", id="scan-summary", markup=False)
         with TabbedContent(id="results"):
@@ -234,6 +255,7 @@ class GenerateScreen(WizardScreen):
             force=force,
             snapshot=F.form_to_data(app.form),
         )
+        self.cancel = threading.Event()
         self.running = True
         app.generating = True
         self._status(f"Generating {app.display_path(self.job.target)}/ …")
@@ -243,9 +265,11 @@ class GenerateScreen(WizardScreen):
         self.state = dict.fromkeys((s.value for s, _ in STAGES), "waiting")
         self.detail = {}
         self.report = None
+        self.refresh_bindings()
         self.write_result = None
         self.written = False
         self.saved = []
+        self.query_one("#gen-top").display = True
         self.query_one("#steps").display = True
         self.query_one("#progress", ProgressBar).update(progress=0)
         self.query_one("#progress").display = True
@@ -255,11 +279,13 @@ class GenerateScreen(WizardScreen):
         self.query_one("#scan-summary").display = False
         self.query_one("#results").display = False
         self.query_one("#finding").display = False
-        self.query_one("#finish", Button).disabled = True
+        self._allow_finish(False)
         self._render_steps()
 
     @work(thread=True, exclusive=True, group="generate", exit_on_error=False)
     def _work(self, job: Job) -> None:
+        from wizard.scan import ScanCancelled
+
         worker: Worker[None] = get_current_worker()
         relay = _Relay(self, worker, job)
         try:
@@ -270,8 +296,11 @@ class GenerateScreen(WizardScreen):
                 force=job.force,
                 find_checkov=lambda progress: self._get_checkov(worker, progress),
                 observer=relay,
+                cancel=self.cancel,
             )
         except _Cancelled:
+            return
+        except ScanCancelled:
             return
         except Exception as exc:
             with contextlib.suppress(_Cancelled):
@@ -285,7 +314,7 @@ class GenerateScreen(WizardScreen):
                 progress("Waiting for checkov, which was started in the background…")
             while thread.is_alive():
                 thread.join(0.2)
-                if worker.is_cancelled:
+                if worker.is_cancelled or self.cancel.is_set():
                     raise _Cancelled
             warm: Path | None = getattr(thread, "checkov", None)
             if warm is not None:
@@ -364,12 +393,17 @@ class GenerateScreen(WizardScreen):
         status.display = bool(message)
 
     def _warn(self, message: str) -> None:
-        self.notify(message, severity="warning", timeout=8)
+        self.notify(message, severity="warning", timeout=8, markup=False)
 
     def _problem(self, text: str) -> None:
         problem = self.query_one("#problem", Static)
         problem.update(text)
         problem.display = True
+
+    def _allow_finish(self, allowed: bool) -> None:
+        """Finish (button and Ctrl+N) only once something was written."""
+        self.query_one("#finish", Button).disabled = not allowed
+        self.refresh_bindings()
 
     def _finish_run(self) -> None:
         self.running = False
@@ -386,22 +420,39 @@ class GenerateScreen(WizardScreen):
         actions = self.query_one("#problem-actions")
         actions.display = True
         self.query_one("#force").display = False
-        self.query_one("#finish", Button).disabled = not self.written
+        self._allow_finish(self.written)
         self.wizard.exit_code = 1 if self.written else self.wizard.exit_code
         self._finish_run()
         self.query_one("#retry", Button).focus()
 
     def _drift(self, exc: DriftError) -> None:
-        self._set("write", "failed", "refused: files changed by hand")
+        self._set("write", "failed", "stopped: files changed by hand")
         for s in ("checkov", "scan"):
             self.state[s] = "skipped"
         self._render_steps()
         self._status("")
-        self._problem(exc.format(diffs=False))
+        target = self.wizard.display_path(self.job.target) if self.job else str(exc.out_dir)
+        width = max(len(i.path) for i in exc.items)
+        lines = [
+            f"Nothing was written: {len(exc.items)} file(s) in {target}/ changed since guardform wrote them.",
+            *(f"  {i.path.ljust(width)}  {i.problem}" for i in exc.items),
+            "",
+            "guardform rewrites these files every time; to keep a change, change the answers instead.",
+            "Overwrite writes the new stack and keeps each of your files beside it as FILE.orig.",
+            "",
+            "What Overwrite would change (your file → the new one):",
+        ]
+        diff = safe_lines("".join(i.diff for i in exc.items))
+        self._problem("\n".join(lines) + "\n" + (diff or "  (no difference in content)"))
         self.query_one("#problem-actions").display = True
         self.query_one("#force").display = True
+        self._allow_finish(False)
         self._finish_run()
         self.query_one("#force", Button).focus()
+        # the refusal and its diff, not the stage list, is what the user reads now (the box scrolls)
+        self.call_after_refresh(
+            lambda: self.query_one("#gen-top").scroll_to_widget(self.query_one("#problem"), top=True)
+        )
 
     def _written(self, result: Any, saved: list[Path], snapshot: dict[str, Any]) -> None:
         self.write_result = result
@@ -419,16 +470,18 @@ class GenerateScreen(WizardScreen):
         if result.kept_as_orig:
             detail += f"; your edits kept as {', '.join(result.kept_as_orig)}"
         self._set("write", "done", detail)
-        self.query_one("#finish", Button).disabled = False
+        for warning in result.warnings:  # the stack is written; something beside it needs the user's eye
+            self._warn(safe(warning))
+        self._allow_finish(True)
 
     def _scanned(self, report: Any) -> None:
         self.report = report
+        self.refresh_bindings()
         self._set("scan", "done", "no failed checks" if report.ok else "problems found")
         self._finish_run()
         self.wizard.exit_code = 0 if report.ok else 1
         self._status("")
-        self.query_one("#steps").display = False
-        self.query_one("#progress").display = False
+        self.query_one("#gen-top").display = False
         target = self.wizard.display_path(self.job.target) if self.job else ""
         summary = (
             f"✓ Wrote {target}/ ({self.detail.get('write', '')}).\n"
@@ -439,7 +492,9 @@ class GenerateScreen(WizardScreen):
             summary += f", {len(report.parse_errors)} parse errors, {len(report.check_errors)} check errors"
         summary += " — " + ("PASSED" if report.ok else "FAILED")
         if report.notes:
-            summary += "\n" + "\n".join(f"note: {n}" for n in report.notes)
+            summary += "\n" + "\n".join(f"note: {safe(n)}" for n in report.notes)
+        if self.write_result is not None and self.write_result.warnings:
+            summary += "\n" + "\n".join(f"warning: {safe(w)}" for w in self.write_result.warnings)
         self.query_one("#scan-summary", Static).update(summary)
         self.query_one("#scan-summary").display = True
         self.findings = {"failed": list(report.failed), "skipped": list(report.skipped), "passed": list(report.passed)}
@@ -449,14 +504,14 @@ class GenerateScreen(WizardScreen):
             table = self.query_one(f"#table-{kind}", DataTable)
             table.clear()
             for i, f in enumerate(items):
-                row = [Text(f.check_id), Text(f.location), Text(f.resource)]
+                row = [Text(safe(f.check_id)), Text(safe(f.location)), Text(safe(f.resource))]
                 if kind == "skipped":
-                    row.append(Text(f.skip_reason or "(no reason given)"))
+                    row.append(Text(safe(f.skip_reason or "(no reason given)")))
                 table.add_row(*row, key=str(i))
             tabs.get_tab(f"tab-{kind}").label = f"{kind.capitalize()} ({len(items)})"
         errors = [
-            *(f"parse error: {p}" for p in report.parse_errors),
-            *(f"check error: {e}" for e in report.check_errors),
+            *(f"parse error: {safe(p)}" for p in report.parse_errors),
+            *(f"check error: {safe(e)}" for e in report.check_errors),
         ]
         self.query_one("#scan-errors", Static).update("\n".join(errors) or "none")
         tabs.get_tab("tab-errors").label = f"Errors ({len(errors)})"
@@ -494,14 +549,18 @@ class GenerateScreen(WizardScreen):
             panel.update("No findings of this kind." if not items else "")
             return
         f = items[index]
-        lines = [f"{f.result.upper()} {f.check_id}: {f.check_name}", f"resource: {f.resource}", f"file: {f.location}"]
+        lines = [
+            f"{f.result.upper()} {safe(f.check_id)}: {safe(f.check_name)}",
+            f"resource: {safe(f.resource)}",
+            f"file: {safe(f.location)}",
+        ]
         if f.skip_reason is not None or f.result == "skipped":
-            lines.append(f"why skipped: {f.skip_reason or '(no reason given)'}")
+            lines.append(f"why skipped: {safe(f.skip_reason or '(no reason given)')}")
         if f.guideline:
-            lines.append(f"guide: {f.guideline}")
+            lines.append(f"guide: {safe(f.guideline)}")
         if f.result == "failed":
             lines += self._snippet(f)
-        panel.update("\n".join(lines))
+        panel.update(Text("\n".join(lines)))
 
     def _snippet(self, finding: Any) -> list[str]:
         if self.job is None or finding.lines[0] <= 0:
@@ -514,7 +573,7 @@ class GenerateScreen(WizardScreen):
         start, end = finding.lines
         end = max(end, start)
         shown = text[start - 1 : min(end, start + 11)]
-        out = [f"{n:>5} │ {line}" for n, line in enumerate(shown, start)]
+        out = [f"{n:>5} │ {safe(line)}" for n, line in enumerate(shown, start)]
         if end > start + 11:
             out.append("      │ …")
         return out
@@ -537,6 +596,13 @@ class GenerateScreen(WizardScreen):
     def _retry_pressed(self) -> None:
         self.start(force=False)
 
+    def stop(self) -> None:
+        """Stop a running scan (checkov is killed within a fraction of a second); a write is let finish."""
+        self.cancel.set()
+
+    def on_unmount(self) -> None:
+        self.stop()
+
     def action_back(self) -> None:
         if self.running:
             self.notify(
@@ -544,6 +610,22 @@ class GenerateScreen(WizardScreen):
             )
             return
         super().action_back()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "finish":  # greyed out in the footer until the stack is written
+            return None if self.running or not self.written else True
+        if action == "results":  # the result tabs' keys show once there are results
+            if self.report is None:
+                return False
+            return parameters[0] != "tab-errors" or bool(self.report.parse_errors or self.report.check_errors)
+        return True
+
+    def action_results(self, pane: str) -> None:
+        tabs = self.query_one("#results", TabbedContent)
+        tabs.active = pane
+        kind = pane.removeprefix("tab-")
+        if kind in self.findings:
+            self.query_one(f"#table-{kind}", DataTable).focus()
 
     def action_finish(self) -> None:
         if self.running or not self.written:

@@ -25,12 +25,17 @@ class ReviewScreen(WizardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+n", "generate", "Generate"),
+        Binding("c", "tab('tab-controls')", "Controls"),
+        Binding("f", "tab('tab-files')", "Files"),
+        Binding("a", "tab('tab-answers')", "Answers"),
     ]
 
     def __init__(self, step: WizardStep) -> None:
         super().__init__(step)
         self.controls: list[Any] = []
         self.problem_steps: list[str] = []
+        #: the Files tab: each path and what Generate would do to it (new, changed, unchanged, ...)
+        self.file_marks: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
@@ -40,7 +45,7 @@ class ReviewScreen(WizardScreen):
             with TabPane("Controls", id="tab-controls"):
                 yield DataTable(id="controls", cursor_type="row", zebra_stripes=False)
                 yield Static("", id="control-detail", markup=False)
-            with TabPane("Files", id="tab-files"), VerticalScroll():
+            with TabPane("Files", id="tab-files"), VerticalScroll(id="files-scroll"):
                 yield Static("", id="files", markup=False)
             with TabPane("Answers", id="tab-answers"), VerticalScroll():
                 yield Static("", id="answers-yaml", markup=False)
@@ -49,13 +54,36 @@ class ReviewScreen(WizardScreen):
             yield Button("Generate ›", id="generate", variant="primary")
         yield Footer()
 
+    #: below this width the table shows only on/off and the title (wrapped, so it is read in full);
+    #: the reason and module of the highlighted control are in the panel below
+    NARROW = 100
+
     def on_mount(self) -> None:
         super().on_mount()
+        self.narrow: bool | None = None
+        self._set_columns()
+
+    def on_resize(self) -> None:
+        if self._set_columns() and self.controls:
+            self._fill_controls()
+
+    def _set_columns(self) -> bool:
+        """Columns for the screen's width; True when they changed."""
+        narrow = self.size.width < self.NARROW
+        if narrow == self.narrow:
+            return False
+        self.narrow = narrow
         table = self.query_one("#controls", DataTable)
+        table.clear(columns=True)
         table.add_column("On", key="on", width=3)
-        table.add_column("Control", key="title")
-        table.add_column("Why", key="reason")
-        table.add_column("Module", key="module")
+        if narrow:
+            # the screen, the table's cell padding and its scrollbar around the title
+            table.add_column("Control", key="title", width=max(20, self.size.width - 12))
+        else:
+            table.add_column("Control", key="title")
+            table.add_column("Why", key="reason")
+            table.add_column("Module", key="module")
+        return True
 
     def on_screen_resume(self) -> None:
         self.refresh_review()
@@ -100,11 +128,11 @@ class ReviewScreen(WizardScreen):
         )
         summary.update(
             f"{plan.name} ({plan.environment}, {plan.region}) · {tier} data · {on} of {len(self.controls)} controls "
-            f"on · modules: {', '.join(plan.modules)}\nGenerate writes {target}/ and scans it with checkov. "
-            f"{self.wizard.checkov_status}"
+            f"on\nCost: {self._cost(plan)}\n"
+            f"Generate writes {target}/ and scans it with checkov. {self.wizard.checkov_status}"
         )
         self._fill_controls()
-        self._fill_files(plan, target)
+        self._fill_files(answers, target)
         self.query_one("#answers-yaml", Static).update(self.wizard.answers_yaml(answers))
         tabs.get_tab("tab-controls").label = f"Controls ({on}/{len(self.controls)} on)"
         if not self.query_one("#controls", DataTable).has_focus:
@@ -115,30 +143,66 @@ class ReviewScreen(WizardScreen):
         row = table.cursor_row
         table.clear()
         for i, c in enumerate(self.controls):
-            table.add_row(
-                Text("on" if c.enabled else "off", style="bold" if c.enabled else ""),
-                Text(c.title),
-                Text(c.reason),
-                Text(c.module),
-                key=str(i),
-            )
+            state = Text("on" if c.enabled else "off", style="bold" if c.enabled else "")
+            if self.narrow:
+                table.add_row(state, Text(c.title), key=str(i), height=None)
+            else:
+                table.add_row(state, Text(c.title), Text(c.reason), Text(c.module), key=str(i))
         if self.controls:
             table.move_cursor(row=min(max(row, 0), len(self.controls) - 1))
             self._show_control(table.cursor_row)
 
-    def _fill_files(self, plan: Any, target: str) -> None:
-        from wizard.pipeline import planned_files
+    @staticmethod
+    def _cost(plan: Any) -> str:
+        from wizard.cost import estimate, format_summary
 
-        paths = planned_files(plan)
-        lines = [f"{target}/   ({len(paths)} files)", ""]
-        lines += [f"  {p}" for p in paths]
+        return format_summary(estimate(plan))
+
+    def _fill_files(self, answers: Any, target: str) -> None:
+        """What Generate would do to each file, from the pipeline's own check and diff (nothing is written)."""
+        from wizard.errors import GuardformError
+        from wizard.output import MANIFEST_NAME
+        from wizard.tui.screens.generate import safe_lines
+
+        app = self.wizard
+        lines: list[str] = []
+        try:
+            build = app.pipeline.build(answers, answers_yaml=app.answers_yaml(answers), out_dir=app.out_dir)
+            report = app.pipeline.check(build)
+        except GuardformError as exc:
+            self.file_marks = {}
+            self.query_one("#files", Static).update(f"{target}/: cannot compare with the folder on disk: {exc}")
+            return
+        hand = {f.split(" ", 1)[0] for r in report.reasons if r.category == "hand edit" for f in r.files}
+        marks: dict[str, str] = {}
+        for path in [*sorted(build.files), MANIFEST_NAME]:
+            on_disk = (build.target / path).is_file()
+            if path in hand:
+                marks[path] = "edited by hand (stops the write)"
+            elif path in report.diffs or (path == MANIFEST_NAME and not report.up_to_date):
+                marks[path] = "changed" if on_disk else "new"
+            else:
+                marks[path] = "unchanged" if on_disk else "new"
+        self.file_marks = marks
+        counts = {k: sum(1 for m in marks.values() if m == k) for k in ("new", "changed", "unchanged")}
+        lines.append(f"modules: {', '.join(build.plan.modules)}")
+        lines.append(
+            f"{target}/   ({len(marks)} files: {counts['new']} new, {counts['changed']} changed, "
+            f"{counts['unchanged']} unchanged" + (f", {len(hand)} edited by hand" if hand else "") + ")"
+        )
+        lines.append("")
+        width = max(len(p) for p in marks)
+        lines += [f"  {p.ljust(width)}  {m}" for p, m in marks.items()]
         lines += [
             "",
             "The folder is replaced in one step when everything is ready; files you added beside these are",
             "kept. A generated file you changed by hand stops the write, and you choose whether to overwrite it.",
         ]
-        if self.wizard.answers_path is not None:
-            lines.append(f"Your answers are also saved back to {self.wizard.display_path(self.wizard.answers_path)}.")
+        if app.answers_path is not None:
+            lines.append(f"Your answers are also saved back to {app.display_path(app.answers_path)}.")
+        diff = "".join(report.diffs[p] for p in sorted(report.diffs) if (build.target / p).is_file())
+        if diff:
+            lines += ["", "What Generate changes in the files on disk:", "", safe_lines(diff)]
         self.query_one("#files", Static).update("\n".join(lines))
 
     @on(DataTable.RowHighlighted, "#controls")
@@ -168,6 +232,11 @@ class ReviewScreen(WizardScreen):
     @on(Button.Pressed, "#generate")
     def _generate_pressed(self) -> None:
         self.action_generate()
+
+    def action_tab(self, pane: str) -> None:
+        tabs = self.query_one("#review-tabs", TabbedContent)
+        if tabs.display:
+            tabs.active = pane
 
     def action_generate(self) -> None:
         answers, _issues = F.validate(self.wizard.form)

@@ -17,7 +17,12 @@ from textual.widget import Widget
 from textual.widgets import Input, RadioSet, Select, SelectionList, Static
 
 from wizard.tui import form as F
+from wizard.tui.widgets.burst import KeepsBurstOrder
 from wizard.tui.widgets.toggles import CheckList, Choices, RadioChoice
+
+
+class FieldInput(KeepsBurstOrder, Input):
+    """The text box of a question (keys typed in a burst stay in order across Tab)."""
 
 
 class FormField(Vertical):
@@ -51,6 +56,9 @@ class FormField(Vertical):
         yield self.make_control()
         yield Static(self.question.help_text(), classes="field-help", markup=False)
         yield Static("", classes="field-error", markup=False)
+
+    def set_unavailable(self, reasons: dict[Any, str]) -> None:
+        """Mark the choices the current answers always refuse (only choice questions have any)."""
 
     def make_control(self) -> Widget:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -87,7 +95,7 @@ class TextField(FormField):
         q = self.question
         suggester = SuggestFromList(q.suggestions, case_sensitive=False) if q.suggestions else None
         value = "" if self.initial is None else str(self.initial)
-        return Input(
+        return FieldInput(
             value, placeholder=q.placeholder, classes="field-control", suggester=suggester, select_on_focus=False
         )
 
@@ -110,7 +118,7 @@ class IntField(TextField):
 
 class ListField(TextField):
     def make_control(self) -> Widget:
-        return Input(
+        return FieldInput(
             F.format_list(self.initial),
             placeholder=self.question.placeholder,
             classes="field-control",
@@ -142,6 +150,17 @@ class ChoiceField(FormField):
         choices = self.query_one(Choices)
         if value in choices.values and choices.value != value:
             choices.query(RadioChoice)[choices.values.index(value)].value = True
+
+    def set_unavailable(self, reasons: dict[Any, str]) -> None:
+        """Grey out the choices the answers always refuse, the reason in the label (the one chosen stays
+        choosable away from, and its problem shows under the question)."""
+        choices = self.query_one(Choices)
+        labels = dict(self.question.options)
+        for value, button in zip(choices.values, choices.query(RadioChoice), strict=False):
+            base = labels.get(value, str(value))
+            reason = reasons.get(value)
+            button.label = f"{value} — {reason}" if reason else base
+            button.disabled = reason is not None and not button.value
 
 
 class MultiField(FormField):
@@ -196,6 +215,16 @@ class SelectField(FormField):
 
     def set_value(self, value: Any) -> None:
         self.set_options(self.options, value)
+
+    def set_unavailable(self, reasons: dict[Any, str]) -> None:
+        """The refused values are not offered; the help line says which and why."""
+        help_line = self.query_one(".field-help", Static)
+        text = self.question.help_text()
+        # the values a select would offer (a year and more), not every value the model knows
+        refused = sorted(v for v in reasons if isinstance(v, int) and v >= 365)
+        if refused:
+            text += f" Not offered: {', '.join(f'{v} days' for v in refused)} ({reasons[refused[0]]})."
+        help_line.update(text)
 
     @on(Select.Changed)
     def _changed(self, event: Select.Changed) -> None:

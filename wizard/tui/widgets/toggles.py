@@ -14,8 +14,10 @@ from textual.strip import Strip
 from textual.widgets import OptionList, RadioButton, RadioSet, SelectionList
 from textual.widgets.option_list import OptionDoesNotExist
 
+from wizard.tui.widgets.burst import KeepsBurstOrder
 
-class CheckList(SelectionList[Any]):
+
+class CheckList(KeepsBurstOrder, SelectionList[Any]):
     """A SelectionList drawing ``[x]`` for a chosen option and ``[ ]`` for the others."""
 
     DEFAULT_CSS = """
@@ -45,7 +47,7 @@ class RadioChoice(RadioButton):
         return Content.assemble(("(•)" if self.value else "( )", style))
 
 
-class Choices(RadioSet):
+class Choices(KeepsBurstOrder, RadioSet):
     """A RadioSet of :class:`RadioChoice` buttons that carries the value of each button."""
 
     def __init__(self, options: list[tuple[Any, str]], value: Any, *, id: str | None = None) -> None:
