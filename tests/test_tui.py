@@ -559,7 +559,8 @@ async def test_a_hostile_answers_file_is_reported_not_a_crash(tmp_path: Path, co
         await settle(pilot)
         assert app.is_running
         if app.screen.id == "step-start":
-            assert "✗" in text_of(app, "#open-error")
+            shown = text_of(app, "#open-error")
+            assert "answers.yaml:" in shown and ("deep" in shown or "characters" in shown), shown
         else:  # the loader reported it as a problem under its question
             assert app.screen.id == "step-project"
 
