@@ -133,3 +133,16 @@ def test_build_then_check_and_diff_see_the_written_stack(tmp_path: Path) -> None
     (build.target / "main.tf").write_text("# edited\n")
     assert not pipe.check(build).up_to_date
     assert "-# edited" in pipe.diff(build)
+
+
+def test_saving_a_symlinked_answers_file_keeps_the_link(tmp_path: Path) -> None:
+    from wizard.pipeline import save_answers_file
+
+    target = tmp_path / "shared" / "answers.yaml"
+    target.parent.mkdir()
+    target.write_text("version: 1\n")
+    link = tmp_path / "answers.yaml"
+    link.symlink_to(target)
+    save_answers_file(link, "version: 1\nproject: {}\n")
+    assert link.is_symlink() and link.resolve() == target.resolve()
+    assert target.read_text() == "version: 1\nproject: {}\n"

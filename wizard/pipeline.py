@@ -155,8 +155,12 @@ def _ordered_like(data: Any, like: Any) -> Any:
 
 
 def save_answers_file(path: Path, text: str) -> None:
-    """Write an answers file atomically: a temporary file beside it, fsynced, renamed over it (its mode kept)."""
+    """Write an answers file atomically: a temporary file beside it, fsynced, renamed over it (its mode kept).
+
+    A symlinked answers file stays a link: the file it points to is the one replaced."""
     path = Path(path)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     parent = path.parent if str(path.parent) else Path(".")
     parent.mkdir(parents=True, exist_ok=True)
     mode = 0o644
