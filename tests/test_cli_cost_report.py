@@ -189,3 +189,15 @@ def test_check_flags_an_edited_evidence_file_and_generate_refuses_to_overwrite_i
     code, _, err = run("generate", "--answers", str(INTERNAL), "--out", out, "--no-scan")
     assert code == 3 and EVIDENCE_FILE in err
     assert evidence.read_text(encoding="utf-8") == edited  # the hand edit is not lost
+
+
+def test_explain_access_prints_who_can_do_what() -> None:
+    example = Path(__file__).resolve().parent.parent / "examples" / "restricted-phi-bedrock.yaml"
+    result = CliRunner().invoke(cli, ["explain", "--answers", str(example), "--access"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "| Who | Can? | Action | On | When | Why |"
+    rows = [line for line in lines[2:] if line.startswith("| ")]
+    verdicts = {row.split(" | ")[1] for row in rows}
+    assert verdicts == {"can", "cannot"}
+    assert any("`s3:GetObject`" in row and "cannot" in row for row in rows)  # the perimeter, among others

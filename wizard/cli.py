@@ -654,12 +654,24 @@ def setup() -> None:
 @cli.command()
 @click.option("--answers", "answers_file", required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--access",
+    "show_access",
+    is_flag=True,
+    help="Print who can do what instead: every flow the stack must allow and must deny (the access matrix the "
+    "tests prove), as a Markdown table.",
+)
 @click.pass_obj
-def explain(where: Where, answers_file: Path, fmt: str) -> None:
-    """List every control, on or off, and the answer that decided it."""
+def explain(where: Where, answers_file: Path, fmt: str, show_access: bool) -> None:
+    """List every control, on or off, and the answer that decided it (--access: who can do what)."""
     where.answers_file, where.fmt = answers_file, fmt
     pipe = Pipeline()
     stack_plan = pipe.plan(pipe.load(answers_file).answers)
+    if show_access:
+        from wizard.access import access_flows, format_access_table
+
+        _say(format_access_table(access_flows(stack_plan)), nl=False)
+        return
     if fmt == "json":
         listed = [
             {
