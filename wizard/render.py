@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
 from wizard import policyhcl
+from wizard.access import access_flows, format_access_table
 from wizard.cost import estimate, format_markdown
 from wizard.errors import GuardformError
 from wizard.hclfmt import format_hcl
@@ -184,8 +185,12 @@ def render(plan: Plan, answers_yaml: str | None = None) -> dict[str, str]:
     files: dict[str, str] = {}
     # The stack README's cost section: the estimate at the stated usage defaults (wizard/cost.py).
     cost = format_markdown(estimate(plan)).rstrip("\n")
+    # The stack README's "Who can do what": the access matrix the plan declares (wizard/access.py).
+    access = format_access_table(access_flows(plan))
     for name in STACK_FILES:
-        files[name] = _render_one(env, f"stack/{name}.j2", plan=plan, module="stack", tests=tests, cost=cost)
+        files[name] = _render_one(
+            env, f"stack/{name}.j2", plan=plan, module="stack", tests=tests, cost=cost, access=access
+        )
     for module in plan.modules:
         for name in MODULE_FILES:
             files[f"modules/{module}/{name}"] = _render_one(env, f"{module}/{name}.j2", plan=plan, module=module)
