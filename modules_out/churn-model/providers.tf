@@ -9,7 +9,7 @@ provider "aws" {
       Environment        = "staging"
       ManagedBy          = "guardform"
       DataClassification = "internal"
-      Owner              = "Data Science <ds@example.com>"
+      Owner              = "Data Science ds@example.com"
     })
   }
 }
