@@ -1687,6 +1687,12 @@ def _stage_and_swap(plan: _Plan, target: Path) -> tuple[list[tuple[str, str]], _
         disposal = _Disposer(old, target, trusted, placed, dict(kept), in_run=True).run()
     except OSError as exc:  # the new tree is in place: a failed cleanup is a warning, never a failed write
         disposal = _Disposal(old, False, [], [], [f"{old}: {exc.strerror or exc}"])
+    except BaseException:
+        # Interrupted (Ctrl+C, SIGTERM) while removing the old tree: the new one is in place, so finish the
+        # removal (what is left of it; the disposer only ever moves or removes entries) before stopping.
+        with contextlib.suppress(Exception):
+            _Disposer(old, target, trusted, placed, dict(kept), in_run=True).run()
+        raise
     return kept, disposal
 
 
