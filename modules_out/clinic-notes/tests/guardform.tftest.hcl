@@ -237,17 +237,19 @@ mock_provider "aws" {
 
 # ---- The whole stack ------------------------------------------------------------------------------
 
+# The whole stack plans. (Its SCP is checked after the apply: with a notebook it names the notebook endpoint's id,
+# which only the apply knows.)
 run "stack_plans" {
   command = plan
+}
+
+run "stack_applies" {
+  command = apply
 
   assert {
     condition     = alltrue([for region in ["us-east-1", "us-west-2", "us-east-2"] : strcontains(output.region_deny_scp_json, region)])
     error_message = "output.region_deny_scp_json: the region-deny SCP must name every allowed region (us-east-1, us-west-2, us-east-2)."
   }
-}
-
-run "stack_applies" {
-  command = apply
 
   override_resource {
     target = module.kms.aws_kms_key.data
@@ -430,8 +432,13 @@ run "iam" {
     }
     private_subnet_ids         = ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"]
     workload_security_group_id = "sg-0a1b2c3d4e5f60718"
-    guardrail_arn              = "arn:aws:bedrock:us-east-1:111122223333:guardrail/gftest0abc12"
-    tags                       = {}
+    vpc_endpoint_ids = {
+      sagemaker_api      = "vpce-0a1b2c3d4e5f60718"
+      sagemaker_notebook = "vpce-0a1b2c3d4e5f60719"
+    }
+    guardrail_arn     = "arn:aws:bedrock:us-east-1:111122223333:guardrail/gftest0abc12"
+    guardrail_version = "1"
+    tags              = {}
   }
 
   assert {
