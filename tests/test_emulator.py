@@ -26,7 +26,6 @@ import pytest
 from tests.terraform_helpers import (
     EXAMPLES,
     Terraform,
-    build,
     find_terraform,
     init,
     load,
@@ -123,10 +122,10 @@ def _override(stack_plan: Plan, url: str) -> str:
     if stack_plan.replication:
         text += f'\nprovider "aws" {{\n  alias = "replica"\n\n{body}}}\n'
     if stack_plan.bedrock and stack_plan.bedrock.guardrail:
-        # The guardrail is an emulator gap; the IAM policies that name it get an ARN of the same shape.
+        # The guardrail and its version are emulator gaps; the IAM policies that name them get values of that shape.
         text += (
             f'\nmodule "iam" {{\n  guardrail_arn = "arn:aws:bedrock:{stack_plan.region}:123456789012:'
-            'guardrail/emulatorgap0"\n}\n'
+            'guardrail/emulatorgap0"\n  guardrail_version = "1"\n}\n'
         )
     return text
 
@@ -243,9 +242,28 @@ def _with_emulator_vpc(example: Path, url: str) -> tuple[Plan, dict[str, str]]:
     route_tables = [
         ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"] for _ in answers.network.route_table_ids
     ]
-    data = answers.model_dump(mode="json")
+    data = _in_emulator_account(answers.model_dump(mode="json"))
     data["network"].update(vpc_id=vpc, private_subnet_ids=subnets, route_table_ids=route_tables)
     stack_plan = plan(validate_answers(data))
+    return stack_plan, render(stack_plan)
+
+
+#: The account moto's server answers GetCallerIdentity with.
+EMULATOR_ACCOUNT = "123456789012"
+
+
+def _in_emulator_account(data: dict[str, Any]) -> dict[str, Any]:
+    """Answers data with the example's admin and uploader roles moved into the emulator's account: the kms module
+    refuses, as it must, admin roles of another account than the one deploying (issue 13 finding 6)."""
+    access = data["access"]
+    for field_name in ("admin_role_arns", "data_uploader_role_arns"):
+        access[field_name] = [re.sub(r"::\d{12}:", f"::{EMULATOR_ACCOUNT}:", arn) for arn in access[field_name]]
+    return data
+
+
+def _emulator_stack(example: Path) -> tuple[Plan, dict[str, str]]:
+    """The example as the emulator's account deploys it."""
+    stack_plan = plan(validate_answers(_in_emulator_account(load(example).answers.model_dump(mode="json"))))
     return stack_plan, render(stack_plan)
 
 
@@ -260,7 +278,7 @@ class Outcome:
 
 def _exercise(tf: Terraform, example: Path, root: Path) -> Outcome:
     """Apply, re-plan and destroy one example on its own emulator; collect every problem found."""
-    stack_plan, files = build(load(example))
+    stack_plan, files = _emulator_stack(example)
     out = Outcome(stack_plan.name)
     with emulator() as url:
         if stack_plan.network.mode == "existing":
