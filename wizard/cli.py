@@ -347,6 +347,21 @@ _verbose_option = click.option(
 )
 
 
+_answers_option = click.option(
+    "--answers",
+    "answers_file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The answers file (YAML or JSON).",
+)
+_report_format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="Report format on standard output.",
+)
 _checkov_option = click.option(
     "--checkov",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -426,13 +441,7 @@ def wizard_cmd(ctx: click.Context, answers_file: Path | None, out: Path) -> None
 
 
 @cli.command()
-@click.option(
-    "--answers",
-    "answers_file",
-    required=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The answers file (YAML or JSON).",
-)
+@_answers_option
 @_out_option
 @click.option("--force", is_flag=True, help="Overwrite hand-edited generated files, keeping each edit as FILE.orig.")
 @click.option(
@@ -441,14 +450,7 @@ def wizard_cmd(ctx: click.Context, answers_file: Path | None, out: Path) -> None
     help="Write nothing; exit 3 if the folder differs from what these answers produce now (for CI).",
 )
 @click.option("--no-scan", is_flag=True, help="Skip the checkov scan.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "sarif"]),
-    default="text",
-    show_default=True,
-    help="Report format on standard output.",
-)
+@_report_format_option
 @_checkov_option
 @_sarif_base_option
 @_scan_timeout_option
@@ -603,14 +605,7 @@ def _print_generation(done: Generation, answers_file: Path, *, quiet: bool, verb
 
 @cli.command("scan")
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "sarif"]),
-    default="text",
-    show_default=True,
-    help="Report format on standard output.",
-)
+@_report_format_option
 @_checkov_option
 @_sarif_base_option
 @_scan_timeout_option
@@ -726,13 +721,7 @@ def _explain_cost(pipe: Pipeline, stack_plan: Any, answers_file: Path) -> None:
 
 
 @cli.command("cost")
-@click.option(
-    "--answers",
-    "answers_file",
-    required=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The answers file (YAML or JSON).",
-)
+@_answers_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
 def cost_cmd(where: Where, answers_file: Path, fmt: str) -> None:
@@ -749,13 +738,7 @@ def cost_cmd(where: Where, answers_file: Path, fmt: str) -> None:
 
 
 @cli.command("report")
-@click.option(
-    "--answers",
-    "answers_file",
-    required=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The answers file (YAML or JSON).",
-)
+@_answers_option
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
 @click.option(
     "--scan",
