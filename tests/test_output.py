@@ -419,6 +419,7 @@ _CHILD = """
 import json, sys
 from wizard.output import write_stack
 files = json.loads(open(sys.argv[2]).read())
+print("ready", flush=True)
 write_stack(files, sys.argv[1], sys.argv[3], sys.argv[4])
 """
 
@@ -428,8 +429,18 @@ def _run_writer(out: Path, files: dict[str, str], version: str, env: dict[str, s
     spec.write_text(json.dumps(files))
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **env}
     return subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(out), str(spec), version, ANSWERS_A], cwd=REPO, env=full_env
+        [sys.executable, "-c", _CHILD, str(out), str(spec), version, ANSWERS_A],
+        cwd=REPO,
+        env=full_env,
+        stdout=subprocess.PIPE,
     )
+
+
+def _wait_ready(proc: subprocess.Popen[bytes]) -> float:
+    """Block until the writer has imported everything and is about to write; the moment it said so."""
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == b"ready\n"
+    return time.monotonic()
 
 
 @pytest.fixture(scope="module")
@@ -511,15 +522,17 @@ def test_sigkill_at_random_moments_leaves_the_old_or_the_new_tree(
 ) -> None:
     pristine, old, new = big_trees
     rng = random.Random(20240611)
-    start = time.monotonic()
+    # Kill times are drawn from the write alone (the interpreter's start-up, slow under load, is waited out).
     probe = _run_writer(_fresh_copy(pristine, tmp_path / "probe"), _big_stack("v2"), V2, {})
+    start = _wait_ready(probe)
     assert probe.wait(timeout=60) == 0
     duration = time.monotonic() - start
     killed_mid_write = 0
     for attempt in range(20):
         out = _fresh_copy(pristine, tmp_path / f"kill{attempt}")
         proc = _run_writer(out, _big_stack("v2"), V2, {})
-        time.sleep(rng.uniform(0.2, 1.2) * duration)
+        _wait_ready(proc)
+        time.sleep(rng.uniform(0.0, 1.1) * duration)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
         state = snapshot(out)
