@@ -62,6 +62,7 @@ def data_engineer(plan: Plan, confidential: bool) -> Principal:
 
 
 def stack_facts(plan: Plan) -> StackFacts:
+    """The facts of ``plan`` the flow builders share."""
     confidential = plan.sensitivity in ("confidential", "restricted")
     return StackFacts(
         plan=plan,
