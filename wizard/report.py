@@ -102,58 +102,8 @@ def parse_compliance(text: str, *, where: str = "compliance.yaml") -> Compliance
     data = YAML(typ="safe").load(text)
     if not isinstance(data, dict):
         raise ReportError(f"{where}: expected a mapping at the top")
-    sources: dict[str, Source] = {}
-    for key, raw in (data.get("sources") or {}).items():
-        for needed in ("framework", "title", "url"):
-            if not raw.get(needed):
-                raise ReportError(f"{where}: sources.{key}.{needed} is missing")
-        if not str(raw["url"]).startswith("https://"):
-            raise ReportError(f"{where}: sources.{key}.url must be an https URL")
-        sources[key] = Source(
-            key=key,
-            framework=_text(raw["framework"]),
-            title=_text(raw["title"]),
-            url=str(raw["url"]),
-            basis=_text(raw.get("basis")),
-            note=_text(raw.get("note")),
-        )
-    controls: dict[str, ControlMapping] = {}
-    for cid, raw in (data.get("controls") or {}).items():
-        frameworks: dict[str, Mapping_] = {}
-        for fw in FRAMEWORKS:
-            entry = raw.get(fw)
-            at = f"{where}: controls.{cid}.{fw}"
-            if not isinstance(entry, dict):
-                raise ReportError(f"{at} is missing (give requirements with a source, or unmapped: reason)")
-            if "unmapped" in entry:
-                if not _text(entry["unmapped"]):
-                    raise ReportError(f"{at}.unmapped gives no reason")
-                frameworks[fw] = Mapping_(framework=fw, unmapped=_text(entry["unmapped"]))
-                continue
-            reqs = tuple(str(r) for r in entry.get("requirements") or ())
-            src = entry.get("source")
-            if not reqs:
-                raise ReportError(f"{at} lists no requirements (say unmapped: reason instead)")
-            if not src:
-                raise ReportError(f"{at} has requirements but no source")
-            if src not in sources:
-                raise ReportError(f"{at}.source {src!r} is not one of the sources")
-            via = tuple(str(v) for v in entry.get("via") or ())
-            unknown = [v for v in via if v not in (raw.get("config_rules") or ())]
-            if unknown:
-                raise ReportError(f"{at}.via names rules not in config_rules: {', '.join(unknown)}")
-            frameworks[fw] = Mapping_(framework=fw, requirements=reqs, source=str(src), via=via)
-        discipline = str(raw.get("scoping_matrix_discipline") or "")
-        if discipline not in DISCIPLINES:
-            raise ReportError(
-                f"{where}: controls.{cid}.scoping_matrix_discipline must be one of {', '.join(DISCIPLINES)}"
-            )
-        controls[cid] = ControlMapping(
-            control_id=cid,
-            config_rules=tuple(raw.get("config_rules") or ()),
-            frameworks=frameworks,
-            discipline=discipline,
-        )
+    sources = {key: _parse_source(key, raw, where) for key, raw in (data.get("sources") or {}).items()}
+    controls = {cid: _parse_control(cid, raw, sources, where) for cid, raw in (data.get("controls") or {}).items()}
     regimes = {str(k): tuple(v) for k, v in (data.get("regimes") or {}).items()}
     for name, keys in regimes.items():
         for k in keys:
@@ -171,6 +121,58 @@ def parse_compliance(text: str, *, where: str = "compliance.yaml") -> Compliance
         obligations=obligations,
         scoping_matrix={str(k): _text(v) for k, v in (data.get("scoping_matrix") or {}).items()},
     )
+
+
+def _parse_source(key: str, raw: Any, where: str) -> Source:
+    for needed in ("framework", "title", "url"):
+        if not raw.get(needed):
+            raise ReportError(f"{where}: sources.{key}.{needed} is missing")
+    if not str(raw["url"]).startswith("https://"):
+        raise ReportError(f"{where}: sources.{key}.url must be an https URL")
+    return Source(
+        key=key,
+        framework=_text(raw["framework"]),
+        title=_text(raw["title"]),
+        url=str(raw["url"]),
+        basis=_text(raw.get("basis")),
+        note=_text(raw.get("note")),
+    )
+
+
+def _parse_control(cid: str, raw: Any, sources: Mapping[str, Source], where: str) -> ControlMapping:
+    """One control's entry: a mapping for every framework, and its scoping-matrix discipline."""
+    listed = raw.get("config_rules") or ()
+    frameworks = {
+        fw: _parse_mapping(fw, raw.get(fw), listed, sources, f"{where}: controls.{cid}.{fw}") for fw in FRAMEWORKS
+    }
+    discipline = str(raw.get("scoping_matrix_discipline") or "")
+    if discipline not in DISCIPLINES:
+        raise ReportError(f"{where}: controls.{cid}.scoping_matrix_discipline must be one of {', '.join(DISCIPLINES)}")
+    return ControlMapping(control_id=cid, config_rules=tuple(listed), frameworks=frameworks, discipline=discipline)
+
+
+def _parse_mapping(fw: str, entry: Any, config_rules: Any, sources: Mapping[str, Source], at: str) -> Mapping_:
+    """One control in one framework: requirements with a known source (and the Config rules that carry
+    them, among the control's), or ``unmapped`` with the reason."""
+    if not isinstance(entry, dict):
+        raise ReportError(f"{at} is missing (give requirements with a source, or unmapped: reason)")
+    if "unmapped" in entry:
+        if not _text(entry["unmapped"]):
+            raise ReportError(f"{at}.unmapped gives no reason")
+        return Mapping_(framework=fw, unmapped=_text(entry["unmapped"]))
+    reqs = tuple(str(r) for r in entry.get("requirements") or ())
+    src = entry.get("source")
+    if not reqs:
+        raise ReportError(f"{at} lists no requirements (say unmapped: reason instead)")
+    if not src:
+        raise ReportError(f"{at} has requirements but no source")
+    if src not in sources:
+        raise ReportError(f"{at}.source {src!r} is not one of the sources")
+    via = tuple(str(v) for v in entry.get("via") or ())
+    unknown = [v for v in via if v not in config_rules]
+    if unknown:
+        raise ReportError(f"{at}.via names rules not in config_rules: {', '.join(unknown)}")
+    return Mapping_(framework=fw, requirements=reqs, source=str(src), via=via)
 
 
 @lru_cache(maxsize=1)
