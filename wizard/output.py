@@ -597,95 +597,118 @@ def _make_plan(
     file that is identical to a generated one as guardform's; without it such a file stays the user's."""
     new_files = _check_files(files)
     target = _resolve_target(out_dir)
-    manifest: _Manifest | None = None
-    old_bytes: bytes | None = None
-    manifest_blocked = False
-    if not target.is_dir():
-        problem = "folder absent"
-    else:
-        disk = _probe(target, MANIFEST_NAME)
-        if disk.kind == "missing":
-            problem = "absent"
-        elif disk.kind == "other":
-            problem = f"{MANIFEST_NAME} {disk.problem}"
-            manifest_blocked = True
-        else:
-            old_bytes = disk.data
-            try:
-                manifest = _parse_manifest(disk.data, target.name)
-                problem = ""
-            except _BadManifest as exc:
-                problem = f"{MANIFEST_NAME} cannot be trusted: {exc}"
+    found = _read_manifest(target)
     plan = _Plan(
         target=target,
         new_files=new_files,
-        manifest=manifest,
-        manifest_problem=problem,
+        manifest=found.manifest,
+        manifest_problem=found.problem,
         manifest_bytes=b"",
-        old_manifest_bytes=old_bytes,
+        old_manifest_bytes=found.data,
     )
-    if manifest_blocked:  # e.g. a folder named like the manifest: kept as .orig under force
+    if found.blocked:  # e.g. a folder named like the manifest: kept as .orig under force
         plan.keep.append(MANIFEST_NAME)
-    recorded = manifest.files if manifest else {}
-    seen_blockers: set[str] = set()
-
-    def drift(path: str, disk: _Disk, problem: str, new: bytes | None) -> None:
-        key = disk.blocker if disk.kind == "other" else path
-        if key in seen_blockers:
-            return
-        seen_blockers.add(key)
-        plan.drift.append(DriftItem(key, problem, _disk_diff(path, disk, new)))
-        plan.hand_edited.append(key)
-        if disk.kind != "missing":
-            plan.keep.append(key)
-
+    planner = _Planner(plan, take_over)
     for path in sorted(new_files):
-        new = new_files[path]
-        disk = _probe(target, path) if target.is_dir() else _MISSING
-        old_hash = recorded.get(path)
+        planner.generated(path)
+    for path in sorted(set(planner.recorded) - set(new_files)):
+        planner.retired(path)
+    plan.manifest_bytes = _manifest_bytes(
+        target.name, tool_version, answers_digest, {p: new_files[p] for p in plan.recorded}
+    )
+    return plan
+
+
+@dataclass(frozen=True)
+class _FoundManifest:
+    """The stack folder's manifest as found: parsed when trusted, its bytes when it is a file, and
+    otherwise why not (``problem``, as `_Plan.manifest_problem`); ``blocked``: something else is at its path."""
+
+    manifest: _Manifest | None
+    data: bytes | None
+    problem: str
+    blocked: bool = False
+
+
+def _read_manifest(target: Path) -> _FoundManifest:
+    if not target.is_dir():
+        return _FoundManifest(None, None, "folder absent")
+    disk = _probe(target, MANIFEST_NAME)
+    if disk.kind == "missing":
+        return _FoundManifest(None, None, "absent")
+    if disk.kind == "other":
+        return _FoundManifest(None, None, f"{MANIFEST_NAME} {disk.problem}", blocked=True)
+    try:
+        return _FoundManifest(_parse_manifest(disk.data, target.name), disk.data, "")
+    except _BadManifest as exc:
+        return _FoundManifest(None, disk.data, f"{MANIFEST_NAME} cannot be trusted: {exc}")
+
+
+class _Planner:
+    """Sorts each path into the plan's lists: one generated path, or one the manifest records and guardform
+    no longer generates. A blocking entry is reported as drift once, however many paths it blocks."""
+
+    def __init__(self, plan: _Plan, take_over: bool) -> None:
+        self.plan = plan
+        self.take_over = take_over
+        self.recorded = plan.manifest.files if plan.manifest else {}
+        self._seen_blockers: set[str] = set()
+
+    def drift(self, path: str, disk: _Disk, problem: str, new: bytes | None) -> None:
+        key = disk.blocker if disk.kind == "other" else path
+        if key in self._seen_blockers:
+            return
+        self._seen_blockers.add(key)
+        self.plan.drift.append(DriftItem(key, problem, _disk_diff(path, disk, new)))
+        self.plan.hand_edited.append(key)
+        if disk.kind != "missing":
+            self.plan.keep.append(key)
+
+    def generated(self, path: str) -> None:
+        plan = self.plan
+        new = plan.new_files[path]
+        disk = _probe(plan.target, path) if plan.target.is_dir() else _MISSING
+        old_hash = self.recorded.get(path)
         if disk.kind == "file" and disk.data == new:
             plan.unchanged.append(path)
-            if old_hash is not None or take_over:
+            if old_hash is not None or self.take_over:
                 plan.recorded.append(path)
             # else: the user's own file, identical to what guardform generates. It is left as it is
             # and not recorded, so it never becomes guardform's to remove.
-            continue
+            return
         plan.recorded.append(path)
         plan.diffs[path] = _disk_diff(path, disk, new)
         if disk.kind == "missing":
             plan.create.append(path)
             if old_hash is not None:
-                drift(path, disk, "deleted by hand", new)
+                self.drift(path, disk, "deleted by hand", new)
             else:
                 plan.out_of_date.append(path)
         elif disk.kind == "file":
             plan.update.append(path)
             if old_hash is None:
-                drift(path, disk, "exists but was not written by guardform", new)
+                self.drift(path, disk, "exists but was not written by guardform", new)
             elif _sha256(disk.data) != old_hash:
-                drift(path, disk, "edited by hand", new)
+                self.drift(path, disk, "edited by hand", new)
             else:
                 plan.out_of_date.append(path)
         else:
             plan.create.append(path)
-            drift(path, disk, disk.problem, new)
+            self.drift(path, disk, disk.problem, new)
 
-    for path in sorted(set(recorded) - set(new_files)):
-        disk = _probe(target, path)
+    def retired(self, path: str) -> None:
+        plan = self.plan
+        disk = _probe(plan.target, path)
         if disk.kind != "file":
             # gone, or a folder, symlink or special file now: guardform only ever wrote regular
             # files, so whatever is there is not guardform's and is left alone
-            continue
+            return
         plan.diffs[path] = _disk_diff(path, disk, None)
         plan.remove.append(path)
-        if _sha256(disk.data) == recorded[path]:
+        if _sha256(disk.data) == self.recorded[path]:
             plan.out_of_date.append(path)
         else:
-            drift(path, disk, "edited by hand; guardform no longer generates it", None)
-    plan.manifest_bytes = _manifest_bytes(
-        target.name, tool_version, answers_digest, {p: new_files[p] for p in plan.recorded}
-    )
-    return plan
+            self.drift(path, disk, "edited by hand; guardform no longer generates it", None)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -729,31 +752,7 @@ def check_stack(
     _check_files(files)
     with _os_errors(f"read {out_dir}"):
         plan = _make_plan(files, out_dir, tool_version, answers_digest)
-    reasons: list[StaleReason] = []
-    if plan.manifest_problem == "folder absent":
-        msg = f"{plan.target} does not exist"
-        with _os_errors(f"read {plan.target.parent}"):
-            left = _interrupted(plan.target)
-        if left:
-            msg += f" (an interrupted write left {left[0].name}; the next generate restores it)"
-        reasons.append(StaleReason("missing", msg))
-    elif plan.manifest_problem == "absent":
-        reasons.append(StaleReason("missing", f"{MANIFEST_NAME} is missing: guardform never wrote here"))
-    elif plan.manifest_problem:
-        reasons.append(StaleReason("missing", plan.manifest_problem))
-    m = plan.manifest
-    if m is not None:
-        if m.answers_sha256 != answers_digest:
-            reasons.append(StaleReason("stale answers", "the answers changed since this folder was generated"))
-        if m.tool_version != tool_version:
-            old, new = _version_key(m.tool_version), _version_key(tool_version)
-            relation = " (an older guardform)" if old is not None and new is not None and new < old else ""
-            reasons.append(
-                StaleReason(
-                    "newer guardform",
-                    f"generated by guardform {m.tool_version}; this is guardform {tool_version}{relation}",
-                )
-            )
+    reasons = [*_missing_reasons(plan), *_manifest_reasons(plan, tool_version, answers_digest)]
     if plan.hand_edited:
         problems = {i.path: i.problem for i in plan.drift}
         reasons.append(
@@ -777,6 +776,42 @@ def check_stack(
             StaleReason("out of date", f"{MANIFEST_NAME} differs from what guardform writes", (MANIFEST_NAME,))
         )
     return StaleReport(plan.target, tuple(reasons), dict(sorted(plan.diffs.items())))
+
+
+def _missing_reasons(plan: _Plan) -> list[StaleReason]:
+    """The "missing" reason when the folder or its manifest is absent or cannot be trusted."""
+    if plan.manifest_problem == "folder absent":
+        msg = f"{plan.target} does not exist"
+        with _os_errors(f"read {plan.target.parent}"):
+            left = _interrupted(plan.target)
+        if left:
+            msg += f" (an interrupted write left {left[0].name}; the next generate restores it)"
+        return [StaleReason("missing", msg)]
+    if plan.manifest_problem == "absent":
+        return [StaleReason("missing", f"{MANIFEST_NAME} is missing: guardform never wrote here")]
+    if plan.manifest_problem:
+        return [StaleReason("missing", plan.manifest_problem)]
+    return []
+
+
+def _manifest_reasons(plan: _Plan, tool_version: str, answers_digest: str) -> list[StaleReason]:
+    """What the trusted manifest says changed: the answers, or the guardform version."""
+    m = plan.manifest
+    if m is None:
+        return []
+    reasons = []
+    if m.answers_sha256 != answers_digest:
+        reasons.append(StaleReason("stale answers", "the answers changed since this folder was generated"))
+    if m.tool_version != tool_version:
+        old, new = _version_key(m.tool_version), _version_key(tool_version)
+        relation = " (an older guardform)" if old is not None and new is not None and new < old else ""
+        reasons.append(
+            StaleReason(
+                "newer guardform",
+                f"generated by guardform {m.tool_version}; this is guardform {tool_version}{relation}",
+            )
+        )
+    return reasons
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1614,44 +1649,19 @@ def _write_locked(
 
 
 def _stage_and_swap(plan: _Plan, target: Path) -> tuple[list[tuple[str, str]], _Disposal | None]:
+    """Build the complete new folder in a staging sibling, swap it in, then dispose of the old one.
+    Returns what was kept as ``.orig`` (``(path, orig)`` pairs) and the disposal (None for a new folder)."""
     crash = _Crash()
     staging = _free_sibling(target, "staging")
     os.mkdir(staging, 0o700)
     existed = target.is_dir()
-    placed: dict[str, int] = {}
     try:
-        if existed:
-            copier = _Copier(target, staging)
-            copier.run()
-            placed = copier.placed
-        else:
-            owner = _owner_for_new(target.parent)
-            if owner is not None:
-                os.chown(staging, *owner)
-            os.chmod(staging, 0o777 & ~_umask())
+        placed = _prepare_staging(target, staging, existed)
         crash.at("copied")
         _test_point("copied")
-        taken = set(plan.new_files) | {MANIFEST_NAME}
-        kept: list[tuple[str, str]] = []
-        # 1. keep hand-edited files and anything in the way as .orig (only reached with force: without
-        #    it write_stack refused). Shallowest first, so a blocking folder is moved once.
-        for rel in sorted(set(plan.keep), key=lambda r: (r.count("/"), r)):
-            if os.path.lexists(staging / rel):
-                orig = _orig_name(staging, rel, taken)
-                os.rename(staging / rel, staging / orig)
-                kept.append((rel, orig))
-        # 2. remove what guardform no longer generates (unedited files; edited ones were moved)
-        for rel in plan.remove:
-            with contextlib.suppress(FileNotFoundError):
-                (staging / rel).unlink()
-            _prune_empty(staging, rel)
-        # 3. write the manifest first (so a crashed run's staging is provably guardform's), then the
-        #    new and changed files
-        _write_file(staging, MANIFEST_NAME, plan.manifest_bytes)
-        crash.wrote()
-        for rel in sorted(plan.create + plan.update):
-            _write_file(staging, rel, plan.new_files[rel])
-            crash.wrote()
+        kept = _keep_as_orig(plan, staging)  # 1. what force keeps as .orig
+        _remove_retired(plan, staging)  # 2. what guardform no longer generates
+        _write_generated(plan, staging, crash)  # 3. the manifest, then the new and changed files
         _fsync_tree(staging)
         _fsync_dir(target.parent)
         _test_point("staged")
@@ -1666,6 +1676,60 @@ def _stage_and_swap(plan: _Plan, target: Path) -> tuple[list[tuple[str, str]], _
         _fsync_dir(target.parent)
         crash.at("swapped")
         return kept, None
+    old = _swap_in(staging, target, crash)
+    crash.at("swapped")
+    _test_point("swapped")
+    # 5. delete the old folder
+    return kept, _dispose_old(plan, old, target, placed, kept)
+
+
+def _prepare_staging(target: Path, staging: Path, existed: bool) -> dict[str, int]:
+    """Fill staging with the old folder (hard links; returns the inodes placed, per path), or, for a new
+    folder, give it the owner and mode the folder would get."""
+    if existed:
+        copier = _Copier(target, staging)
+        copier.run()
+        return copier.placed
+    owner = _owner_for_new(target.parent)
+    if owner is not None:
+        os.chown(staging, *owner)
+    os.chmod(staging, 0o777 & ~_umask())
+    return {}
+
+
+def _keep_as_orig(plan: _Plan, staging: Path) -> list[tuple[str, str]]:
+    """Keep hand-edited files and anything in the way as .orig (only reached with force: without
+    it write_stack refused). Shallowest first, so a blocking folder is moved once."""
+    taken = set(plan.new_files) | {MANIFEST_NAME}
+    kept: list[tuple[str, str]] = []
+    for rel in sorted(set(plan.keep), key=lambda r: (r.count("/"), r)):
+        if os.path.lexists(staging / rel):
+            orig = _orig_name(staging, rel, taken)
+            os.rename(staging / rel, staging / orig)
+            kept.append((rel, orig))
+    return kept
+
+
+def _remove_retired(plan: _Plan, staging: Path) -> None:
+    """Remove what guardform no longer generates (unedited files; edited ones were moved)."""
+    for rel in plan.remove:
+        with contextlib.suppress(FileNotFoundError):
+            (staging / rel).unlink()
+        _prune_empty(staging, rel)
+
+
+def _write_generated(plan: _Plan, staging: Path, crash: _Crash) -> None:
+    """Write the manifest first (so a crashed run's staging is provably guardform's), then the
+    new and changed files."""
+    _write_file(staging, MANIFEST_NAME, plan.manifest_bytes)
+    crash.wrote()
+    for rel in sorted(plan.create + plan.update):
+        _write_file(staging, rel, plan.new_files[rel])
+        crash.wrote()
+
+
+def _swap_in(staging: Path, target: Path, crash: _Crash) -> Path:
+    """Put the staged folder at ``target``; returns where the old folder now is."""
     if _renameat2_exchange(staging, target):
         old = staging  # the exchange left the old folder under the staging name
         _fsync_dir(target.parent)
@@ -1676,24 +1740,28 @@ def _stage_and_swap(plan: _Plan, target: Path) -> tuple[list[tuple[str, str]], _
         crash.at("moved-old")
         os.rename(staging, target)
         _fsync_dir(target.parent)
-    crash.at("swapped")
-    _test_point("swapped")
-    # 5. delete the old folder, moving anything written into it meanwhile into the new one
+    return old
+
+
+def _dispose_old(
+    plan: _Plan, old: Path, target: Path, placed: dict[str, int], kept: list[tuple[str, str]]
+) -> _Disposal:
+    """Delete the old folder, moving anything written into it meanwhile into the new one. A failure is
+    a warning of the disposal (the new folder is in place); an interrupt first finishes the removal."""
     trusted = plan.manifest.files if plan.manifest else {}
     # generated paths now hold guardform's new files, never a stale link of the user's (even when the
     # filesystem reused an inode number)
     placed = {r: i for r, i in placed.items() if r not in plan.new_files and r != MANIFEST_NAME}
     try:
-        disposal = _Disposer(old, target, trusted, placed, dict(kept), in_run=True).run()
+        return _Disposer(old, target, trusted, placed, dict(kept), in_run=True).run()
     except OSError as exc:  # the new tree is in place: a failed cleanup is a warning, never a failed write
-        disposal = _Disposal(old, False, [], [], [f"{old}: {exc.strerror or exc}"])
+        return _Disposal(old, False, [], [], [f"{old}: {exc.strerror or exc}"])
     except BaseException:
         # Interrupted (Ctrl+C, SIGTERM) while removing the old tree: the new one is in place, so finish the
         # removal (what is left of it; the disposer only ever moves or removes entries) before stopping.
         with contextlib.suppress(Exception):
             _Disposer(old, target, trusted, placed, dict(kept), in_run=True).run()
         raise
-    return kept, disposal
 
 
 def _free_sibling(target: Path, kind: str) -> Path:

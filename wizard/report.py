@@ -102,58 +102,8 @@ def parse_compliance(text: str, *, where: str = "compliance.yaml") -> Compliance
     data = YAML(typ="safe").load(text)
     if not isinstance(data, dict):
         raise ReportError(f"{where}: expected a mapping at the top")
-    sources: dict[str, Source] = {}
-    for key, raw in (data.get("sources") or {}).items():
-        for needed in ("framework", "title", "url"):
-            if not raw.get(needed):
-                raise ReportError(f"{where}: sources.{key}.{needed} is missing")
-        if not str(raw["url"]).startswith("https://"):
-            raise ReportError(f"{where}: sources.{key}.url must be an https URL")
-        sources[key] = Source(
-            key=key,
-            framework=_text(raw["framework"]),
-            title=_text(raw["title"]),
-            url=str(raw["url"]),
-            basis=_text(raw.get("basis")),
-            note=_text(raw.get("note")),
-        )
-    controls: dict[str, ControlMapping] = {}
-    for cid, raw in (data.get("controls") or {}).items():
-        frameworks: dict[str, Mapping_] = {}
-        for fw in FRAMEWORKS:
-            entry = raw.get(fw)
-            at = f"{where}: controls.{cid}.{fw}"
-            if not isinstance(entry, dict):
-                raise ReportError(f"{at} is missing (give requirements with a source, or unmapped: reason)")
-            if "unmapped" in entry:
-                if not _text(entry["unmapped"]):
-                    raise ReportError(f"{at}.unmapped gives no reason")
-                frameworks[fw] = Mapping_(framework=fw, unmapped=_text(entry["unmapped"]))
-                continue
-            reqs = tuple(str(r) for r in entry.get("requirements") or ())
-            src = entry.get("source")
-            if not reqs:
-                raise ReportError(f"{at} lists no requirements (say unmapped: reason instead)")
-            if not src:
-                raise ReportError(f"{at} has requirements but no source")
-            if src not in sources:
-                raise ReportError(f"{at}.source {src!r} is not one of the sources")
-            via = tuple(str(v) for v in entry.get("via") or ())
-            unknown = [v for v in via if v not in (raw.get("config_rules") or ())]
-            if unknown:
-                raise ReportError(f"{at}.via names rules not in config_rules: {', '.join(unknown)}")
-            frameworks[fw] = Mapping_(framework=fw, requirements=reqs, source=str(src), via=via)
-        discipline = str(raw.get("scoping_matrix_discipline") or "")
-        if discipline not in DISCIPLINES:
-            raise ReportError(
-                f"{where}: controls.{cid}.scoping_matrix_discipline must be one of {', '.join(DISCIPLINES)}"
-            )
-        controls[cid] = ControlMapping(
-            control_id=cid,
-            config_rules=tuple(raw.get("config_rules") or ()),
-            frameworks=frameworks,
-            discipline=discipline,
-        )
+    sources = {key: _parse_source(key, raw, where) for key, raw in (data.get("sources") or {}).items()}
+    controls = {cid: _parse_control(cid, raw, sources, where) for cid, raw in (data.get("controls") or {}).items()}
     regimes = {str(k): tuple(v) for k, v in (data.get("regimes") or {}).items()}
     for name, keys in regimes.items():
         for k in keys:
@@ -171,6 +121,58 @@ def parse_compliance(text: str, *, where: str = "compliance.yaml") -> Compliance
         obligations=obligations,
         scoping_matrix={str(k): _text(v) for k, v in (data.get("scoping_matrix") or {}).items()},
     )
+
+
+def _parse_source(key: str, raw: Any, where: str) -> Source:
+    for needed in ("framework", "title", "url"):
+        if not raw.get(needed):
+            raise ReportError(f"{where}: sources.{key}.{needed} is missing")
+    if not str(raw["url"]).startswith("https://"):
+        raise ReportError(f"{where}: sources.{key}.url must be an https URL")
+    return Source(
+        key=key,
+        framework=_text(raw["framework"]),
+        title=_text(raw["title"]),
+        url=str(raw["url"]),
+        basis=_text(raw.get("basis")),
+        note=_text(raw.get("note")),
+    )
+
+
+def _parse_control(cid: str, raw: Any, sources: Mapping[str, Source], where: str) -> ControlMapping:
+    """One control's entry: a mapping for every framework, and its scoping-matrix discipline."""
+    listed = raw.get("config_rules") or ()
+    frameworks = {
+        fw: _parse_mapping(fw, raw.get(fw), listed, sources, f"{where}: controls.{cid}.{fw}") for fw in FRAMEWORKS
+    }
+    discipline = str(raw.get("scoping_matrix_discipline") or "")
+    if discipline not in DISCIPLINES:
+        raise ReportError(f"{where}: controls.{cid}.scoping_matrix_discipline must be one of {', '.join(DISCIPLINES)}")
+    return ControlMapping(control_id=cid, config_rules=tuple(listed), frameworks=frameworks, discipline=discipline)
+
+
+def _parse_mapping(fw: str, entry: Any, config_rules: Any, sources: Mapping[str, Source], at: str) -> Mapping_:
+    """One control in one framework: requirements with a known source (and the Config rules that carry
+    them, among the control's), or ``unmapped`` with the reason."""
+    if not isinstance(entry, dict):
+        raise ReportError(f"{at} is missing (give requirements with a source, or unmapped: reason)")
+    if "unmapped" in entry:
+        if not _text(entry["unmapped"]):
+            raise ReportError(f"{at}.unmapped gives no reason")
+        return Mapping_(framework=fw, unmapped=_text(entry["unmapped"]))
+    reqs = tuple(str(r) for r in entry.get("requirements") or ())
+    src = entry.get("source")
+    if not reqs:
+        raise ReportError(f"{at} lists no requirements (say unmapped: reason instead)")
+    if not src:
+        raise ReportError(f"{at} has requirements but no source")
+    if src not in sources:
+        raise ReportError(f"{at}.source {src!r} is not one of the sources")
+    via = tuple(str(v) for v in entry.get("via") or ())
+    unknown = [v for v in via if v not in config_rules]
+    if unknown:
+        raise ReportError(f"{at}.via names rules not in config_rules: {', '.join(unknown)}")
+    return Mapping_(framework=fw, requirements=reqs, source=str(src), via=via)
 
 
 @lru_cache(maxsize=1)
@@ -313,58 +315,15 @@ def build_evidence(
     if missing:
         raise ReportError(f"compliance.yaml has no entry for control(s): {', '.join(missing)}")
     frameworks = selected_frameworks(facts, cmap)
-    used_sources: set[str] = set()
-    controls: list[dict[str, Any]] = []
-    for c in facts.controls:
-        m = cmap.controls[c.id]
-        reqs: dict[str, Any] = {}
-        for fw in frameworks:
-            fm = m.frameworks[fw]
-            if fm.unmapped is not None:
-                reqs[fw] = {"unmapped": fm.unmapped}
-            else:
-                assert fm.source is not None
-                used_sources.add(fm.source)
-                reqs[fw] = {"requirements": list(fm.requirements), "source": fm.source, "via": list(fm.via)}
-        controls.append(
-            {
-                "id": c.id,
-                "title": c.title,
-                "enabled": c.enabled,
-                "reason": c.reason,
-                "module": c.module,
-                "checks": [{"id": chk, "results": _check_results(scan, chk)} for chk in c.checks],
-                "config_rules": list(m.config_rules),
-                "requirements": reqs,
-                "scoping_matrix_discipline": m.discipline,
-            }
-        )
-    coverage = _coverage(controls, frameworks, facts.compliance, cmap)
-    regimes = [r for r in facts.compliance]
-    obligations = {"all": list(cmap.obligations.get("all", ()))}
-    for regime in regimes or sorted(k for k in cmap.obligations if k != "all"):
-        obligations[regime] = list(cmap.obligations.get(regime, ()))
-    doc: dict[str, Any] = {
+    controls = [_control_entry(c, cmap.controls[c.id], frameworks, scan) for c in facts.controls]
+    return {
         "document": "guardform compliance evidence",
         "guardform_version": facts.tool_version,
         "answers_sha256": answers_digest,
-        "stack": {
-            "name": facts.name,
-            "environment": facts.environment,
-            "region": facts.region,
-            "allowed_regions": list(facts.allowed_regions),
-            "workloads": list(facts.workloads),
-            "modules": list(facts.modules),
-        },
-        "data": {
-            "tier": facts.sensitivity,
-            "declared": facts.declared_sensitivity,
-            "why": _tier_why(facts),
-            "categories": list(facts.categories),
-            "compliance": list(facts.compliance),
-        },
+        "stack": _stack_entry(facts),
+        "data": _data_entry(facts),
         "frameworks": [{"key": f, "title": FRAMEWORK_TITLES[f]} for f in frameworks],
-        "coverage": coverage,
+        "coverage": _coverage(controls, frameworks, facts.compliance, cmap),
         "controls": controls,
         "inline_skips": [
             {"check": s.check_id, "module": s.module, "resource": s.resource, "reason": s.reason} for s in facts.skips
@@ -376,28 +335,87 @@ def build_evidence(
             {"flow": a.flow_id, "expected": a.expected, "actual": a.actual, "ok": a.expected == a.actual}
             for a in access
         ],
-        "shared_responsibility": {
-            "aws": "Physical security, the hardware and the managed services' own infrastructure (the AWS "
-            "Shared Responsibility Model); AWS's audit reports are in AWS Artifact.",
-            "this_stack": "The configuration controls below, as generated and verified by checkov; they hold only "
-            "while the stack is applied unchanged.",
-            "customer": obligations,
-        },
+        "shared_responsibility": _shared_responsibility(facts, cmap),
         "ai": {
             "scoping_matrix": [
                 {"workload": w, "scope": cmap.scoping_matrix[w]} for w in facts.workloads if w in cmap.scoping_matrix
             ],
         },
         "cost": estimate.to_dict() if estimate is not None else None,
-        "sources": [
-            {"key": s.key, "framework": s.framework, "title": s.title, "url": s.url, "basis": s.basis, "note": s.note}
-            for k, s in sorted(cmap.sources.items())
-            if k in used_sources or k == "genai_scoping_matrix"
-        ],
+        "sources": _sources_entry(cmap, controls),
         "mappings_retrieved": cmap.retrieved,
         "disclaimer": cmap.disclaimer,
     }
-    return doc
+
+
+def _stack_entry(facts: ReportFacts) -> dict[str, Any]:
+    return {
+        "name": facts.name,
+        "environment": facts.environment,
+        "region": facts.region,
+        "allowed_regions": list(facts.allowed_regions),
+        "workloads": list(facts.workloads),
+        "modules": list(facts.modules),
+    }
+
+
+def _data_entry(facts: ReportFacts) -> dict[str, Any]:
+    return {
+        "tier": facts.sensitivity,
+        "declared": facts.declared_sensitivity,
+        "why": _tier_why(facts),
+        "categories": list(facts.categories),
+        "compliance": list(facts.compliance),
+    }
+
+
+def _control_entry(c: ControlFacts, m: ControlMapping, frameworks: Sequence[str], scan: Any | None) -> dict[str, Any]:
+    """One control: its state, the checks that verify it (with their results), and per framework shown the
+    requirements it helps meet with their source, or why it maps to none."""
+    reqs: dict[str, Any] = {}
+    for fw in frameworks:
+        fm = m.frameworks[fw]
+        if fm.unmapped is not None:
+            reqs[fw] = {"unmapped": fm.unmapped}
+        else:
+            assert fm.source is not None
+            reqs[fw] = {"requirements": list(fm.requirements), "source": fm.source, "via": list(fm.via)}
+    return {
+        "id": c.id,
+        "title": c.title,
+        "enabled": c.enabled,
+        "reason": c.reason,
+        "module": c.module,
+        "checks": [{"id": chk, "results": _check_results(scan, chk)} for chk in c.checks],
+        "config_rules": list(m.config_rules),
+        "requirements": reqs,
+        "scoping_matrix_discipline": m.discipline,
+    }
+
+
+def _shared_responsibility(facts: ReportFacts, cmap: ComplianceMap) -> dict[str, Any]:
+    """What AWS, this stack and the customer each answer for: the customer's obligations for every stack and
+    per regime named (every regime when none is)."""
+    obligations = {"all": list(cmap.obligations.get("all", ()))}
+    for regime in facts.compliance or sorted(k for k in cmap.obligations if k != "all"):
+        obligations[regime] = list(cmap.obligations.get(regime, ()))
+    return {
+        "aws": "Physical security, the hardware and the managed services' own infrastructure (the AWS "
+        "Shared Responsibility Model); AWS's audit reports are in AWS Artifact.",
+        "this_stack": "The configuration controls below, as generated and verified by checkov; they hold only "
+        "while the stack is applied unchanged.",
+        "customer": obligations,
+    }
+
+
+def _sources_entry(cmap: ComplianceMap, controls: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """The sources the controls' requirements cite, and the scoping matrix's, sorted by key."""
+    used = {entry["source"] for c in controls for entry in c["requirements"].values() if "source" in entry}
+    return [
+        {"key": s.key, "framework": s.framework, "title": s.title, "url": s.url, "basis": s.basis, "note": s.note}
+        for k, s in sorted(cmap.sources.items())
+        if k in used or k == "genai_scoping_matrix"
+    ]
 
 
 def _coverage(
@@ -511,10 +529,26 @@ def _coverage_markdown(doc: Mapping[str, Any]) -> list[str]:
 
 def render_markdown(doc: Mapping[str, Any], *, estimate: Estimate | None = None) -> str:
     """The evidence document as Markdown (deterministic; no timestamps)."""
-    st, data = doc["stack"], doc["data"]
-    titles = {f["key"]: f["title"] for f in doc["frameworks"]}
     sources = {s["key"]: s for s in doc["sources"]}
-    out: list[str] = [
+    out = [
+        *_intro_markdown(doc),
+        *_coverage_markdown(doc),
+        *_controls_markdown(doc, sources),
+        *_skips_markdown(doc),
+        *_scan_markdown(doc),
+        *_access_markdown(doc),
+        *_shared_markdown(doc),
+        *_scoping_markdown(doc, sources),
+        *_cost_markdown(doc, estimate),
+        *_sources_markdown(doc),
+    ]
+    return "\n".join(out) + "\n"
+
+
+def _intro_markdown(doc: Mapping[str, Any]) -> list[str]:
+    """The title, where the document comes from, the disclaimer, the stack and its data tier."""
+    st, data = doc["stack"], doc["data"]
+    return [
         f"# Compliance evidence: {st['name']}-{st['environment']}",
         "",
         f"Generated by guardform {doc['guardform_version']} from answers with sha256 `{doc['answers_sha256']}`. "
@@ -536,8 +570,11 @@ def render_markdown(doc: Mapping[str, Any], *, estimate: Estimate | None = None)
         f"- Compliance regimes named: {', '.join(data['compliance']) or 'none (every framework is shown)'}",
         "",
     ]
-    out += _coverage_markdown(doc)
-    out += [
+
+
+def _controls_markdown(doc: Mapping[str, Any], sources: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The controls table (with the checks' results after a scan), then each control's details."""
+    out = [
         "## Controls",
         "",
         "| Control | On | Module | Verified by (checkov) |",
@@ -549,27 +586,45 @@ def render_markdown(doc: Mapping[str, Any], *, estimate: Estimate | None = None)
         else:
             checks = "; ".join(f"{k['id']} ({_results(k['results'])})" for k in c["checks"]) or "no checkov check"
         out.append(f"| `{c['id']}` {_md(c['title'])} | {'on' if c['enabled'] else 'off'} | {c['module']} | {checks} |")
+    titles = {f["key"]: f["title"] for f in doc["frameworks"]}
     for c in doc["controls"]:
-        out += [
-            "",
-            f"### `{c['id']}`: {c['title']}",
-            "",
-            f"- {'On' if c['enabled'] else 'Off'}: {c['reason']}",
-            f"- AWS Config rules checking the same control: {', '.join(c['config_rules']) or 'none'}",
-            f"- Generative AI Security Scoping Matrix discipline: {c['scoping_matrix_discipline'].replace('_', ' ')}",
-        ]
-        for fw, entry in c["requirements"].items():
-            if "unmapped" in entry:
-                out.append(f"- {titles[fw]}: not mapped ({entry['unmapped']})")
-            else:
-                src = sources[entry["source"]]
-                via = f" via {', '.join(entry['via'])}" if entry["via"] else ""
-                out.append(f"- {src['framework']}: {', '.join(entry['requirements'])} ([source]({src['url']}){via})")
-    if doc["inline_skips"]:
-        out += ["", "## Checks skipped inline, and why", "", "| Check | Resource | Why |", "|---|---|---|"]
-        for s in doc["inline_skips"]:
-            out.append(f"| {s['check']} | {s['module']}: `{s['resource']}` | {_md(s['reason'])} |")
-    out += ["", "## Scan", ""]
+        out += _control_markdown(c, titles, sources)
+    return out
+
+
+def _control_markdown(
+    c: Mapping[str, Any], titles: Mapping[str, str], sources: Mapping[str, Mapping[str, Any]]
+) -> list[str]:
+    """One control: why it is on or off, the Config rules and discipline, and its requirements per framework."""
+    out = [
+        "",
+        f"### `{c['id']}`: {c['title']}",
+        "",
+        f"- {'On' if c['enabled'] else 'Off'}: {c['reason']}",
+        f"- AWS Config rules checking the same control: {', '.join(c['config_rules']) or 'none'}",
+        f"- Generative AI Security Scoping Matrix discipline: {c['scoping_matrix_discipline'].replace('_', ' ')}",
+    ]
+    for fw, entry in c["requirements"].items():
+        if "unmapped" in entry:
+            out.append(f"- {titles[fw]}: not mapped ({entry['unmapped']})")
+        else:
+            src = sources[entry["source"]]
+            via = f" via {', '.join(entry['via'])}" if entry["via"] else ""
+            out.append(f"- {src['framework']}: {', '.join(entry['requirements'])} ([source]({src['url']}){via})")
+    return out
+
+
+def _skips_markdown(doc: Mapping[str, Any]) -> list[str]:
+    if not doc["inline_skips"]:
+        return []
+    out = ["", "## Checks skipped inline, and why", "", "| Check | Resource | Why |", "|---|---|---|"]
+    for s in doc["inline_skips"]:
+        out.append(f"| {s['check']} | {s['module']}: `{s['resource']}` | {_md(s['reason'])} |")
+    return out
+
+
+def _scan_markdown(doc: Mapping[str, Any]) -> list[str]:
+    out = ["", "## Scan", ""]
     scan = doc["scan"]
     if scan is None:
         out.append(
@@ -585,15 +640,24 @@ def render_markdown(doc: Mapping[str, Any], *, estimate: Estimate | None = None)
         )
         if scan["failed_checks"]:
             out.append(f"Failed checks: {', '.join(scan['failed_checks'])}.")
-    out += ["", "## Access matrix", ""]
+    return out
+
+
+def _access_markdown(doc: Mapping[str, Any]) -> list[str]:
+    out = ["", "## Access matrix", ""]
     if doc["access_matrix"] is None:
         out.append("No access-matrix results were given.")
     else:
         out += ["| Flow | Expected | Actual | Result |", "|---|---|---|---|"]
         for a in doc["access_matrix"]:
             out.append(f"| {_md(a['flow'])} | {a['expected']} | {a['actual']} | {'ok' if a['ok'] else 'MISMATCH'} |")
+    return out
+
+
+def _shared_markdown(doc: Mapping[str, Any]) -> list[str]:
+    """AWS's part, the stack's and yours; a regime shown in Compliance coverage lists yours there."""
     shared = doc["shared_responsibility"]
-    out += [
+    out = [
         "",
         "## Shared responsibility",
         "",
@@ -610,13 +674,23 @@ def render_markdown(doc: Mapping[str, Any], *, estimate: Estimate | None = None)
             out.append(f"  - ({label}) {item}")
     if shown:
         out.append(f"  - and for {', '.join(sorted(shown))}: what the Compliance coverage section lists as yours.")
-    if doc["ai"]["scoping_matrix"]:
-        src = sources.get("genai_scoping_matrix")
-        out += ["", "## Generative AI Security Scoping Matrix", ""]
-        out += [f"- {s['workload']}: {s['scope']}" for s in doc["ai"]["scoping_matrix"]]
-        if src:
-            out.append(f"- Source: [{src['title']}]({src['url']})")
-    out += ["", "## Cost estimate", ""]
+    return out
+
+
+def _scoping_markdown(doc: Mapping[str, Any], sources: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    if not doc["ai"]["scoping_matrix"]:
+        return []
+    src = sources.get("genai_scoping_matrix")
+    out = ["", "## Generative AI Security Scoping Matrix", ""]
+    out += [f"- {s['workload']}: {s['scope']}" for s in doc["ai"]["scoping_matrix"]]
+    if src:
+        out.append(f"- Source: [{src['title']}]({src['url']})")
+    return out
+
+
+def _cost_markdown(doc: Mapping[str, Any], estimate: Estimate | None) -> list[str]:
+    """The full estimate when given; else the totals the document carries, if any."""
+    out = ["", "## Cost estimate", ""]
     if estimate is not None:
         out.append(format_markdown(estimate).rstrip("\n"))
     elif doc["cost"] is None:
@@ -627,13 +701,17 @@ def render_markdown(doc: Mapping[str, Any], *, estimate: Estimate | None = None)
             f"Total a month ${t['monthly']:,.2f} (fixed ${t['fixed_monthly']:,.2f}, usage-driven "
             f"${t['usage_monthly']:,.2f}); one-time ${t['one_time']:,.2f}."
         )
-    out += ["", "## Sources", ""]
+    return out
+
+
+def _sources_markdown(doc: Mapping[str, Any]) -> list[str]:
+    out = ["", "## Sources", ""]
     for s in doc["sources"]:
         extra = f" {s['basis']}." if s["basis"] else ""
         note = f" {s['note']}" if s["note"] else ""
         out.append(f"- {s['framework']}: [{s['title']}]({s['url']}).{extra}{note}")
     out.append(f"- Mappings read {doc['mappings_retrieved']}.")
-    return "\n".join(out) + "\n"
+    return out
 
 
 def evidence_markdown(

@@ -125,87 +125,97 @@ TRAINING_WRITES = (OUTPUT_PREFIX,)
 
 
 def _sagemaker_roles(f: Facts) -> list[RolePlan]:
-    p = f.name_prefix
-    both_keys = tuple(dict.fromkeys((f.data_key, f.art_key)))
-    training = f.has(WorkloadKind.sagemaker_training)
+    """The SageMaker roles of the workloads asked for, in the order training, inference, notebook."""
     roles = []
     if f.has(WorkloadKind.sagemaker_training):
-        roles.append(
-            RolePlan(
-                name="sagemaker_training",
-                role_name=f"{p}-sm-training",
-                purpose="SageMaker training jobs",
-                service=SAGEMAKER,
-                source_arn="arn:aws:sagemaker:REGION:ACCOUNT:training-job/*",
-                # The data, and from the artifacts bucket the code bundle and base weights the notebook (or a
-                # pipeline) puts there and the jobs' outputs, to resume from checkpoints or fine-tune an earlier
-                # model (finding 3). It writes only under output/: never the training data, never the code it runs.
-                reads=("training_data", *(f"model_artifacts/{p}" for p in TRAINING_READS)),
-                writes=tuple(f"model_artifacts/{p}" for p in TRAINING_WRITES),
-                keys=both_keys,
-                log_group_prefix="/aws/sagemaker/TrainingJobs",
-                ecr_pull=True,
-                vpc_access=True,
-                bedrock_invoke=False,
-                may_launch_jobs=False,
-                instance_profile=False,
-                trust_policy=_PENDING,
-                data_policy=None,
-                runtime_policy=_PENDING,
-                attach_job_guardrails=False,
-            )
-        )
+        roles.append(_training_role(f))
     if f.has(WorkloadKind.sagemaker_inference):
-        roles.append(
-            RolePlan(
-                name="sagemaker_inference",
-                role_name=f"{p}-sm-inference",
-                purpose="SageMaker inference endpoints",
-                service=SAGEMAKER,
-                source_arn="arn:aws:sagemaker:REGION:ACCOUNT:*",
-                reads=("model_artifacts",),
-                writes=(),
-                keys=(f.art_key,),
-                log_group_prefix="/aws/sagemaker/Endpoints",
-                ecr_pull=True,
-                vpc_access=True,
-                bedrock_invoke=False,
-                may_launch_jobs=False,
-                instance_profile=False,
-                trust_policy=_PENDING,
-                data_policy=None,
-                runtime_policy=_PENDING,
-                attach_job_guardrails=False,
-            )
-        )
+        roles.append(_inference_role(f))
     if f.has(WorkloadKind.sagemaker_notebook):
-        roles.append(
-            RolePlan(
-                name="sagemaker_notebook",
-                role_name=f"{p}-sm-notebook",
-                purpose="SageMaker notebook instance",
-                service=SAGEMAKER,
-                source_arn=None,
-                reads=("training_data", "model_artifacts"),
-                # With training: the data and the code the jobs read, under their own prefixes (finding 3).
-                writes=(f"training_data/{NOTEBOOK_DATA_PREFIX}", f"model_artifacts/{CODE_PREFIX}")
-                if training
-                else ("model_artifacts",),
-                keys=both_keys,
-                log_group_prefix="/aws/sagemaker/NotebookInstances",
-                ecr_pull=True,
-                vpc_access=False,
-                bedrock_invoke=False,
-                may_launch_jobs=training,
-                instance_profile=False,
-                trust_policy=_PENDING,
-                data_policy=None,
-                runtime_policy=_PENDING,
-                attach_job_guardrails=False,
-                log_reads=("/aws/sagemaker/TrainingJobs",) if training else (),
-            )
-        )
+        roles.append(_notebook_role(f))
     return roles
+
+
+def _training_role(f: Facts) -> RolePlan:
+    return RolePlan(
+        name="sagemaker_training",
+        role_name=f"{f.name_prefix}-sm-training",
+        purpose="SageMaker training jobs",
+        service=SAGEMAKER,
+        source_arn="arn:aws:sagemaker:REGION:ACCOUNT:training-job/*",
+        # The data, and from the artifacts bucket the code bundle and base weights the notebook (or a
+        # pipeline) puts there and the jobs' outputs, to resume from checkpoints or fine-tune an earlier
+        # model (finding 3). It writes only under output/: never the training data, never the code it runs.
+        reads=("training_data", *(f"model_artifacts/{prefix}" for prefix in TRAINING_READS)),
+        writes=tuple(f"model_artifacts/{prefix}" for prefix in TRAINING_WRITES),
+        keys=_both_keys(f),
+        log_group_prefix="/aws/sagemaker/TrainingJobs",
+        ecr_pull=True,
+        vpc_access=True,
+        bedrock_invoke=False,
+        may_launch_jobs=False,
+        instance_profile=False,
+        trust_policy=_PENDING,
+        data_policy=None,
+        runtime_policy=_PENDING,
+        attach_job_guardrails=False,
+    )
+
+
+def _inference_role(f: Facts) -> RolePlan:
+    return RolePlan(
+        name="sagemaker_inference",
+        role_name=f"{f.name_prefix}-sm-inference",
+        purpose="SageMaker inference endpoints",
+        service=SAGEMAKER,
+        source_arn="arn:aws:sagemaker:REGION:ACCOUNT:*",
+        reads=("model_artifacts",),
+        writes=(),
+        keys=(f.art_key,),
+        log_group_prefix="/aws/sagemaker/Endpoints",
+        ecr_pull=True,
+        vpc_access=True,
+        bedrock_invoke=False,
+        may_launch_jobs=False,
+        instance_profile=False,
+        trust_policy=_PENDING,
+        data_policy=None,
+        runtime_policy=_PENDING,
+        attach_job_guardrails=False,
+    )
+
+
+def _notebook_role(f: Facts) -> RolePlan:
+    training = f.has(WorkloadKind.sagemaker_training)
+    return RolePlan(
+        name="sagemaker_notebook",
+        role_name=f"{f.name_prefix}-sm-notebook",
+        purpose="SageMaker notebook instance",
+        service=SAGEMAKER,
+        source_arn=None,
+        reads=("training_data", "model_artifacts"),
+        # With training: the data and the code the jobs read, under their own prefixes (finding 3).
+        writes=(f"training_data/{NOTEBOOK_DATA_PREFIX}", f"model_artifacts/{CODE_PREFIX}")
+        if training
+        else ("model_artifacts",),
+        keys=_both_keys(f),
+        log_group_prefix="/aws/sagemaker/NotebookInstances",
+        ecr_pull=True,
+        vpc_access=False,
+        bedrock_invoke=False,
+        may_launch_jobs=training,
+        instance_profile=False,
+        trust_policy=_PENDING,
+        data_policy=None,
+        runtime_policy=_PENDING,
+        attach_job_guardrails=False,
+        log_reads=("/aws/sagemaker/TrainingJobs",) if training else (),
+    )
+
+
+def _both_keys(f: Facts) -> tuple[str, ...]:
+    """The data and artifacts keys, once each (one key when keys.strategy = single)."""
+    return tuple(dict.fromkeys((f.data_key, f.art_key)))
 
 
 def _bedrock_roles(answers: Answers, f: Facts) -> list[RolePlan]:

@@ -241,9 +241,24 @@ def key_policy(
     principal use the key; only the admin roles and ``users`` (ARNs of roles this stack names) may, and S3
     uses the key for them only.
     """
-    named = users is not None
-    statements = [
-        Statement(
+    statements = [_root_statement(named=users is not None)]
+    if admin_role_arns:
+        statements.append(_admin_statement(admin_role_arns))
+    principals: Named = None
+    if users is not None:
+        principals = tuple(dict.fromkeys((*admin_role_arns, *users)))
+        statements.extend(_named_use_statements(principals))
+    for consumer in consumers:
+        if principals is not None and consumer == "s3":
+            continue  # S3 uses the key for the named principals above; no account-wide S3 grant.
+        statements.extend(CONSUMERS[consumer](region, principals))
+    return PolicyDocument(kind="key", statements=tuple(statements))
+
+
+def _root_statement(*, named: bool) -> Statement:
+    """The account root: all of ``kms:*`` by default; administration only when the key names its users."""
+    if not named:
+        return Statement(
             sid="EnableAccountRootPermissions",
             effect="Allow",
             principal=_ROOT,
@@ -252,69 +267,63 @@ def key_policy(
             comment="The account root keeps the key manageable (catalog §3.3); "
             "IAM policies then decide who else may use it.",
         )
-        if not named
-        else Statement(
-            sid="AccountRootAdministersOnly",
+    return Statement(
+        sid="AccountRootAdministersOnly",
+        effect="Allow",
+        principal=_ROOT,
+        actions=ADMIN_ACTIONS,
+        resources="*",
+        comment="Lock-out protection: principals whose IAM policies allow it may administer the key (and so\n"
+        "Terraform can update this policy), but no cryptographic use is granted through the account:\n"
+        "an IAM policy that allows kms:Decrypt does not by itself let a principal use this key.",
+        layout=Layout(multiline=("Action",)),
+    )
+
+
+def _admin_statement(admin_role_arns: tuple[str, ...]) -> Statement:
+    """Key administration, without key use, for the admin roles (access.admin_role_arns)."""
+    return Statement(
+        sid="AllowKeyAdministration",
+        effect="Allow",
+        principal=ANY_AWS,
+        actions=ADMIN_ACTIONS,
+        resources="*",
+        conditions=(_CALLER_ACCOUNT, when("ArnEquals", "aws:PrincipalArn", admin_role_arns)),
+        comment="The admin roles (access.admin_role_arns), matched by aws:PrincipalArn: KMS rejects a policy\n"
+        "whose Principal names a role that does not exist yet. The kms module refuses, before\n"
+        "anything is created, an admin ARN of another account than the one deploying.",
+        layout=Layout(multiline=("Action", "aws:PrincipalArn")),
+    )
+
+
+def _named_use_statements(principals: tuple[str | Interp, ...]) -> tuple[Statement, ...]:
+    """Cryptographic use, and grants for AWS resources, by the named principals only (the second layer)."""
+    named_cond = (_CALLER_ACCOUNT, when("ArnEquals", "aws:PrincipalArn", principals))
+    return (
+        Statement(
+            sid="AllowUseByNamedPrincipals",
             effect="Allow",
-            principal=_ROOT,
-            actions=ADMIN_ACTIONS,
+            principal=ANY_AWS,
+            actions=_CRYPTO_ACTIONS,
             resources="*",
-            comment="Lock-out protection: principals whose IAM policies allow it may administer the key (and so\n"
-            "Terraform can update this policy), but no cryptographic use is granted through the account:\n"
-            "an IAM policy that allows kms:Decrypt does not by itself let a principal use this key.",
-            layout=Layout(multiline=("Action",)),
-        )
-    ]
-    if admin_role_arns:
-        statements.append(
-            Statement(
-                sid="AllowKeyAdministration",
-                effect="Allow",
-                principal=ANY_AWS,
-                actions=ADMIN_ACTIONS,
-                resources="*",
-                conditions=(_CALLER_ACCOUNT, when("ArnEquals", "aws:PrincipalArn", admin_role_arns)),
-                comment="The admin roles (access.admin_role_arns), matched by aws:PrincipalArn: KMS rejects a policy\n"
-                "whose Principal names a role that does not exist yet. The kms module refuses, before\n"
-                "anything is created, an admin ARN of another account than the one deploying.",
-                layout=Layout(multiline=("Action", "aws:PrincipalArn")),
-            )
-        )
-    if named:
-        principals = tuple(dict.fromkeys((*admin_role_arns, *(users or ()))))
-        named_cond = (_CALLER_ACCOUNT, when("ArnEquals", "aws:PrincipalArn", principals))
-        statements.append(
-            Statement(
-                sid="AllowUseByNamedPrincipals",
-                effect="Allow",
-                principal=ANY_AWS,
-                actions=_CRYPTO_ACTIONS,
-                resources="*",
-                conditions=named_cond,
-                comment="Cryptographic use only by the roles this stack names: the admin roles and the roles whose\n"
-                "policies use this key. Any other principal of the account is refused here, whatever its IAM\n"
-                "policies allow.",
-                layout=Layout(multiline=("aws:PrincipalArn",)),
-            )
-        )
-        statements.append(
-            Statement(
-                sid="AllowGrantsForAwsResourcesToNamedPrincipals",
-                effect="Allow",
-                principal=ANY_AWS,
-                actions="kms:CreateGrant",
-                resources="*",
-                conditions=(*named_cond, when("Bool", "kms:GrantIsForAWSResource", "true")),
-                comment="SageMaker creates grants for the volumes of jobs, endpoints and notebooks on behalf of the\n"
-                "execution roles named above (the key policy must allow the role, SageMaker API reference).",
-                layout=Layout(multiline=("aws:PrincipalArn",)),
-            )
-        )
-    for consumer in consumers:
-        if named and consumer == "s3":
-            continue  # S3 uses the key for the named principals above; no account-wide S3 grant.
-        statements.extend(CONSUMERS[consumer](region, principals if named else None))
-    return PolicyDocument(kind="key", statements=tuple(statements))
+            conditions=named_cond,
+            comment="Cryptographic use only by the roles this stack names: the admin roles and the roles whose\n"
+            "policies use this key. Any other principal of the account is refused here, whatever its IAM\n"
+            "policies allow.",
+            layout=Layout(multiline=("aws:PrincipalArn",)),
+        ),
+        Statement(
+            sid="AllowGrantsForAwsResourcesToNamedPrincipals",
+            effect="Allow",
+            principal=ANY_AWS,
+            actions="kms:CreateGrant",
+            resources="*",
+            conditions=(*named_cond, when("Bool", "kms:GrantIsForAWSResource", "true")),
+            comment="SageMaker creates grants for the volumes of jobs, endpoints and notebooks on behalf of the\n"
+            "execution roles named above (the key policy must allow the role, SageMaker API reference).",
+            layout=Layout(multiline=("aws:PrincipalArn",)),
+        ),
+    )
 
 
 def consumer_title(consumer: str, name_prefix: str, *, named: bool = False) -> str:

@@ -162,47 +162,73 @@ def format_sarif(report: ScanReport, *, base: SarifBase | None = None) -> str:
     Every rule has a ``helpUri`` and a ``security-severity``; the report's notes are
     ``toolExecutionNotifications`` (warnings) of the run's invocation."""
     base = base or report.base or SarifBase()
+    rules = _sarif_rules(report)
+    index = {rule.id: i for i, rule in enumerate(rules)}
+    results = [
+        *_error_results(report, index, base),
+        *(_finding_result(f, index, base) for f in (*report.failed, *report.skipped)),
+    ]
+    run: dict[str, Any] = {
+        "tool": {"driver": _driver(report.checkov_version, [rule.to_sarif() for rule in rules])},
+        "columnKind": "unicodeCodePoints",
+        "invocations": [_invocation(report)],
+        "results": results,
+        **_uri_base_ids(base),
+    }
+    return _sarif_doc(run)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A SARIF rule: a check that has results, or one of the two scan-error rules."""
+
+    id: str
+    text: str
+    help: str | None
+    severity: str
+
+    def to_sarif(self) -> dict[str, Any]:
+        rule: dict[str, Any] = {
+            "id": self.id,
+            "shortDescription": {"text": self.text},
+            "defaultConfiguration": {"level": "error"},
+            "properties": {"security-severity": self.severity, "tags": ["security", "terraform"]},
+        }
+        if self.help:
+            rule["helpUri"] = self.help
+        return rule
+
+
+def _sarif_rules(report: ScanReport) -> list[_Rule]:
+    """One rule per check with findings, and per kind of scan error the report has, sorted by id."""
     by_rule: dict[str, list[Finding]] = {}
     for f in report.findings:
         by_rule.setdefault(f.check_id, []).append(f)
-
-    rule_defs: dict[str, dict[str, Any]] = {}
+    rules: dict[str, _Rule] = {}
     for rule_id, findings in by_rule.items():
-        first = findings[0]
         guide = next((f.guideline for f in findings if f.guideline and f.guideline.startswith("http")), None)
-        rule_defs[rule_id] = {
-            "text": first.check_name,
-            "help": guide or guideline_url(rule_id),
-            "severity": _security_severity(findings),
-        }
+        rules[rule_id] = _Rule(
+            rule_id, findings[0].check_name, guide or guideline_url(rule_id), _security_severity(findings)
+        )
     if report.parse_errors:
-        rule_defs[PARSE_ERROR_RULE_ID] = {
-            "text": "checkov could not parse the file, so none of its resources were checked",
-            "help": SCAN_ERRORS_DOCS_URL,
-            "severity": _DEFAULT_SECURITY_SEVERITY,
-        }
+        rules[PARSE_ERROR_RULE_ID] = _Rule(
+            PARSE_ERROR_RULE_ID,
+            "checkov could not parse the file, so none of its resources were checked",
+            SCAN_ERRORS_DOCS_URL,
+            _DEFAULT_SECURITY_SEVERITY,
+        )
     if report.check_errors:
-        rule_defs[CHECK_ERROR_RULE_ID] = {
-            "text": "a checkov check could not be loaded or crashed, so its results are missing",
-            "help": SCAN_ERRORS_DOCS_URL,
-            "severity": _DEFAULT_SECURITY_SEVERITY,
-        }
+        rules[CHECK_ERROR_RULE_ID] = _Rule(
+            CHECK_ERROR_RULE_ID,
+            "a checkov check could not be loaded or crashed, so its results are missing",
+            SCAN_ERRORS_DOCS_URL,
+            _DEFAULT_SECURITY_SEVERITY,
+        )
+    return [rules[rule_id] for rule_id in sorted(rules)]
 
-    rules: list[dict[str, Any]] = []
-    index: dict[str, int] = {}
-    for rule_id in sorted(rule_defs):
-        d = rule_defs[rule_id]
-        rule: dict[str, Any] = {
-            "id": rule_id,
-            "shortDescription": {"text": d["text"]},
-            "defaultConfiguration": {"level": "error"},
-            "properties": {"security-severity": d["severity"], "tags": ["security", "terraform"]},
-        }
-        if d["help"]:
-            rule["helpUri"] = d["help"]
-        index[rule_id] = len(rules)
-        rules.append(rule)
 
+def _error_results(report: ScanReport, index: dict[str, int], base: SarifBase) -> list[dict[str, Any]]:
+    """The parse errors (located at their file, when they name one) and the check errors."""
     results: list[dict[str, Any]] = []
     for path in report.parse_errors:
         res: dict[str, Any] = {
@@ -223,32 +249,32 @@ def format_sarif(report: ScanReport, *, base: SarifBase | None = None) -> str:
         }
         for err in report.check_errors
     )
-    for f in (*report.failed, *report.skipped):
-        res = {
-            "ruleId": f.check_id,
-            "ruleIndex": index[f.check_id],
-            "level": "error",
-            "message": {"text": f"{f.check_name} ({f.resource})" if f.resource else f.check_name},
-            "locations": [_sarif_location(f.file, f.lines, base)],
-        }
-        if f.result == "skipped":
-            res["suppressions"] = [{"kind": "inSource", "justification": f.skip_reason or "(no reason given)"}]
-        results.append(res)
+    return results
 
+
+def _finding_result(f: Finding, index: dict[str, int], base: SarifBase) -> dict[str, Any]:
+    """A failed check, or a skipped one with its in-source suppression and reason."""
+    res: dict[str, Any] = {
+        "ruleId": f.check_id,
+        "ruleIndex": index[f.check_id],
+        "level": "error",
+        "message": {"text": f"{f.check_name} ({f.resource})" if f.resource else f.check_name},
+        "locations": [_sarif_location(f.file, f.lines, base)],
+    }
+    if f.result == "skipped":
+        res["suppressions"] = [{"kind": "inSource", "justification": f.skip_reason or "(no reason given)"}]
+    return res
+
+
+def _invocation(report: ScanReport) -> dict[str, Any]:
+    """The run's invocation: the report's notes as warnings, and one when checkov found nothing to check."""
     notes = list(report.notes)
     if report.resource_count == 0 and not report.parse_errors and not any("no Terraform resources" in n for n in notes):
         notes.append("checkov found no Terraform resources to check")
     invocation: dict[str, Any] = {"executionSuccessful": True}
     if notes:
         invocation["toolExecutionNotifications"] = [{"level": "warning", "message": {"text": n}} for n in notes]
-    run: dict[str, Any] = {
-        "tool": {"driver": _driver(report.checkov_version, rules)},
-        "columnKind": "unicodeCodePoints",
-        "invocations": [invocation],
-        "results": results,
-        **_uri_base_ids(base),
-    }
-    return _sarif_doc(run)
+    return invocation
 
 
 # --------------------------------------------------------------------------------------------
