@@ -52,11 +52,28 @@ def test_sources_are_public_and_pinned() -> None:
             assert re.search(r"/blob/[0-9a-f]{40}/mappings/rule_set_[a-z0-9_]+\.json$", src.url), src.key
 
 
-def test_pci_ids_are_labelled_with_the_version_they_come_from() -> None:
-    """The sourced ids are PCI DSS 3.2.1's; they must never be presented as v4.0 requirements."""
-    pci = load_compliance().sources["pci_dss"]
-    assert "3.2.1" in pci.framework and "4.0" not in pci.framework
-    assert "v4.0 requirement ids are not sourced" in pci.note
+def test_pci_ids_are_v4_and_come_from_the_v4_conformance_pack() -> None:
+    """PCI DSS v3.2.1 was retired in 2024: the ids are v4.0's, from AWS's PCI DSS 4.0 conformance-pack table."""
+    cmap = load_compliance()
+    pci = cmap.sources["pci_dss"]
+    assert pci.framework == "PCI DSS v4.0"
+    assert pci.url.startswith("https://docs.aws.amazon.com/config/latest/developerguide/")
+    assert "pci-dss-v4" in pci.url and "guard-rules-registry" not in pci.url
+    mapped = {cid: cm.frameworks["pci_dss"] for cid, cm in cmap.controls.items()}
+    # Rows of the v4.0 table: CloudTrail on in every region (10.2.x audit logs), log retention (10.5.1),
+    # object lock and versioning (10.3.4), Macie (A3.2.5.x).
+    assert {"10.2.1", "10.2.2", "10.3.1"} <= set(mapped["monitoring.cloudtrail"].requirements)
+    assert mapped["monitoring.cloudtrail"].via == ("cloudtrail-enabled", "multi-region-cloudtrail-enabled")
+    assert "10.5.1" in mapped["monitoring.log_retention"].requirements
+    assert mapped["s3.audit_object_lock"].requirements == ("10.3.4",)
+    assert mapped["macie.discovery"].requirements == ("A3.2.5.1", "A3.2.5.2")
+    for fm in mapped.values():
+        for req in fm.requirements:
+            assert re.fullmatch(r"A?\d+(\.\d+)+", req), req
+    # A control whose rules the v4.0 table does not map says so, and names no v3.2.1 id as a requirement.
+    tls = mapped["s3.tls_only"]
+    assert tls.requirements == () and tls.unmapped is not None
+    assert "PCI DSS 4.0 conformance pack maps none of s3-bucket-ssl-requests-only" in tls.unmapped
 
 
 def test_every_compliance_answer_selects_frameworks_and_names_customer_obligations() -> None:

@@ -81,7 +81,7 @@ def test_without_a_named_regime_every_framework_shows() -> None:
         "owasp_llm",
     ]
     md = render_markdown(doc)
-    assert "PCI DSS v3.2.1:" in md  # labelled with the version the ids come from
+    assert "PCI DSS v4.0:" in md  # labelled with the version the ids come from
     assert "SOC 2 (Trust Services Criteria): not mapped (" in md
     assert set(doc["shared_responsibility"]["customer"]) == {"all", "gdpr", "hipaa", "pci_dss", "soc2"}
 
@@ -214,4 +214,4 @@ def test_without_a_named_regime_every_regime_shows_its_coverage() -> None:
     assert not any(c["named_in_answers"] for c in doc["coverage"])
     md = render_markdown(doc)
     assert "No compliance regime is named in the answers (`data.compliance`)" in md
-    assert "### PCI DSS v3.2.1" in md  # the version the requirement ids come from
+    assert "### PCI DSS v4.0" in md  # the version the requirement ids come from

@@ -435,7 +435,7 @@ def _coverage(
             for req in entry.get("requirements", ()):
                 (on if c["enabled"] else off).setdefault(req, []).append(c["id"])
                 cited.add(entry["source"])
-        # The ids are those of the version the sources cite (PCI DSS v3.2.1 in AWS's conformance pack, say).
+        # The ids are those of the version the sources cite (PCI DSS v4.0 in AWS's conformance pack, say).
         labels = sorted({cmap.sources[k].framework for k in cited})
         out.append(
             {
