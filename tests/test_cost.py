@@ -84,11 +84,19 @@ def test_a_price_without_its_provenance_is_refused_naming_the_field(field: str) 
 
 def test_a_secondary_figure_must_say_where_it_was_read() -> None:
     broken = re.sub(
-        r"(  kms.requests_10k:\n(?:    .*\n)*?)    read_in:\n(?:      - .*\n)+", r"\1", PRICES_TEXT, count=1
+        r"(  kms.requests_10k:\n(?:    .*\n)*?    confidence: )unverified\n", r"\1secondary\n", PRICES_TEXT, count=1
     )
     assert broken != PRICES_TEXT
     with pytest.raises(CostError, match=r"prices\.kms\.requests_10k\.read_in must name where"):
         parse_prices(broken)
+
+
+def test_every_figure_is_read_on_aws_pages_only() -> None:
+    """Third-party write-ups and copies of AWS pages are not sources: every URL a price cites is AWS's."""
+    for price in load_prices().prices.values():
+        for url in (price.source, *price.read_in):
+            assert re.match(r"https://(docs\.)?aws\.amazon\.com/", url), (price.key, url)
+    assert not re.search(r"https?://(?!(docs\.)?aws\.amazon\.com/)", PRICES_TEXT)
 
 
 def test_a_free_resource_type_needs_a_reason() -> None:
