@@ -50,7 +50,7 @@ def test_cost_prints_the_estimate_of_the_answers_stack() -> None:
     total = next(line for line in out.splitlines() if line.startswith("Total a month:"))
     assert total.split() == ["Total", "a", "month:", f"${expected.monthly:,.2f}"]
     assert "Interface VPC endpoints" in out and "x 2 AZs" in out
-    assert "Every usage input is at its stated default" in out  # nothing in the answers sets usage yet
+    assert "Every usage input is at its stated default" in out  # the example's answers set no usage
 
 
 def test_cost_json_is_the_estimate_as_data() -> None:
@@ -86,7 +86,8 @@ def test_explain_ends_with_the_cost_summary() -> None:
     assert code == 0
     summary = format_summary(estimate(plan(load_answers(RESTRICTED).answers)))
     assert f"cost: {summary}" in out
-    assert out.rstrip().splitlines()[-1].strip().startswith("at the stated usage defaults; guardform cost --answers")
+    last = out.rstrip().splitlines()[-1].strip()
+    assert last.startswith("every usage input at the stated defaults; guardform cost --answers"), last
 
 
 # -- report ----------------------------------------------------------------------------------------
