@@ -110,6 +110,8 @@ def test_every_offered_notebook_instance_type_has_a_price() -> None:
     # the default, with a notebook and no notebook_instance_type answer, is the first of the list
     default = with_answers("restricted-phi-bedrock", workload={"notebook_instance_type": None})
     assert default.notebook.instance_type == NOTEBOOK_INSTANCE_TYPES[0] == "ml.t3.medium"
+    # the shipped internal example asks for another
+    assert example_plan("internal-training").notebook.instance_type == "ml.t3.large"
 
 
 # ---- arithmetic on each example -------------------------------------------------------------------
