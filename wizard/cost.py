@@ -1,11 +1,12 @@
 """What a stack costs a month: a pure estimate from the Plan, the usage assumptions and the price file.
 
-``estimate(plan, usage)`` counts what the plan creates (interface endpoints x availability zones,
+``estimate(plan)`` counts what the plan creates (interface endpoints x availability zones,
 keys and their rotations, buckets and replicas, data-event trails, Macie jobs, log groups, the
 notebook, the guardrail), prices each line from ``wizard/data/prices.yaml`` and returns an
 ``Estimate``: line items split into fixed, usage-driven and one-time costs, the totals and every
-assumption used. Nothing is fetched: the figures are the price file's, each naming its source, the
-date it was read and how sure it is.
+assumption used, each marked as given by the answers' ``usage:`` section (which the plan carries) or
+a stated default; one function per line item prices it (``_LINE_ITEMS``). Nothing is fetched: the
+figures are the price file's, each naming its source, the date it was read and how sure it is.
 
 The Plan is read in one place only, ``stack_facts``: when the plan's field names change, that
 function is the one to fix.
@@ -84,47 +85,8 @@ def parse_prices(text: str, *, where: str = "prices.yaml") -> PriceList:
     if not isinstance(data, dict):
         raise CostError(f"{where}: expected a mapping at the top")
     meta = data.get("meta") or {}
-    prices: dict[str, Price] = {}
-    for key, raw in (data.get("prices") or {}).items():
-        if not isinstance(raw, dict):
-            raise CostError(f"{where}: prices.{key} must be a mapping")
-        for needed in ("description", "unit", "usd", "source", "retrieved", "confidence"):
-            if raw.get(needed) in (None, ""):
-                raise CostError(f"{where}: prices.{key}.{needed} is missing")
-        if raw["confidence"] not in CONFIDENCES:
-            raise CostError(f"{where}: prices.{key}.confidence must be one of {', '.join(CONFIDENCES)}")
-        if not str(raw["source"]).startswith("https://"):
-            raise CostError(f"{where}: prices.{key}.source must be an https URL")
-        read_in = tuple(str(u) for u in raw.get("read_in") or ())
-        if raw["confidence"] == "secondary" and not read_in:
-            raise CostError(f"{where}: prices.{key}.read_in must name where a secondary figure was read")
-        usd = Decimal(str(raw["usd"]))
-        if usd < 0:
-            raise CostError(f"{where}: prices.{key}.usd must not be negative")
-        prices[key] = Price(
-            key=key,
-            description=str(raw["description"]),
-            unit=str(raw["unit"]),
-            usd=usd,
-            source=str(raw["source"]),
-            retrieved=str(raw["retrieved"]),
-            confidence=str(raw["confidence"]),
-            note=" ".join(str(raw.get("note") or "").split()),
-            read_in=read_in,
-            max_billed_rotations=raw.get("max_billed_rotations"),
-        )
-    priced: dict[str, tuple[str, ...]] = {}
-    notes: dict[str, str] = {}
-    for rtype, raw in (data.get("resources") or {}).items():
-        keys = tuple(raw.get("priced") or ())
-        if not keys:
-            raise CostError(f"{where}: resources.{rtype}.priced lists no price")
-        for k in keys:
-            if k not in prices:
-                raise CostError(f"{where}: resources.{rtype} names unknown price {k!r}")
-        priced[rtype] = keys
-        if raw.get("note"):
-            notes[rtype] = " ".join(str(raw["note"]).split())
+    prices = {key: _parse_price(key, raw, where) for key, raw in (data.get("prices") or {}).items()}
+    priced, notes = _parse_resources(data.get("resources") or {}, prices, where)
     free: dict[str, str] = {}
     for rtype, reason in (data.get("free") or {}).items():
         if not reason or not str(reason).strip():
@@ -143,6 +105,55 @@ def parse_prices(text: str, *, where: str = "prices.yaml") -> PriceList:
         free_resources=free,
         resource_notes=notes,
     )
+
+
+def _parse_price(key: str, raw: Any, where: str) -> Price:
+    if not isinstance(raw, dict):
+        raise CostError(f"{where}: prices.{key} must be a mapping")
+    for needed in ("description", "unit", "usd", "source", "retrieved", "confidence"):
+        if raw.get(needed) in (None, ""):
+            raise CostError(f"{where}: prices.{key}.{needed} is missing")
+    if raw["confidence"] not in CONFIDENCES:
+        raise CostError(f"{where}: prices.{key}.confidence must be one of {', '.join(CONFIDENCES)}")
+    if not str(raw["source"]).startswith("https://"):
+        raise CostError(f"{where}: prices.{key}.source must be an https URL")
+    read_in = tuple(str(u) for u in raw.get("read_in") or ())
+    if raw["confidence"] == "secondary" and not read_in:
+        raise CostError(f"{where}: prices.{key}.read_in must name where a secondary figure was read")
+    usd = Decimal(str(raw["usd"]))
+    if usd < 0:
+        raise CostError(f"{where}: prices.{key}.usd must not be negative")
+    return Price(
+        key=key,
+        description=str(raw["description"]),
+        unit=str(raw["unit"]),
+        usd=usd,
+        source=str(raw["source"]),
+        retrieved=str(raw["retrieved"]),
+        confidence=str(raw["confidence"]),
+        note=" ".join(str(raw.get("note") or "").split()),
+        read_in=read_in,
+        max_billed_rotations=raw.get("max_billed_rotations"),
+    )
+
+
+def _parse_resources(
+    resources: Mapping[str, Any], prices: Mapping[str, Price], where: str
+) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """Resource type -> the price keys it is billed by, and the notes some carry."""
+    priced: dict[str, tuple[str, ...]] = {}
+    notes: dict[str, str] = {}
+    for rtype, raw in resources.items():
+        keys = tuple(raw.get("priced") or ())
+        if not keys:
+            raise CostError(f"{where}: resources.{rtype}.priced lists no price")
+        for k in keys:
+            if k not in prices:
+                raise CostError(f"{where}: resources.{rtype} names unknown price {k!r}")
+        priced[rtype] = keys
+        if raw.get("note"):
+            notes[rtype] = " ".join(str(raw["note"]).split())
+    return priced, notes
 
 
 @lru_cache(maxsize=1)
