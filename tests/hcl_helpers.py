@@ -49,8 +49,12 @@ def terraform_fmt_diff(directory: Path) -> str:
     """terraform fmt's diff for a folder ("" when canonical); needs terraform on PATH."""
     exe = terraform()
     assert exe is not None
-    result = subprocess.run([exe, "fmt", "-check", "-diff", "-recursive", "-no-color", str(directory)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [exe, "fmt", "-check", "-diff", "-recursive", "-no-color", str(directory)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if result.returncode not in (0, 3):
         raise AssertionError(f"terraform fmt failed: {result.stderr}")
     return re.sub(r"(?m)^.*CLI configuration.*$", "", result.stdout).strip()

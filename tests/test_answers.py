@@ -38,6 +38,7 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
     "bad-json.json": ("", "not valid JSON", 1),
     "bad-kind.yaml": ("workload.kinds[0]", "'sagemaker_trainig' is not allowed", 2),
     "bad-name.yaml": ("project.name", "lowercase letters", 1),
+    "bad-notebook-type.yaml": ("workload.notebook_instance_type", "'ml.p5.48xlarge' is not allowed", 2),
     "bad-region.yaml": ("project.region", "did you mean 'us-east-2'", 1),
     "bad-sensitivity.yaml": ("data.sensitivity", "'secret' is not allowed", 3),
     "bad-subnet-id.yaml": ("network.private_subnet_ids[0]", "not a subnet id", 4),
@@ -57,6 +58,11 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
     "name-trailing-newline.yaml": ("project.name", "lowercase letters", 1),
     "name-too-long.yaml": ("project.name", "3-32 characters", 1),
     "no-kinds.yaml": ("workload.kinds", "at least one", 2),
+    "notebook-type-without-notebook.yaml": (
+        "workload.notebook_instance_type",
+        "only applies with a sagemaker_notebook workload",
+        2,
+    ),
     "only-comments.yaml": ("", "holds no answers", None),
     "owner-bidi-override.yaml": ("project.owner", "contains U+202E (RIGHT-TO-LEFT OVERRIDE) at character 6", 1),
     "owner-line-separator.yaml": ("project.owner", "contains U+2028 (LINE SEPARATOR) at character 5, a line break", 1),
@@ -74,6 +80,10 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
     "top-level-list.yaml": ("", "not a list", 1),
     "unknown-nested-key.yaml": ("project.regoin", "did you mean 'region'", 1),
     "unknown-top-key.yaml": ("netwrok", "did you mean 'network'", 4),
+    "usage-fractional-count.yaml": ("usage.s3_reads_per_month", "must be a whole number (a count), not 2.5", 5),
+    "usage-negative.yaml": ("usage.training_data_gb", "must be zero or more, not -5", 5),
+    "usage-too-many-hours.yaml": ("usage.notebook_hours_per_month", "must be at most 744", 5),
+    "usage-unknown-field.yaml": ("usage.training_data", "did you mean 'training_data_gb'", 5),
     "version-newer.yaml": ("version", "newer than this guardform", 1),
     "version-text.yaml": ("version", "whole number", 1),
     "vpc-id-with-new.yaml": ("network.vpc_id", "only applies when mode is 'existing'", 4),
@@ -126,6 +136,50 @@ def test_defaults_fill_everything_not_required() -> None:
     assert answers.keys.strategy is KeyStrategy.per_purpose
     assert (answers.keys.rotation_days, answers.keys.deletion_window_days) == (365, 30)
     assert answers.monitoring.log_retention_days is None
+
+
+def test_every_usage_problem_is_reported_in_one_pass_with_its_line() -> None:
+    text = (
+        "project: {name: fraud-scoring, region: us-east-1}\n"
+        "workload: {kinds: [sagemaker_training], notebook_instance_type: ml.t3.large}\n"
+        "data: {sensitivity: internal}\n"
+        "usage:\n"
+        "  training_data_gb: -1\n"
+        "  s3_writes_per_month: 1.5\n"
+        "  log_gb_per_month: lots\n"
+        "  kms_requests_per_month: true\n"
+        "  flow_log_gb_per_month: .nan\n"
+        "  notebook_hours: 5\n"
+    )
+    with pytest.raises(AnswersError) as info:
+        parse_answers(text, source="my.yaml")
+    got = [(i.field, i.line) for i in info.value.issues]
+    assert got == [
+        ("workload.notebook_instance_type", 2),
+        ("usage.training_data_gb", 5),
+        ("usage.s3_writes_per_month", 6),
+        ("usage.log_gb_per_month", 7),
+        ("usage.kms_requests_per_month", 8),
+        ("usage.flow_log_gb_per_month", 9),
+        ("usage.notebook_hours", 10),
+    ]
+    assert "my.yaml:8: usage.kms_requests_per_month: must be a whole number, not true" in str(info.value)
+
+
+def test_usage_answers_keep_what_was_given_and_whole_numbers_stay_whole() -> None:
+    answers = parse_answers(
+        "project: {name: fraud-scoring, region: us-east-1}\nworkload: {kinds: [sagemaker_notebook]}\n"
+        "data: {sensitivity: internal}\nusage: {training_data_gb: 250, s3_reads_per_month: 2.0e6, "
+        "notebook_hours_per_month: 0}\n"
+    ).answers
+    assert answers.usage.given == {
+        "training_data_gb": 250.0,
+        "s3_reads_per_month": 2_000_000,
+        "notebook_hours_per_month": 0.0,
+    }
+    assert isinstance(answers.usage.s3_reads_per_month, int)
+    assert answers.workload.notebook_instance_type is not None
+    assert answers.workload.notebook_instance_type.value == "ml.t3.medium"  # the default, with a notebook
 
 
 def test_json_answers_load_and_errors_carry_lines(tmp_path: Path) -> None:
@@ -199,8 +253,10 @@ def test_schema_describes_every_section_and_forbids_unknown_keys() -> None:
         "keys",
         "access",
         "monitoring",
+        "usage",
     }
     assert schema["additionalProperties"] is False
+    assert schema["$defs"]["Usage"]["additionalProperties"] is False
     assert set(schema["required"]) == {"project", "workload", "data"}
     project = schema["$defs"]["Project"]
     assert project["additionalProperties"] is False

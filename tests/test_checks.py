@@ -85,8 +85,9 @@ def run_checkov(checkov: str, directory: Path, out_dir: Path) -> tuple[list[dict
         "--download-external-modules", "false",
         "--compact",
     ]  # fmt: skip
-    proc = subprocess.run(cmd, cwd=directory, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=900, check=False)
+    proc = subprocess.run(
+        cmd, cwd=directory, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=900, check=False
+    )
     assert proc.returncode in (0, 1), f"checkov crashed ({proc.returncode}):\n{proc.stderr[-4000:]}"
     data = json.loads((out_dir / "results_json.json").read_text(encoding="utf-8"))
     reports = data if isinstance(data, list) else [data]
@@ -94,14 +95,16 @@ def run_checkov(checkov: str, directory: Path, out_dir: Path) -> tuple[list[dict
     for report in reports:
         for key, outcome in (("passed_checks", "PASSED"), ("failed_checks", "FAILED")):
             for item in report.get("results", {}).get(key, []):
-                results.append({
-                    "check_id": item["check_id"],
-                    "result": outcome,
-                    "file": item["file_path"].lstrip("/"),
-                    "resource": item["resource"],
-                    "details": item.get("details") or [],
-                    "guideline": item.get("guideline"),
-                })
+                results.append(
+                    {
+                        "check_id": item["check_id"],
+                        "result": outcome,
+                        "file": item["file_path"].lstrip("/"),
+                        "resource": item["resource"],
+                        "details": item.get("details") or [],
+                        "guideline": item.get("guideline"),
+                    }
+                )
     return results, proc.stderr
 
 
@@ -166,8 +169,9 @@ def test_check_on_fixtures(check_id: str, fixture_results: list[dict[str, Any]])
         got = actual.get(key, set())
         if (want == "UNKNOWN" and got) or (want != "UNKNOWN" and got != {want}):
             problems.append(f"{key[0]}: {key[1]}: expected {want}, got {sorted(got) or 'nothing (UNKNOWN)'}")
-    problems += [f"{f}: {name}: unexpected {sorted(got)}" for (f, name), got in actual.items()
-                 if (f, name) not in expected]
+    problems += [
+        f"{f}: {name}: unexpected {sorted(got)}" for (f, name), got in actual.items() if (f, name) not in expected
+    ]
     assert not problems, "\n".join(problems)
 
 
@@ -209,8 +213,11 @@ def test_checks_pass_on_rendered_examples(checkov_bin: str, tmp_path: Path) -> N
 
     results, log = run_checkov(checkov_bin, stacks, tmp_path / "out")
     _assert_checks_loaded(log)
-    failed = [f"{r['check_id']} {r['file']} {r['resource']}: {'; '.join(r['details'])}"
-              for r in results if r["result"] == "FAILED"]
+    failed = [
+        f"{r['check_id']} {r['file']} {r['resource']}: {'; '.join(r['details'])}"
+        for r in results
+        if r["result"] == "FAILED"
+    ]
     assert not failed, "\n".join(failed)
     passed: dict[str, set[str]] = defaultdict(set)
     for r in results:

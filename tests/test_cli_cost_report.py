@@ -50,7 +50,7 @@ def test_cost_prints_the_estimate_of_the_answers_stack() -> None:
     total = next(line for line in out.splitlines() if line.startswith("Total a month:"))
     assert total.split() == ["Total", "a", "month:", f"${expected.monthly:,.2f}"]
     assert "Interface VPC endpoints" in out and "x 2 AZs" in out
-    assert "Every usage input is at its stated default" in out  # nothing in the answers sets usage yet
+    assert "Every usage input is at its stated default" in out  # the example's answers set no usage
 
 
 def test_cost_json_is_the_estimate_as_data() -> None:
@@ -61,6 +61,34 @@ def test_cost_json_is_the_estimate_as_data() -> None:
     assert out == format_json(expected)
     assert data["totals"]["monthly"] == float(expected.monthly)
     assert {i["price"] for i in data["items"]} >= {"privatelink.interface_endpoint_az_hour", "kms.key_month"}
+
+
+def test_cost_prices_the_answers_usage_section_and_notebook_type(tmp_path: Path) -> None:
+    code, out, _ = run("cost", "--answers", str(INTERNAL))
+    assert code == 0
+    assert "Notebook instance ml.t3.large" in out  # the example's workload.notebook_instance_type
+    assert "notebook_hours_per_month = 120 (given)" in out
+    assert "training_data_gb = 40 (given)" in out and "log_gb_per_month = 5 (default)" in out
+    data = json.loads(run("cost", "--answers", str(INTERNAL), "--format", "json")[1])
+    assert data["usage_inputs"]["notebook_hours_per_month"] == {"value": 120.0, "given": True}
+    assert data["usage_inputs"]["kms_requests_per_month"] == {"value": 100_000, "given": False}
+    # the answers file is the one source: more notebook hours in it, a dearer month
+    more = tmp_path / "more.yaml"
+    more.write_text(INTERNAL.read_text().replace("notebook_hours_per_month: 120", "notebook_hours_per_month: 240"))
+    again = json.loads(run("cost", "--answers", str(more), "--format", "json")[1])
+    notebook = [i for i in again["items"] if i["name"] == "Notebook instance ml.t3.large"]
+    before = [i for i in data["items"] if i["name"] == "Notebook instance ml.t3.large"]
+    assert notebook[0]["cost_usd"] == pytest.approx(2 * before[0]["cost_usd"])
+    assert again["totals"]["monthly"] > data["totals"]["monthly"]
+
+
+def test_a_bad_usage_answer_stops_cost_naming_the_field_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(INTERNAL.read_text().replace("notebook_hours_per_month: 120", "notebook_hours_per_month: -3"))
+    code, out, err = run("cost", "--answers", str(bad))
+    line = INTERNAL.read_text().splitlines().index("  notebook_hours_per_month: 120   # 6 hours x 20 working days") + 1
+    assert code == 2 and out == ""
+    assert f"{bad}:{line}: usage.notebook_hours_per_month: must be zero or more, not -3" in err
 
 
 @pytest.mark.parametrize("command", ["cost", "report", "explain"])
@@ -86,7 +114,15 @@ def test_explain_ends_with_the_cost_summary() -> None:
     assert code == 0
     summary = format_summary(estimate(plan(load_answers(RESTRICTED).answers)))
     assert f"cost: {summary}" in out
-    assert out.rstrip().splitlines()[-1].strip().startswith("at the stated usage defaults; guardform cost --answers")
+    last = out.rstrip().splitlines()[-1].strip()
+    assert last.startswith("every usage input at the stated defaults; guardform cost --answers"), last
+
+
+def test_explain_says_how_many_usage_inputs_the_answers_gave() -> None:
+    code, out, _ = run("explain", "--answers", str(ROOT / "examples" / "internal-training.yaml"))
+    assert code == 0
+    last = out.rstrip().splitlines()[-1].strip()
+    assert last.startswith("3 usage inputs from the answers' usage: section, the rest at the stated defaults"), last
 
 
 # -- report ----------------------------------------------------------------------------------------

@@ -115,8 +115,11 @@ def test_every_offered_notebook_instance_type_has_a_price() -> None:
     prices = load_prices()
     for itype in NOTEBOOK_INSTANCE_TYPES:
         assert f"sagemaker.notebook.{itype}" in prices.prices
-    # today's plan default is the first of the list
-    assert example_plan("internal-training").notebook.instance_type == NOTEBOOK_INSTANCE_TYPES[0]
+    # the default, with a notebook and no notebook_instance_type answer, is the first of the list
+    default = with_answers("restricted-phi-bedrock", workload={"notebook_instance_type": None})
+    assert default.notebook.instance_type == NOTEBOOK_INSTANCE_TYPES[0] == "ml.t3.medium"
+    # the shipped internal example asks for another
+    assert example_plan("internal-training").notebook.instance_type == "ml.t3.large"
 
 
 # ---- arithmetic on each example -------------------------------------------------------------------
@@ -206,28 +209,61 @@ def test_one_time_macie_jobs_are_not_monthly() -> None:
     assert est.one_time == Decimal("40.00")
 
 
+def with_answers(name: str, **sections: dict[str, Any]) -> Any:
+    """The plan of an example with some answers sections merged in (as if the file said so)."""
+    loaded = load_answers(ROOT / "examples" / f"{name}.yaml")
+    data = loaded.answers.model_dump(mode="json")
+    for section, values in sections.items():
+        data[section] = {**data[section], **values}
+    return plan(validate_answers(data))
+
+
 def test_usage_answers_change_the_usage_lines_and_say_they_were_given() -> None:
-    usage = Usage.from_mapping({"notebook_hours_per_month": 730, "bedrock_invocations_per_month": 1_000_000})
-    est = estimate(example_plan("restricted-phi-bedrock"), usage)
+    p = with_answers(
+        "restricted-phi-bedrock", usage={"notebook_hours_per_month": 730, "bedrock_invocations_per_month": 1_000_000}
+    )
+    assert p.usage.given == (("notebook_hours_per_month", 730.0), ("bedrock_invocations_per_month", 1_000_000))
+    est = estimate(p)  # the plan's usage: nothing passed beside it
     assert line(est, "Notebook instance ml.t3.medium").cost == Decimal("36.50")
     assert line(est, "Bedrock guardrail content filters").cost == Decimal("300.00")
+    assert est.assumptions[0].startswith("2 of 14 usage inputs are from the answers' usage: section (given)")
     assert any(a.startswith("notebook_hours_per_month = 730 (given)") for a in est.assumptions)
     assert any(a.startswith("training_data_gb = 100 (default)") for a in est.assumptions)
+    # the fixed part does not move with usage
+    assert est.fixed == estimate(example_plan("restricted-phi-bedrock")).fixed
 
 
-@pytest.mark.parametrize(
-    ("raw", "message"),
-    [
-        ({"notebook_hours": 5}, r"usage\.notebook_hours: unknown usage input"),
-        ({"training_data_gb": -1}, r"usage\.training_data_gb: must be zero or more"),
-        ({"training_data_gb": "lots"}, r"usage\.training_data_gb: must be a number"),
-        ({"bedrock_invocations_per_month": 2.5}, r"usage\.bedrock_invocations_per_month: must be a whole number"),
-        ({"notebook_hours_per_month": True}, r"usage\.notebook_hours_per_month: must be a number"),
-    ],
-)
-def test_bad_usage_inputs_are_refused_naming_the_field(raw: dict[str, Any], message: str) -> None:
-    with pytest.raises(CostError, match=message):
-        Usage.from_mapping(raw)
+def test_without_usage_answers_the_estimate_says_every_input_is_a_default() -> None:
+    est = estimate(example_plan("confidential-fraud"))
+    assert est.assumptions[0].startswith("Every usage input is at its stated default")
+    assert not [a for a in est.assumptions if "(given)" in a]
+
+
+def test_the_notebook_instance_type_answer_is_planned_and_priced() -> None:
+    p = with_answers("restricted-phi-bedrock", workload={"notebook_instance_type": "ml.g4dn.xlarge"})
+    assert p.notebook.instance_type == "ml.g4dn.xlarge"
+    cheap = line(estimate(example_plan("restricted-phi-bedrock")), "Notebook instance ml.t3.medium")
+    dear = line(estimate(p), "Notebook instance ml.g4dn.xlarge")
+    price = load_prices().price("sagemaker.notebook.ml.g4dn.xlarge").usd
+    assert dear.unit_price == price and dear.cost == (price * 160).quantize(Decimal("0.01"))
+    assert dear.cost > cheap.cost
+    assert estimate(p).fixed == estimate(example_plan("restricted-phi-bedrock")).fixed  # the volume is the same
+
+
+def test_the_cost_usage_inputs_are_the_answers_usage_fields() -> None:
+    from dataclasses import fields
+
+    from wizard.answers import USAGE_INPUTS
+    from wizard.answers import Usage as UsageAnswers
+
+    names = [f.name for f in fields(Usage) if f.name != "given"]
+    assert names == [u.name for u in USAGE_INPUTS] == list(UsageAnswers.model_fields)
+    assert {n: getattr(Usage(), n) for n in names} == {u.name: u.default for u in USAGE_INPUTS}
+
+
+def test_an_unknown_usage_input_in_a_plan_is_refused_naming_it() -> None:
+    with pytest.raises(CostError, match=r"usage\.notebook_hours: unknown usage input"):
+        Usage.from_given([("notebook_hours", 5)])
 
 
 def test_an_unpriced_notebook_instance_type_is_an_error_naming_it() -> None:

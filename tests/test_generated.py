@@ -26,8 +26,12 @@ EU_PROFILE = ("eu.anthropic.claude-3-5-sonnet-20240620-v1:0", {"eu-central-1", "
 # The other answers, each with the values worth covering in pairs.
 FACTORS: dict[str, list[Any]] = {
     "environment": ["dev", "staging", "prod"],
-    "kinds": [["sagemaker_training", "sagemaker_inference"], ["bedrock", "sagemaker_notebook"],
-              ["sagemaker_training", "sagemaker_notebook", "bedrock"], ["sagemaker_inference", "bedrock"]],
+    "kinds": [
+        ["sagemaker_training", "sagemaker_inference"],
+        ["bedrock", "sagemaker_notebook"],
+        ["sagemaker_training", "sagemaker_notebook", "bedrock"],
+        ["sagemaker_inference", "bedrock"],
+    ],
     "categories": [[], ["pii"], ["phi"], ["financial", "credentials"]],
     "compliance": [[], ["hipaa"], ["gdpr", "soc2"]],
     "regions": [["eu-west-1"], ["eu-west-1", "eu-central-1", "eu-west-3"]],
@@ -42,8 +46,12 @@ FACTORS: dict[str, list[Any]] = {
 def pairwise(factors: dict[str, list[Any]]) -> list[dict[str, Any]]:
     """A greedy covering array: every pair of values of every two factors appears in some row."""
     names = list(factors)
-    uncovered = {(a, i, b, j) for a, b in itertools.combinations(range(len(names)), 2)
-                 for i in range(len(factors[names[a]])) for j in range(len(factors[names[b]]))}
+    uncovered = {
+        (a, i, b, j)
+        for a, b in itertools.combinations(range(len(names)), 2)
+        for i in range(len(factors[names[a]]))
+        for j in range(len(factors[names[b]]))
+    }
     rows: list[tuple[int, ...]] = []
     while uncovered:
         best: tuple[int, ...] | None = None
@@ -57,14 +65,21 @@ def pairwise(factors: dict[str, list[Any]]) -> list[dict[str, Any]]:
                     continue
 
                 # Called at once, inside this iteration: row and uncovered are bound explicitly anyway.
-                def pairs_covered(v: int, k: int = k, row: list[int] = row,
-                                  uncovered: set[tuple[int, int, int, int]] = uncovered) -> int:
-                    return sum(1 for m in range(len(names)) if row[m] != -1 and m != k and
-                               (min(m, k), row[m] if m < k else v, max(m, k), v if m < k else row[m]) in uncovered)
+                def pairs_covered(
+                    v: int, k: int = k, row: list[int] = row, uncovered: set[tuple[int, int, int, int]] = uncovered
+                ) -> int:
+                    return sum(
+                        1
+                        for m in range(len(names))
+                        if row[m] != -1
+                        and m != k
+                        and (min(m, k), row[m] if m < k else v, max(m, k), v if m < k else row[m]) in uncovered
+                    )
 
                 row[k] = max(range(len(factors[names[k]])), key=pairs_covered)
-            score = sum(1 for x, y in itertools.combinations(range(len(names)), 2)
-                        if (x, row[x], y, row[y]) in uncovered)
+            score = sum(
+                1 for x, y in itertools.combinations(range(len(names)), 2) if (x, row[x], y, row[y]) in uncovered
+            )
             if score > best_score:
                 best, best_score = tuple(row), score
         assert best is not None
@@ -84,14 +99,25 @@ def _answers_data(name: str, sensitivity: str, combo: dict[str, Any]) -> dict[st
     if combo["network"] == "new3":
         network = {"mode": "new", "availability_zones": 3, "cidr": "172.20.0.0/20"}
     elif combo["network"] == "existing":
-        network = {"mode": "existing", "vpc_id": "vpc-0123456789abcdef0",
-                   "private_subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
-                   "route_table_ids": ["rtb-0123456789abcdef0"]}
+        network = {
+            "mode": "existing",
+            "vpc_id": "vpc-0123456789abcdef0",
+            "private_subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+            "route_table_ids": ["rtb-0123456789abcdef0"],
+        }
     data: dict[str, Any] = {
-        "project": {"name": name, "environment": combo["environment"], "region": combo["regions"][0],
-                    "allowed_regions": combo["regions"], "owner": 'Team "AI" ${ops} %{x} \\ 100%'},
-        "workload": {"kinds": kinds, "bedrock_models": _models(combo["regions"]) if "bedrock" in kinds else [],
-                     "bedrock_callers": combo["callers"]},
+        "project": {
+            "name": name,
+            "environment": combo["environment"],
+            "region": combo["regions"][0],
+            "allowed_regions": combo["regions"],
+            "owner": 'Team "AI" ${ops} %{x} \\ 100%',
+        },
+        "workload": {
+            "kinds": kinds,
+            "bedrock_models": _models(combo["regions"]) if "bedrock" in kinds else [],
+            "bedrock_callers": combo["callers"],
+        },
         "data": {"sensitivity": sensitivity, "categories": combo["categories"], "compliance": combo["compliance"]},
         "network": network,
         "keys": {"strategy": combo["keys"], "rotation_days": 180},
@@ -106,8 +132,12 @@ def matrix() -> list[tuple[str, dict[str, Any]]]:
     base = pairwise(FACTORS)[0]
     for sensitivity, kind in itertools.product(SENSITIVITIES, KINDS):
         combo = dict(base, kinds=[kind])
-        cases.append((f"{sensitivity[:4]}-{kind.replace('sagemaker_', 'sm-')}".replace("_", "-"),
-                      _answers_data("m-" + f"{sensitivity[:4]}-{kind[-5:]}".replace("_", "-"), sensitivity, combo)))
+        cases.append(
+            (
+                f"{sensitivity[:4]}-{kind.replace('sagemaker_', 'sm-')}".replace("_", "-"),
+                _answers_data("m-" + f"{sensitivity[:4]}-{kind[-5:]}".replace("_", "-"), sensitivity, combo),
+            )
+        )
     # Each row of the covering array twice, at two sensitivities two tiers apart, so every row is seen
     # both with and without the confidential-and-up controls.
     for n, combo in enumerate(pairwise(FACTORS)):
@@ -134,7 +164,8 @@ def test_matrix_covers_the_answer_space() -> None:
     assert len(MATRIX) >= 40
     answers = [validate_answers(d) for _, d in MATRIX]
     assert {(a.data.sensitivity.value, k.value) for a in answers for k in a.workload.kinds} >= set(
-        itertools.product(SENSITIVITIES, KINDS))
+        itertools.product(SENSITIVITIES, KINDS)
+    )
 
 
 def _render_all(root: Path | None = None) -> dict[str, dict[str, str]]:

@@ -10,8 +10,10 @@ import wizard.answers as answers_mod
 import wizard.answers.load as load_mod
 from wizard.answers import AnswersError, parse_answers
 
-V1 = "project: {name: fraud-scoring, region: us-east-1}\nworkload: {kinds: [bedrock], bedrock_models: [m.x]}\n" \
-     "data: {sensitivity: internal}\n"
+V1 = (
+    "project: {name: fraud-scoring, region: us-east-1}\nworkload: {kinds: [bedrock], bedrock_models: [m.x]}\n"
+    "data: {sensitivity: internal}\n"
+)
 
 
 def test_an_older_version_is_upgraded_with_a_notice(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -103,6 +103,16 @@ def test_the_corpus_lists_are_current() -> None:
         ({"monitoring": {"alert_email": "sec@example.com\n"}}, "monitoring.alert_email"),
         ({"workload": {"kinds": ["bedrock"], "bedrock_models": ["global.anthropic.x-v1:0"]}}, "bedrock_models"),
         ({"workload": {"kinds": ["bedrock"]}}, "bedrock needs models"),
+        ({"workload": {"notebook_instance_type": "ml.t3.large"}}, "a notebook type needs a notebook"),
+        (
+            {"workload": {"kinds": ["sagemaker_notebook"], "notebook_instance_type": "ml.p5.48xlarge"}},
+            "workload.notebook_instance_type",
+        ),
+        ({"usage": {"training_data_gb": -1}}, "usage.training_data_gb"),
+        ({"usage": {"notebook_hours_per_month": 745}}, "usage.notebook_hours_per_month"),
+        ({"usage": {"s3_reads_per_month": 2.5}}, "usage.s3_reads_per_month"),
+        ({"usage": {"log_gb_per_month": "5"}}, "usage.log_gb_per_month"),
+        ({"usage": {"notebook_hours": 5}}, "usage: unknown field"),
         ({"network": {"mode": "existing", "vpc_id": "vpc-0a1b2c3d"}}, "existing needs subnets"),
         (
             {"data": {"sensitivity": "public", "categories": ["phi"]}, "monitoring": {"log_retention_days": 731}},
@@ -124,6 +134,16 @@ def test_the_schema_refuses_each_expressible_rule(validator: Any, change: dict[s
     for section, values in change.items():
         data[section] = {**data.get(section, {}), **values}
     assert not validator.is_valid(data), path
+
+
+def test_the_schema_accepts_a_notebook_type_with_a_notebook_and_usage_numbers(validator: Any) -> None:
+    data: dict[str, Any] = {
+        "project": {"name": "fraud-scoring", "region": "us-east-1"},
+        "workload": {"kinds": ["sagemaker_notebook"], "notebook_instance_type": "ml.g4dn.xlarge"},
+        "data": {"sensitivity": "internal"},
+        "usage": {"training_data_gb": 2.5, "s3_reads_per_month": 0, "notebook_hours_per_month": 744},
+    }
+    assert [e.message for e in validator.iter_errors(data)] == []
 
 
 def test_readme_shows_how_to_attach_the_schema_to_an_editor() -> None:

@@ -74,6 +74,51 @@ def test_hidden_fields_are_left_out_so_the_model_defaults_apply() -> None:
     assert F.get(form, "workload.bedrock_models")  # kept in the form for when bedrock is chosen again
 
 
+def test_the_notebook_type_question_shows_with_a_notebook_and_starts_on_the_default() -> None:
+    form = F.initial_form()
+    question = F.questions()["workload.notebook_instance_type"]
+    assert not question.is_visible(form)
+    assert F.get(form, "workload.notebook_instance_type") == "ml.t3.medium"  # the model's default
+    F.put(form, "workload.notebook_instance_type", "ml.m5.xlarge")
+    assert "notebook_instance_type" not in F.form_to_data(form)["workload"]  # no notebook: left out
+    F.put(form, "workload.kinds", ["sagemaker_notebook"])
+    assert question.is_visible(form)
+    assert F.form_to_data(form)["workload"]["notebook_instance_type"] == "ml.m5.xlarge"
+    # every priced type is offered, each with its hourly price from the price file
+    labels = dict(question.options)
+    assert list(labels) == [
+        "ml.t3.medium",
+        "ml.t3.large",
+        "ml.t3.xlarge",
+        "ml.m5.xlarge",
+        "ml.m5.2xlarge",
+        "ml.g4dn.xlarge",
+    ]
+    assert labels["ml.t3.large"] == "ml.t3.large — 2 vCPU, 8 GiB, $0.10 an hour"
+
+
+def test_a_loaded_usage_section_is_carried_to_the_model() -> None:
+    form, ignored = F.form_from_document(load_answers(EXAMPLES / "internal-training.yaml").document)
+    assert ignored == []
+    answers, issues = F.validate(form)
+    assert issues == [] and answers is not None
+    assert answers.usage.given == {
+        "training_data_gb": 40.0,
+        "new_training_data_gb_per_month": 4.0,
+        "notebook_hours_per_month": 120.0,
+    }
+    assert answers.workload.notebook_instance_type is not None
+    assert answers.workload.notebook_instance_type.value == "ml.t3.large"
+
+
+def test_the_review_cost_line_says_how_many_usage_inputs_the_file_gave() -> None:
+    from wizard.plan import plan
+    from wizard.tui.screens.review import ReviewScreen
+
+    line = ReviewScreen._cost(plan(load_answers(EXAMPLES / "internal-training.yaml").answers))
+    assert line.startswith("about $204.53 a month") and line.endswith("; usage: 3 of 14 inputs from the file")
+
+
 def test_issue_paths_map_to_questions() -> None:
     class Issue:
         def __init__(self, field: str, message: str) -> None:
@@ -351,6 +396,28 @@ async def test_review_previews_what_generate_changes_and_prices_the_stack(tmp_pa
         cost_3az = text_of(app, "#review-summary").split("Cost: ", 1)[1].splitlines()[0]
         assert cost_3az != cost_2az
         assert app.screen.file_marks["modules/s3/main.tf"] == "unchanged"  # type: ignore[attr-defined]
+
+
+@sync
+async def test_the_review_estimate_follows_the_notebook_type(tmp_path: Path) -> None:
+    path = copy_example(tmp_path)  # restricted-phi-bedrock: a notebook at the default ml.t3.medium
+    app = make_app(tmp_path, path, FakePipeline())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(6):
+            await next_screen(pilot)
+        before = text_of(app, "#review-summary").split("Cost: ", 1)[1].splitlines()[0]
+        assert before.startswith("about $242.91 a month") and "usage:" not in before  # every input a default
+        app.go_to_step("workload")
+        await settle(pilot)
+        await choose(pilot, "workload.notebook_instance_type", "ml.g4dn.xlarge")
+        for _ in range(5):
+            await next_screen(pilot)
+        assert app.screen.id == "step-review"
+        after = text_of(app, "#review-summary").split("Cost: ", 1)[1].splitlines()[0]
+        # 160 h x ($0.7364 - $0.05) more a month, the one-time part unchanged
+        assert after.startswith("about $352.73 a month ($161.40 fixed + $191.33 usage-driven; $100.00 once)"), after
+        assert "notebook_instance_type: ml.g4dn.xlarge" in text_of(app, "#answers-yaml")
 
 
 @sync

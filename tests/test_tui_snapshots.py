@@ -101,6 +101,28 @@ def test_review(snap_compare: Any, workdir: Path, size: tuple[int, int]) -> None
     assert snap_compare(new_app("clinic.yaml"), terminal_size=size, run_before=run_before)
 
 
+def test_workload_notebook_type_with_prices(snap_compare: Any, workdir: Path) -> None:
+    async def run_before(pilot: Any) -> None:
+        await to_step(pilot, 1)
+        await choose(pilot, "workload.notebook_instance_type", "ml.m5.xlarge")
+        await settle(pilot)
+
+    assert snap_compare(new_app("clinic.yaml"), terminal_size=WIDE, run_before=run_before)
+
+
+def test_review_prices_a_larger_notebook(snap_compare: Any, workdir: Path) -> None:
+    """The estimate on the review after the notebook type changed (compare test_review[100x30])."""
+
+    async def run_before(pilot: Any) -> None:
+        await to_step(pilot, 1)
+        await choose(pilot, "workload.notebook_instance_type", "ml.g4dn.xlarge")
+        for _ in range(5):
+            await next_screen(pilot)
+        assert pilot.app.screen.id == "step-review"
+
+    assert snap_compare(new_app("clinic.yaml"), terminal_size=WIDE, run_before=run_before)
+
+
 def test_review_new_answers_small(snap_compare: Any, workdir: Path) -> None:
     async def run_before(pilot: Any) -> None:
         await fill_new(

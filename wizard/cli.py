@@ -716,8 +716,10 @@ def explain(where: Where, answers_file: Path, fmt: str, show_access: bool) -> No
 def _explain_cost(pipe: Pipeline, stack_plan: Any, answers_file: Path) -> None:
     from wizard.cost import format_summary
 
+    given = len(stack_plan.usage.given)
+    usage = f"{given} usage inputs from the answers' usage: section, the rest" if given else "every usage input"
     _say(f"\ncost: {format_summary(pipe.estimate(stack_plan))}")
-    _say(f"      at the stated usage defaults; guardform cost --answers {answers_file} lists every line")
+    _say(f"      {usage} at the stated defaults; guardform cost --answers {answers_file} lists every line")
 
 
 @cli.command("cost")
@@ -725,7 +727,9 @@ def _explain_cost(pipe: Pipeline, stack_plan: Any, answers_file: Path) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
 def cost_cmd(where: Where, answers_file: Path, fmt: str) -> None:
-    """Estimate what the stack costs a month: every line item, its price and source, and the assumptions."""
+    """Estimate what the stack costs a month: every line item, its price and source, and the assumptions.
+
+    The usage-driven lines price the answers' usage: section (each input left out at its stated default)."""
     from wizard.cost import format_json, format_text
 
     where.answers_file = answers_file

@@ -1,11 +1,12 @@
 """What a stack costs a month: a pure estimate from the Plan, the usage assumptions and the price file.
 
-``estimate(plan, usage)`` counts what the plan creates (interface endpoints x availability zones,
+``estimate(plan)`` counts what the plan creates (interface endpoints x availability zones,
 keys and their rotations, buckets and replicas, data-event trails, Macie jobs, log groups, the
 notebook, the guardrail), prices each line from ``wizard/data/prices.yaml`` and returns an
 ``Estimate``: line items split into fixed, usage-driven and one-time costs, the totals and every
-assumption used. Nothing is fetched: the figures are the price file's, each naming its source, the
-date it was read and how sure it is.
+assumption used, each marked as given by the answers' ``usage:`` section (which the plan carries) or
+a stated default; one function per line item prices it (``_LINE_ITEMS``). Nothing is fetched: the
+figures are the price file's, each naming its source, the date it was read and how sure it is.
 
 The Plan is read in one place only, ``stack_facts``: when the plan's field names change, that
 function is the one to fix.
@@ -14,9 +15,8 @@ function is the one to fix.
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from importlib import resources
@@ -24,21 +24,12 @@ from typing import Any, Literal
 
 from ruamel.yaml import YAML
 
+from wizard.answers.vocabulary import NOTEBOOK_INSTANCE_TYPES as NOTEBOOK_INSTANCE_TYPES  # each has a price
+from wizard.answers.vocabulary import USAGE_INPUTS
 from wizard.errors import GuardformError
 
 Basis = Literal["fixed", "usage", "one-time"]
 CENT = Decimal("0.01")
-
-# Instance types a notebook may use: the proposed vocabulary of a `notebook.instance_type` answer.
-# Each has a price entry (tests/test_cost.py checks it); the first is today's plan default.
-NOTEBOOK_INSTANCE_TYPES = (
-    "ml.t3.medium",
-    "ml.t3.large",
-    "ml.t3.xlarge",
-    "ml.m5.xlarge",
-    "ml.m5.2xlarge",
-    "ml.g4dn.xlarge",
-)
 
 
 class CostError(GuardformError):
@@ -94,47 +85,8 @@ def parse_prices(text: str, *, where: str = "prices.yaml") -> PriceList:
     if not isinstance(data, dict):
         raise CostError(f"{where}: expected a mapping at the top")
     meta = data.get("meta") or {}
-    prices: dict[str, Price] = {}
-    for key, raw in (data.get("prices") or {}).items():
-        if not isinstance(raw, dict):
-            raise CostError(f"{where}: prices.{key} must be a mapping")
-        for needed in ("description", "unit", "usd", "source", "retrieved", "confidence"):
-            if raw.get(needed) in (None, ""):
-                raise CostError(f"{where}: prices.{key}.{needed} is missing")
-        if raw["confidence"] not in CONFIDENCES:
-            raise CostError(f"{where}: prices.{key}.confidence must be one of {', '.join(CONFIDENCES)}")
-        if not str(raw["source"]).startswith("https://"):
-            raise CostError(f"{where}: prices.{key}.source must be an https URL")
-        read_in = tuple(str(u) for u in raw.get("read_in") or ())
-        if raw["confidence"] == "secondary" and not read_in:
-            raise CostError(f"{where}: prices.{key}.read_in must name where a secondary figure was read")
-        usd = Decimal(str(raw["usd"]))
-        if usd < 0:
-            raise CostError(f"{where}: prices.{key}.usd must not be negative")
-        prices[key] = Price(
-            key=key,
-            description=str(raw["description"]),
-            unit=str(raw["unit"]),
-            usd=usd,
-            source=str(raw["source"]),
-            retrieved=str(raw["retrieved"]),
-            confidence=str(raw["confidence"]),
-            note=" ".join(str(raw.get("note") or "").split()),
-            read_in=read_in,
-            max_billed_rotations=raw.get("max_billed_rotations"),
-        )
-    priced: dict[str, tuple[str, ...]] = {}
-    notes: dict[str, str] = {}
-    for rtype, raw in (data.get("resources") or {}).items():
-        keys = tuple(raw.get("priced") or ())
-        if not keys:
-            raise CostError(f"{where}: resources.{rtype}.priced lists no price")
-        for k in keys:
-            if k not in prices:
-                raise CostError(f"{where}: resources.{rtype} names unknown price {k!r}")
-        priced[rtype] = keys
-        if raw.get("note"):
-            notes[rtype] = " ".join(str(raw["note"]).split())
+    prices = {key: _parse_price(key, raw, where) for key, raw in (data.get("prices") or {}).items()}
+    priced, notes = _parse_resources(data.get("resources") or {}, prices, where)
     free: dict[str, str] = {}
     for rtype, reason in (data.get("free") or {}).items():
         if not reason or not str(reason).strip():
@@ -155,6 +107,55 @@ def parse_prices(text: str, *, where: str = "prices.yaml") -> PriceList:
     )
 
 
+def _parse_price(key: str, raw: Any, where: str) -> Price:
+    if not isinstance(raw, dict):
+        raise CostError(f"{where}: prices.{key} must be a mapping")
+    for needed in ("description", "unit", "usd", "source", "retrieved", "confidence"):
+        if raw.get(needed) in (None, ""):
+            raise CostError(f"{where}: prices.{key}.{needed} is missing")
+    if raw["confidence"] not in CONFIDENCES:
+        raise CostError(f"{where}: prices.{key}.confidence must be one of {', '.join(CONFIDENCES)}")
+    if not str(raw["source"]).startswith("https://"):
+        raise CostError(f"{where}: prices.{key}.source must be an https URL")
+    read_in = tuple(str(u) for u in raw.get("read_in") or ())
+    if raw["confidence"] == "secondary" and not read_in:
+        raise CostError(f"{where}: prices.{key}.read_in must name where a secondary figure was read")
+    usd = Decimal(str(raw["usd"]))
+    if usd < 0:
+        raise CostError(f"{where}: prices.{key}.usd must not be negative")
+    return Price(
+        key=key,
+        description=str(raw["description"]),
+        unit=str(raw["unit"]),
+        usd=usd,
+        source=str(raw["source"]),
+        retrieved=str(raw["retrieved"]),
+        confidence=str(raw["confidence"]),
+        note=" ".join(str(raw.get("note") or "").split()),
+        read_in=read_in,
+        max_billed_rotations=raw.get("max_billed_rotations"),
+    )
+
+
+def _parse_resources(
+    resources: Mapping[str, Any], prices: Mapping[str, Price], where: str
+) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """Resource type -> the price keys it is billed by, and the notes some carry."""
+    priced: dict[str, tuple[str, ...]] = {}
+    notes: dict[str, str] = {}
+    for rtype, raw in resources.items():
+        keys = tuple(raw.get("priced") or ())
+        if not keys:
+            raise CostError(f"{where}: resources.{rtype}.priced lists no price")
+        for k in keys:
+            if k not in prices:
+                raise CostError(f"{where}: resources.{rtype} names unknown price {k!r}")
+        priced[rtype] = keys
+        if raw.get("note"):
+            notes[rtype] = " ".join(str(raw["note"]).split())
+    return priced, notes
+
+
 @lru_cache(maxsize=1)
 def load_prices() -> PriceList:
     """The price file shipped in the package."""
@@ -166,78 +167,56 @@ def load_prices() -> PriceList:
 # Usage assumptions
 # --------------------------------------------------------------------------------------------------
 
+_DEFAULT = {u.name: u.default for u in USAGE_INPUTS}
+
 
 @dataclass(frozen=True, kw_only=True)
 class Usage:
-    """The usage-driven inputs, each with a stated default. ``given`` names those the user set."""
+    """The usage-driven inputs, each with a stated default (``wizard.answers.USAGE_INPUTS``, which the
+    answers' ``usage:`` section validates). ``given`` names those the user set."""
 
-    training_data_gb: float = 100.0
-    new_training_data_gb_per_month: float = 10.0
-    model_artifacts_gb: float = 20.0
-    new_model_artifacts_gb_per_month: float = 2.0
-    log_bucket_gb: float = 10.0
-    s3_reads_per_month: int = 800_000
-    s3_writes_per_month: int = 200_000
-    kms_requests_per_month: int = 100_000
-    log_gb_per_month: float = 5.0
-    flow_log_gb_per_month: float = 2.0
-    endpoint_gb_per_month: float = 20.0
-    notebook_hours_per_month: float = 160.0
-    bedrock_invocations_per_month: int = 100_000
-    bedrock_text_units_per_invocation: float = 2.0
+    training_data_gb: float = float(_DEFAULT["training_data_gb"])
+    new_training_data_gb_per_month: float = float(_DEFAULT["new_training_data_gb_per_month"])
+    model_artifacts_gb: float = float(_DEFAULT["model_artifacts_gb"])
+    new_model_artifacts_gb_per_month: float = float(_DEFAULT["new_model_artifacts_gb_per_month"])
+    log_bucket_gb: float = float(_DEFAULT["log_bucket_gb"])
+    s3_reads_per_month: int = int(_DEFAULT["s3_reads_per_month"])
+    s3_writes_per_month: int = int(_DEFAULT["s3_writes_per_month"])
+    kms_requests_per_month: int = int(_DEFAULT["kms_requests_per_month"])
+    log_gb_per_month: float = float(_DEFAULT["log_gb_per_month"])
+    flow_log_gb_per_month: float = float(_DEFAULT["flow_log_gb_per_month"])
+    endpoint_gb_per_month: float = float(_DEFAULT["endpoint_gb_per_month"])
+    notebook_hours_per_month: float = float(_DEFAULT["notebook_hours_per_month"])
+    bedrock_invocations_per_month: int = int(_DEFAULT["bedrock_invocations_per_month"])
+    bedrock_text_units_per_invocation: float = float(_DEFAULT["bedrock_text_units_per_invocation"])
     given: frozenset[str] = frozenset()
 
     @classmethod
-    def from_mapping(cls, raw: Mapping[str, Any], *, where: str = "usage") -> Usage:
-        """Build from user input (an answers section): unknown names and bad numbers are errors."""
-        known = {f.name: f for f in fields(cls) if f.name != "given"}
-        values: dict[str, Any] = {}
-        for name, value in raw.items():
-            if name not in known:
-                raise CostError(f"{where}.{name}: unknown usage input (known: {', '.join(sorted(known))})")
-            want_int = known[name].type in ("int", int)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or (want_int and not isinstance(value, int))
-            ):
-                kind = "a whole number" if want_int else "a number"
-                raise CostError(f"{where}.{name}: must be {kind}, got {value!r}")
-            if value < 0 or (isinstance(value, float) and not math.isfinite(value)):
-                raise CostError(f"{where}.{name}: must be zero or more, got {value!r}")
-            values[name] = value
+    def from_given(cls, given: Iterable[tuple[str, int | float]]) -> Usage:
+        """The inputs the answers gave (already validated there); the others at their defaults."""
+        values: dict[str, Any] = dict(given)
+        unknown = sorted(set(values) - set(_DEFAULT))
+        if unknown:
+            raise CostError(f"usage.{unknown[0]}: unknown usage input (known: {', '.join(_DEFAULT)})")
         return cls(**values, given=frozenset(values))
 
 
-USAGE_DESCRIPTIONS: dict[str, str] = {
-    "training_data_gb": "GB of training data stored (and scanned by Macie's first run)",
-    "new_training_data_gb_per_month": (
-        "GB of training data added or changed a month (scanned by each scheduled Macie run, replicated)"
-    ),
-    "model_artifacts_gb": "GB of model artifacts stored",
-    "new_model_artifacts_gb_per_month": "GB of model artifacts written a month (replicated)",
-    "log_bucket_gb": "GB kept in the log buckets (audit trail, access logs, Bedrock and Macie results), steady state",
-    "s3_reads_per_month": (
-        "object reads on training data and artifacts a month (CloudTrail data events when reads are logged)"
-    ),
-    "s3_writes_per_month": "object writes on training data and artifacts a month (CloudTrail data events)",
-    "kms_requests_per_month": "KMS requests a month (S3 Bucket Keys keep these low)",
-    "log_gb_per_month": "GB a month into CloudWatch Logs from CloudTrail, Bedrock invocation logs and workload logs",
-    "flow_log_gb_per_month": "GB of VPC flow logs a month",
-    "endpoint_gb_per_month": "GB a month through the interface endpoints (image pulls, API and model traffic)",
-    "notebook_hours_per_month": "hours a month the notebook instance runs (160 = 8 hours x 20 working days)",
-    "bedrock_invocations_per_month": "Bedrock invocations a month",
-    "bedrock_text_units_per_invocation": (
-        "guardrail text units per invocation, prompt plus response (1 text unit = up to 1,000 characters)"
-    ),
-}
+USAGE_DESCRIPTIONS: dict[str, str] = {u.name: u.description for u in USAGE_INPUTS}
 
 
-#: The first assumption when no usage input was given (the answers file has no usage fields yet).
+#: The first assumption when no usage input was given.
 ALL_DEFAULTS = (
-    "Every usage input is at its stated default (the answers file cannot set them yet): "
+    "Every usage input is at its stated default (the answers' usage: section sets none): "
     "the usage-driven lines price an example month, not your traffic."
 )
+
+
+def _given_note(u: Usage) -> str:
+    n = len(u.given)
+    return (
+        f"{n} of {len(USAGE_DESCRIPTIONS)} usage inputs are from the answers' usage: section (given); "
+        "the others are stated defaults."
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -275,6 +254,7 @@ class StackFacts:
     guardrail_content_filters: bool
     guardrail_pii: bool
     alert_email: bool
+    usage_given: tuple[tuple[str, int | float], ...] = ()  # the answers' usage: section
 
 
 def stack_facts(plan: Any) -> StackFacts:
@@ -320,6 +300,7 @@ def stack_facts(plan: Any) -> StackFacts:
         guardrail_content_filters=bool(bedrock is not None and bedrock.guardrail and bedrock.content_filters),
         guardrail_pii=bool(bedrock is not None and bedrock.guardrail and bedrock.guardrail_entities),
         alert_email=bool(plan.monitoring.alert_email),
+        usage_given=tuple(plan.usage.given),
     )
 
 
@@ -364,6 +345,7 @@ class Estimate:
     not_charged: tuple[tuple[str, str], ...]  # (what, why)
     assumptions: tuple[str, ...]
     region_note: str | None
+    inputs: tuple[tuple[str, int | float, bool], ...] = ()  # every usage input: name, value, given by the answers
 
     def _total(self, basis: Basis) -> Decimal:
         return sum((i.cost for i in self.items if i.basis == basis), Decimal("0.00"))
@@ -400,6 +382,7 @@ class Estimate:
             "items": [i.to_dict() for i in self.items],
             "not_charged": [{"what": w, "why": y} for w, y in self.not_charged],
             "assumptions": list(self.assumptions),
+            "usage_inputs": {name: {"value": value, "given": given} for name, value, given in self.inputs},
         }
 
 
@@ -412,21 +395,29 @@ def _dec(value: float | int) -> Decimal:
 
 
 def estimate(plan: Any, usage: Usage | None = None, prices: PriceList | None = None) -> Estimate:
-    """Price the stack the plan describes. Pure: the same plan, usage and prices give the same Estimate."""
-    return estimate_facts(stack_facts(plan), usage or Usage(), prices or load_prices())
+    """Price the stack the plan describes. Pure: the same plan, usage and prices give the same Estimate.
+
+    Without ``usage`` the plan's own (the answers' ``usage:`` section, defaults for the rest) is used."""
+    facts = stack_facts(plan)
+    u = usage if usage is not None else Usage.from_given(facts.usage_given)
+    return estimate_facts(facts, u, prices or load_prices())
 
 
-def estimate_facts(s: StackFacts, u: Usage, p: PriceList) -> Estimate:
-    items: list[LineItem] = []
-    hours = p.hours_per_month
+class _Lines:
+    """The line items of one estimate, priced from the price file as they are added."""
 
-    def add(name: str, key: str, quantity: Decimal, basis: Basis, detail: str, *, per: int = 1) -> None:
-        price = p.price(key)
+    def __init__(self, prices: PriceList) -> None:
+        self.prices = prices
+        self.hours = prices.hours_per_month
+        self.items: list[LineItem] = []
+
+    def add(self, name: str, key: str, quantity: Decimal, basis: Basis, detail: str, *, per: int = 1) -> None:
+        price = self.prices.price(key)
         billed = quantity / per  # in the price's unit (per 10,000 requests, per 100,000 events, ...)
         if per != 1:
             detail = f"{_fmt_qty(quantity)} ({detail})"
         cost = (billed * price.usd).quantize(CENT, rounding=ROUND_HALF_UP)
-        items.append(
+        self.items.append(
             LineItem(
                 name=name,
                 quantity=billed,
@@ -440,29 +431,36 @@ def estimate_facts(s: StackFacts, u: Usage, p: PriceList) -> Estimate:
             )
         )
 
-    # ---- fixed: paid whether or not anything runs ---------------------------------------------
-    n_if, azs = len(s.interface_endpoints), s.availability_zones
-    if n_if:
-        add(
+
+# ---- fixed lines: paid whether or not anything runs ---------------------------------------------
+
+
+def _endpoint_hours(out: _Lines, s: StackFacts, u: Usage) -> None:
+    n, azs = len(s.interface_endpoints), s.availability_zones
+    if n:
+        out.add(
             "Interface VPC endpoints",
             "privatelink.interface_endpoint_az_hour",
-            _dec(n_if * azs * hours),
+            _dec(n * azs * out.hours),
             "fixed",
-            f"{n_if} endpoints ({', '.join(s.interface_endpoints)}) x {azs} AZs x {hours} h; "
+            f"{n} endpoints ({', '.join(s.interface_endpoints)}) x {azs} AZs x {out.hours} h; "
             "each AZ added multiplies this line",
         )
-    add(
+
+
+def _kms_keys(out: _Lines, s: StackFacts, u: Usage) -> None:
+    out.add(
         "KMS customer managed keys",
         "kms.key_month",
         _dec(len(s.keys)),
         "fixed",
         f"{len(s.keys)} keys ({', '.join(s.keys)})",
     )
-    rot = p.price("kms.rotation_month")
+    rot = out.prices.price("kms.rotation_month")
     cap = rot.max_billed_rotations if rot.max_billed_rotations is not None else 2
     per_key = min(cap, 365 // max(s.rotation_days, 1))
     if per_key:
-        add(
+        out.add(
             "KMS rotated key material",
             "kms.rotation_month",
             _dec(per_key * len(s.keys)),
@@ -470,23 +468,32 @@ def estimate_facts(s: StackFacts, u: Usage, p: PriceList) -> Estimate:
             f"rotation every {s.rotation_days} days: {per_key} billed rotations per key after a year "
             f"(only the first {cap} rotations are billed)",
         )
-    add(
+
+
+def _management_events(out: _Lines, s: StackFacts, u: Usage) -> None:
+    out.add(
         "CloudTrail management events (first copy)",
         "cloudtrail.management_first_copy",
         Decimal(1),
         "fixed",
         "one multi-region trail; free unless another trail already records management events",
     )
+
+
+def _macie_buckets(out: _Lines, s: StackFacts, u: Usage) -> None:
     if s.macie_job_type is not None:
-        add(
+        out.add(
             "Macie bucket inventory and monitoring",
             "macie.bucket_month",
             _dec(len(s.buckets)),
             "fixed",
             f"{len(s.buckets)} buckets of this stack in {s.region}; Macie counts every bucket of the account there",
         )
+
+
+def _notebook_volume(out: _Lines, s: StackFacts, u: Usage) -> None:
     if s.notebook_instance_type is not None:
-        add(
+        out.add(
             "Notebook ML storage volume",
             "sagemaker.ml_storage_gb_month",
             _dec(s.notebook_volume_gb),
@@ -494,27 +501,28 @@ def estimate_facts(s: StackFacts, u: Usage, p: PriceList) -> Estimate:
             f"{s.notebook_volume_gb} GB, billed while the notebook exists",
         )
 
-    # ---- usage-driven ------------------------------------------------------------------------
-    if n_if:
-        add(
-            "Interface endpoint data processed",
-            "privatelink.data_processed_gb",
-            _dec(u.endpoint_gb_per_month),
-            "usage",
-            "endpoint_gb_per_month",
+
+# ---- usage-driven lines ----------------------------------------------------------------------------
+
+
+def _endpoint_data(out: _Lines, s: StackFacts, u: Usage) -> None:
+    if s.interface_endpoints:
+        gb = _dec(u.endpoint_gb_per_month)
+        out.add(
+            "Interface endpoint data processed", "privatelink.data_processed_gb", gb, "usage", "endpoint_gb_per_month"
         )
-    add(
-        "KMS requests",
-        "kms.requests_10k",
-        _dec(u.kms_requests_per_month),
-        "usage",
-        "kms_requests_per_month",
-        per=10_000,
-    )
+
+
+def _kms_requests(out: _Lines, s: StackFacts, u: Usage) -> None:
+    requests = _dec(u.kms_requests_per_month)
+    out.add("KMS requests", "kms.requests_10k", requests, "usage", "kms_requests_per_month", per=10_000)
+
+
+def _data_events(out: _Lines, s: StackFacts, u: Usage) -> None:
     if s.data_events != "none":
         events = u.s3_writes_per_month + (u.s3_reads_per_month if s.data_events == "all" else 0)
         what = "reads and writes" if s.data_events == "all" else "writes"
-        add(
+        out.add(
             "CloudTrail S3 data events",
             "cloudtrail.data_events_100k",
             _dec(events),
@@ -522,15 +530,20 @@ def estimate_facts(s: StackFacts, u: Usage, p: PriceList) -> Estimate:
             f"{what} on training data and artifacts",
             per=100_000,
         )
-    add(
+
+
+def _logs(out: _Lines, s: StackFacts, u: Usage) -> None:
+    """Ingestion, flow-log delivery, and the storage a year of retention builds up."""
+    groups = ", ".join(g for g in s.log_groups if g != "vpc_flow_logs")
+    out.add(
         "CloudWatch Logs ingestion",
         "cloudwatch.logs_ingestion_gb",
         _dec(u.log_gb_per_month),
         "usage",
-        f"log_gb_per_month into {', '.join(g for g in s.log_groups if g != 'vpc_flow_logs')}",
+        f"log_gb_per_month into {groups}",
     )
     if s.flow_logs:
-        add(
+        out.add(
             "VPC flow logs delivery",
             "cloudwatch.vended_logs_gb",
             _dec(u.flow_log_gb_per_month),
@@ -539,7 +552,7 @@ def estimate_facts(s: StackFacts, u: Usage, p: PriceList) -> Estimate:
         )
     months_kept = Decimal(min(s.log_retention_days, 365)) / Decimal(365) * 12
     stored = (_dec(u.log_gb_per_month) + (_dec(u.flow_log_gb_per_month) if s.flow_logs else 0)) * months_kept
-    add(
+    out.add(
         "CloudWatch Logs storage",
         "cloudwatch.logs_storage_gb_month",
         stored.quantize(CENT),
@@ -547,6 +560,10 @@ def estimate_facts(s: StackFacts, u: Usage, p: PriceList) -> Estimate:
         f"a year after creation: {months_kept.quantize(Decimal('0.1'))} months of logs kept "
         f"(retention {s.log_retention_days} days)",
     )
+
+
+def _s3(out: _Lines, s: StackFacts, u: Usage) -> None:
+    """Storage in the stack's buckets and their replicas, and the transfer replication makes."""
     replicated_gb = Decimal(0)
     replica_stored = Decimal(0)
     if "training_data" in s.replicated:
@@ -555,110 +572,125 @@ def estimate_facts(s: StackFacts, u: Usage, p: PriceList) -> Estimate:
     if "model_artifacts" in s.replicated:
         replicated_gb += _dec(u.new_model_artifacts_gb_per_month)
         replica_stored += _dec(u.model_artifacts_gb)
-    stored_s3 = _dec(u.training_data_gb) + _dec(u.model_artifacts_gb) + _dec(u.log_bucket_gb) + replica_stored
-    add(
-        "S3 Standard storage",
-        "s3.standard_gb_month",
-        stored_s3,
-        "usage",
-        "training data + artifacts + log buckets" + (" + replicas" if replica_stored else ""),
-    )
+    stored = _dec(u.training_data_gb) + _dec(u.model_artifacts_gb) + _dec(u.log_bucket_gb) + replica_stored
+    what = "training data + artifacts + log buckets" + (" + replicas" if replica_stored else "")
+    out.add("S3 Standard storage", "s3.standard_gb_month", stored, "usage", what)
     if replicated_gb:
-        add(
-            "Cross-region replication transfer",
-            "transfer.inter_region_gb",
-            replicated_gb,
-            "usage",
-            f"new data replicated to {s.replica_region}",
-        )
-    if s.macie_job_type is not None:
-        share = Decimal(s.macie_sampling_percentage) / 100
-        first = (_dec(u.training_data_gb) * share).quantize(CENT)
-        add(
-            "Macie classification job, first run",
-            "macie.inspected_gb",
-            first,
-            "one-time",
-            f"{s.macie_sampling_percentage}% of the training data",
-        )
-        if s.macie_job_type == "SCHEDULED":
-            add(
-                f"Macie classification job, {s.macie_schedule} runs",
-                "macie.inspected_gb",
-                (_dec(u.new_training_data_gb_per_month) * share).quantize(CENT),
-                "usage",
-                "each scheduled run inspects only objects created or changed since the previous run",
-            )
-    if s.notebook_instance_type is not None:
-        key = f"sagemaker.notebook.{s.notebook_instance_type}"
-        if key not in p.prices:
-            raise CostError(
-                f"notebook instance type {s.notebook_instance_type!r} has no price "
-                f"(priced: {', '.join(NOTEBOOK_INSTANCE_TYPES)})"
-            )
-        add(
-            f"Notebook instance {s.notebook_instance_type}",
-            key,
-            _dec(u.notebook_hours_per_month),
-            "usage",
-            "notebook_hours_per_month; a stopped notebook costs only its volume",
-        )
-    if s.guardrail:
-        units = _dec(u.bedrock_invocations_per_month) * _dec(u.bedrock_text_units_per_invocation)
-        detail = "bedrock_invocations_per_month x bedrock_text_units_per_invocation"
-        if s.guardrail_content_filters:
-            add(
-                "Bedrock guardrail content filters",
-                "bedrock.guardrail.content_filter_1k_text_units",
-                units,
-                "usage",
-                detail,
-                per=1000,
-            )
-        if s.guardrail_pii:
-            add(
-                "Bedrock guardrail sensitive information filter",
-                "bedrock.guardrail.sensitive_information_1k_text_units",
-                units,
-                "usage",
-                detail,
-                per=1000,
-            )
+        where = f"new data replicated to {s.replica_region}"
+        out.add("Cross-region replication transfer", "transfer.inter_region_gb", replicated_gb, "usage", where)
 
-    not_charged = [("SNS topics (alerts, CloudTrail deliveries)", p.resource_notes.get("aws_sns_topic", ""))]
-    if s.gateway_endpoints:
-        not_charged.append(("S3 gateway endpoint", "Gateway endpoints have no charge."))
-    if s.macie_job_type is not None:
-        not_charged.append(
-            ("EventBridge rule for Macie findings", p.free_resources.get("aws_cloudwatch_event_rule", ""))
+
+def _macie_jobs(out: _Lines, s: StackFacts, u: Usage) -> None:
+    if s.macie_job_type is None:
+        return
+    share = Decimal(s.macie_sampling_percentage) / 100
+    first = (_dec(u.training_data_gb) * share).quantize(CENT)
+    what = f"{s.macie_sampling_percentage}% of the training data"
+    out.add("Macie classification job, first run", "macie.inspected_gb", first, "one-time", what)
+    if s.macie_job_type == "SCHEDULED":
+        out.add(
+            f"Macie classification job, {s.macie_schedule} runs",
+            "macie.inspected_gb",
+            (_dec(u.new_training_data_gb_per_month) * share).quantize(CENT),
+            "usage",
+            "each scheduled run inspects only objects created or changed since the previous run",
         )
-    not_charged.append(
+
+
+def _notebook_hours(out: _Lines, s: StackFacts, u: Usage) -> None:
+    if s.notebook_instance_type is None:
+        return
+    key = f"sagemaker.notebook.{s.notebook_instance_type}"
+    if key not in out.prices.prices:
+        raise CostError(
+            f"notebook instance type {s.notebook_instance_type!r} has no price "
+            f"(priced: {', '.join(NOTEBOOK_INSTANCE_TYPES)})"
+        )
+    out.add(
+        f"Notebook instance {s.notebook_instance_type}",
+        key,
+        _dec(u.notebook_hours_per_month),
+        "usage",
+        "notebook_hours_per_month; a stopped notebook costs only its volume",
+    )
+
+
+def _guardrail(out: _Lines, s: StackFacts, u: Usage) -> None:
+    if not s.guardrail:
+        return
+    units = _dec(u.bedrock_invocations_per_month) * _dec(u.bedrock_text_units_per_invocation)
+    detail = "bedrock_invocations_per_month x bedrock_text_units_per_invocation"
+    filters = (
+        (s.guardrail_content_filters, "content filters", "content_filter"),
+        (s.guardrail_pii, "sensitive information filter", "sensitive_information"),
+    )
+    for on, what, key in filters:
+        if on:
+            price = f"bedrock.guardrail.{key}_1k_text_units"
+            out.add(f"Bedrock guardrail {what}", price, units, "usage", detail, per=1000)
+
+
+#: The line items in the order the estimate lists them: the fixed ones, then the usage-driven ones.
+_LINE_ITEMS: tuple[Callable[[_Lines, StackFacts, Usage], None], ...] = (
+    _endpoint_hours,
+    _kms_keys,
+    _management_events,
+    _macie_buckets,
+    _notebook_volume,
+    _endpoint_data,
+    _kms_requests,
+    _data_events,
+    _logs,
+    _s3,
+    _macie_jobs,
+    _notebook_hours,
+    _guardrail,
+)
+
+
+def _not_charged(s: StackFacts, p: PriceList) -> tuple[tuple[str, str], ...]:
+    out = [("SNS topics (alerts, CloudTrail deliveries)", p.resource_notes.get("aws_sns_topic", ""))]
+    if s.gateway_endpoints:
+        out.append(("S3 gateway endpoint", "Gateway endpoints have no charge."))
+    if s.macie_job_type is not None:
+        out.append(("EventBridge rule for Macie findings", p.free_resources.get("aws_cloudwatch_event_rule", "")))
+    out.append(
         ("IAM roles and policies, security groups, subnets, route tables", p.free_resources.get("aws_iam_role", ""))
     )
+    return tuple(out)
 
-    assumptions = [] if u.given else [ALL_DEFAULTS]
-    assumptions += [
+
+def _assumptions(u: Usage, p: PriceList) -> tuple[str, ...]:
+    """Every usage input with its value and whether the answers gave it, then the pricing rules."""
+    out = [_given_note(u) if u.given else ALL_DEFAULTS]
+    out += [
         f"{name} = {_fmt_qty(_dec(getattr(u, name)))} ({'given' if name in u.given else 'default'}): {desc}"
         for name, desc in USAGE_DESCRIPTIONS.items()
     ]
-    assumptions += [
-        f"{hours} hours a month; on-demand list prices in {p.currency}, read {p.retrieved}.",
+    out += [
+        f"{p.hours_per_month} hours a month; on-demand list prices in {p.currency}, read {p.retrieved}.",
         "Account-wide free tiers are not subtracted; S3 request charges are not estimated.",
         "Recurring lines describe a month a year after the stack is created (rotations and log storage grown).",
     ]
-    note = None
+    return tuple(out)
+
+
+def estimate_facts(s: StackFacts, u: Usage, p: PriceList) -> Estimate:
+    lines = _Lines(p)
+    for line_item in _LINE_ITEMS:
+        line_item(lines, s, u)
     regions = [r for r in (s.region, s.replica_region) if r and r != p.region]
-    if regions:
-        note = f"Prices are {p.region}'s; {', '.join(regions)}: {p.other_regions}"
+    note = f"Prices are {p.region}'s; {', '.join(regions)}: {p.other_regions}" if regions else None
     return Estimate(
         stack=f"{s.name}-{s.environment}",
         region=s.region,
         currency=p.currency,
         prices_retrieved=p.retrieved,
-        items=tuple(items),
-        not_charged=tuple(not_charged),
-        assumptions=tuple(assumptions),
+        items=tuple(lines.items),
+        not_charged=_not_charged(s, p),
+        assumptions=_assumptions(u, p),
         region_note=note,
+        inputs=tuple((name, getattr(u, name), name in u.given) for name in USAGE_DESCRIPTIONS),
     )
 
 

@@ -211,7 +211,8 @@ class Pipeline:
         return render(plan, answers_yaml)
 
     def estimate(self, plan: Plan) -> Estimate:
-        """The stack's monthly cost at the stated usage defaults (raises CostError)."""
+        """The stack's monthly cost with the plan's usage inputs (the answers' usage: section, defaults for the
+        rest; raises CostError)."""
         from wizard.cost import estimate
 
         return estimate(plan)

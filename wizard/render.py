@@ -183,7 +183,7 @@ def render(plan: Plan, answers_yaml: str | None = None) -> dict[str, str]:
     env = environment()
     tests = stack_test_facts(plan)
     files: dict[str, str] = {}
-    # The stack README's cost section: the estimate at the stated usage defaults (wizard/cost.py).
+    # The stack README's cost section: the estimate with the plan's usage inputs (wizard/cost.py).
     cost = format_markdown(estimate(plan)).rstrip("\n")
     # The stack README's "Who can do what": the access matrix the plan declares (wizard/access/).
     access = format_access_table(access_flows(plan))

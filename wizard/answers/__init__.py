@@ -3,7 +3,8 @@
 The only stage that validates input. Everything downstream (plan, render, output) may assume an
 ``Answers`` object is consistent. One module per concern:
 
-- ``vocabulary`` — regions, retention periods and the enumerations of every choice;
+- ``vocabulary`` — regions, retention periods, notebook instance types, the usage inputs of the cost
+  estimate and the enumerations of every choice;
 - ``tiers`` — which data category or compliance regime raises the tier, and retention minimums;
 - ``model`` — the pydantic model with every validation rule;
 - ``errors`` — ``AnswerIssue``/``AnswersError`` and the mapping from pydantic's errors to them;
@@ -22,6 +23,7 @@ from wizard.answers.model import (
     Monitoring,
     Network,
     Project,
+    Usage,
     Workload,
 )
 from wizard.answers.save import answers_digest, answers_to_data, dump_answers_yaml, stack_answers_yaml
@@ -35,14 +37,20 @@ from wizard.answers.tiers import (
 from wizard.answers.vocabulary import (
     AWS_REGIONS,
     CURRENT_VERSION,
+    DEFAULT_NOTEBOOK_INSTANCE_TYPE,
     LOG_RETENTION_VALUES,
+    NOTEBOOK_INSTANCE_TYPES,
+    USAGE_BY_NAME,
+    USAGE_INPUTS,
     BedrockCaller,
     Compliance,
     DataCategory,
     Environment,
     KeyStrategy,
     NetworkMode,
+    NotebookInstanceType,
     Sensitivity,
+    UsageInput,
     WorkloadKind,
 )
 
@@ -52,9 +60,13 @@ __all__ = [
     "COMPLIANCE_MINIMUM_RETENTION",
     "COMPLIANCE_MINIMUM_TIER",
     "CURRENT_VERSION",
+    "DEFAULT_NOTEBOOK_INSTANCE_TYPE",
     "LOG_RETENTION_VALUES",
     "MIGRATIONS",
+    "NOTEBOOK_INSTANCE_TYPES",
     "TIER_MINIMUM_RETENTION",
+    "USAGE_BY_NAME",
+    "USAGE_INPUTS",
     "Access",
     "AnswerIssue",
     "Answers",
@@ -70,8 +82,11 @@ __all__ = [
     "Monitoring",
     "Network",
     "NetworkMode",
+    "NotebookInstanceType",
     "Project",
     "Sensitivity",
+    "Usage",
+    "UsageInput",
     "Workload",
     "WorkloadKind",
     "answers_digest",

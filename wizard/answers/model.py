@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -33,13 +34,16 @@ from wizard.answers.tiers import (
 )
 from wizard.answers.vocabulary import (
     AWS_REGIONS,
+    DEFAULT_NOTEBOOK_INSTANCE_TYPE,
     LOG_RETENTION_VALUES,
+    USAGE_BY_NAME,
     BedrockCaller,
     Compliance,
     DataCategory,
     Environment,
     KeyStrategy,
     NetworkMode,
+    NotebookInstanceType,
     Sensitivity,
     WorkloadKind,
 )
@@ -294,6 +298,11 @@ class Workload(_Section):
         description="Which compute invokes Bedrock: lambda, ecs_tasks, ec2. One IAM role is made for each.",
         json_schema_extra=_UNIQUE,
     )
+    notebook_instance_type: NotebookInstanceType | None = Field(
+        None,
+        description="sagemaker_notebook: the notebook instance's type (ml.t3.medium when left out); it sets "
+        "the notebook's hourly price. Only with a sagemaker_notebook workload: set without one it is an error.",
+    )
 
     @field_validator("kinds")
     @classmethod
@@ -321,6 +330,23 @@ class Workload(_Section):
                 _problem(info, "workload", "bedrock_callers", "choose at least one caller when bedrock is chosen")
         elif _known(info, "workload.bedrock_models") and self.bedrock_models:
             _problem(info, "workload", "bedrock_models", "must be empty unless 'bedrock' is one of the kinds")
+        return self
+
+    @model_validator(mode="after")
+    def _notebook_type(self, info: ValidationInfo) -> Workload:
+        if not _known(info, "workload.kinds", "workload.notebook_instance_type"):
+            return self
+        if WorkloadKind.sagemaker_notebook in self.kinds:
+            if self.notebook_instance_type is None:
+                self.notebook_instance_type = DEFAULT_NOTEBOOK_INSTANCE_TYPE
+        elif self.notebook_instance_type is not None:
+            _problem(
+                info,
+                "workload",
+                "notebook_instance_type",
+                "only applies with a sagemaker_notebook workload (kinds has none); remove it or add "
+                "sagemaker_notebook to kinds",
+            )
         return self
 
 
@@ -565,6 +591,71 @@ class Monitoring(_Section):
         return value
 
 
+def _usage_field(name: str) -> Any:
+    """The Field of a usage input: optional (null: the stated default), its range in the schema."""
+    spec = USAGE_BY_NAME[name]
+    default = f"{spec.default:,}" if spec.whole else f"{spec.default:g}"
+    return Field(
+        None,
+        description=f"{spec.description[0].upper()}{spec.description[1:]}. Null: the default, {default}.",
+        json_schema_extra={"minimum": 0, "maximum": spec.maximum},
+    )
+
+
+def _check_usage(value: Any, name: str) -> Any:
+    """A usage input: a number (a whole one for counts), finite, from zero to the input's maximum."""
+    spec = USAGE_BY_NAME[name]
+    kind = "a whole number" if spec.whole else "a number"
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"must be {kind}, not {str(value).lower()} (a yes/no value)")
+    if not isinstance(value, (int, float)):
+        raise ValueError(f"must be {kind}, not {_show(str(value)) if isinstance(value, str) else type(value).__name__}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"must be a finite number, not {value}")
+    if spec.whole and isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"must be a whole number (a count), not {value}")
+        value = int(value)
+    if value < 0:
+        raise ValueError(f"must be zero or more, not {value}")
+    if value > spec.maximum:
+        raise ValueError(f"must be at most {spec.maximum:,} (is the unit right?), not {value:,}")
+    return value
+
+
+class Usage(_Section):
+    """What the stack is used for a month: the cost estimate's usage-driven lines. Every field is optional;
+    a field left out (or null) is priced at its stated default, and the estimate says which were given."""
+
+    training_data_gb: float | None = _usage_field("training_data_gb")
+    new_training_data_gb_per_month: float | None = _usage_field("new_training_data_gb_per_month")
+    model_artifacts_gb: float | None = _usage_field("model_artifacts_gb")
+    new_model_artifacts_gb_per_month: float | None = _usage_field("new_model_artifacts_gb_per_month")
+    log_bucket_gb: float | None = _usage_field("log_bucket_gb")
+    s3_reads_per_month: int | None = _usage_field("s3_reads_per_month")
+    s3_writes_per_month: int | None = _usage_field("s3_writes_per_month")
+    kms_requests_per_month: int | None = _usage_field("kms_requests_per_month")
+    log_gb_per_month: float | None = _usage_field("log_gb_per_month")
+    flow_log_gb_per_month: float | None = _usage_field("flow_log_gb_per_month")
+    endpoint_gb_per_month: float | None = _usage_field("endpoint_gb_per_month")
+    notebook_hours_per_month: float | None = _usage_field("notebook_hours_per_month")
+    bedrock_invocations_per_month: int | None = _usage_field("bedrock_invocations_per_month")
+    bedrock_text_units_per_invocation: float | None = _usage_field("bedrock_text_units_per_invocation")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _number(cls, value: Any, info: ValidationInfo) -> Any:
+        return _check_usage(value, str(info.field_name))
+
+    @property
+    def given(self) -> dict[str, int | float]:
+        """The inputs the answers set, by name, in field order."""
+        values = {name: getattr(self, name) for name in type(self).model_fields}
+        return {name: value for name, value in values.items() if value is not None}
+
+
 class Answers(BaseModel):
     """A guardform answers file (version 1)."""
 
@@ -582,6 +673,7 @@ class Answers(BaseModel):
     keys: Keys = Field(default_factory=Keys)  # type: ignore[arg-type]
     access: Access = Field(default_factory=Access)
     monitoring: Monitoring = Field(default_factory=Monitoring)  # type: ignore[arg-type]
+    usage: Usage = Field(default_factory=Usage)
 
     @model_validator(mode="after")
     def _cross_section(self, info: ValidationInfo) -> Answers:

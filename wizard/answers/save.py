@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from wizard.answers.load import _plain, _yaml
 from wizard.answers.model import Answers
+from wizard.answers.vocabulary import DEFAULT_NOTEBOOK_INSTANCE_TYPE, NOTEBOOK_INSTANCE_TYPES, USAGE_INPUTS
 
 # --------------------------------------------------------------------------------------------------
 # Saving
@@ -41,6 +42,9 @@ def dump_answers_yaml(answers: Answers, document: Any = None) -> str:
         defaults = _default_data(Answers)
         # allowed_regions defaults to [region]: derived, so it is a default whatever the region is.
         defaults["project"]["allowed_regions"] = [data["project"]["region"]]
+        # A notebook stack's instance type defaults to ml.t3.medium: also derived, not written unasked.
+        if data["workload"]["notebook_instance_type"] == DEFAULT_NOTEBOOK_INSTANCE_TYPE.value:
+            defaults["workload"]["notebook_instance_type"] = DEFAULT_NOTEBOOK_INSTANCE_TYPE.value
         _merge_into(target, data, defaults)
     buf = io.StringIO()
     _yaml().dump(target, buf)
@@ -58,6 +62,8 @@ FIELD_COMMENTS: dict[str, str] = {
     "workload.kinds": "1+ of: sagemaker_training, sagemaker_inference, sagemaker_notebook, bedrock",
     "workload.bedrock_models": "Bedrock model ids; required when bedrock is chosen, else must be empty",
     "workload.bedrock_callers": "who invokes Bedrock: lambda, ecs_tasks, ec2",
+    "workload.notebook_instance_type": f"sagemaker_notebook only: {' | '.join(NOTEBOOK_INSTANCE_TYPES)} "
+    f"(null: {DEFAULT_NOTEBOOK_INSTANCE_TYPE.value})",
     "data.sensitivity": "public | internal | confidential | restricted",
     "data.categories": "any of: pii, phi, financial, credentials",
     "data.compliance": "any of: hipaa, pci_dss, gdpr, soc2",
@@ -75,6 +81,12 @@ FIELD_COMMENTS: dict[str, str] = {
     "access.data_uploader_role_arns": "IAM role ARNs that upload training data, through the VPC endpoint only",
     "monitoring.log_retention_days": "null: derived (at least 365; longer where sensitivity or compliance asks)",
     "monitoring.alert_email": "optional: security alerts are sent here through SNS",
+    # The cost estimate's usage inputs: null prices the stated default (and the estimate says so).
+    **{
+        f"usage.{u.name}": f"{'whole number' if u.whole else 'number'} 0-{u.maximum:,}; null: "
+        + (f"{u.default:,}" if u.whole else f"{u.default:g}")
+        for u in USAGE_INPUTS
+    },
 }
 #: The column the comments start at (as in the README's template).
 _COMMENT_COLUMN = 33

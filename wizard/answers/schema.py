@@ -1,12 +1,13 @@
 """The JSON Schema of the answers file (`guardform schema`), for editors.
 
 It carries every rule JSON Schema can express: the patterns, enumerations, ranges, lengths and list
-uniqueness come from the model's fields; the rules between fields (bedrock needs models, an existing VPC
-needs its ids, the data's tier limits the key strategy, the rotation period and the log retention) are
-added here as ``if``/``then`` clauses built from the same tables the model reads. What it cannot say:
-that ``allowed_regions`` contains ``region`` (a value compared with another), that a CIDR has no host
-bits set, that a list names nothing twice when items differ only in type, and every character the model
-refuses in free text (it names the common ones: controls, separators, bidirectional formatting).
+uniqueness come from the model's fields; the rules between fields (bedrock needs models, a notebook
+instance type needs a notebook, an existing VPC needs its ids, the data's tier limits the key strategy,
+the rotation period and the log retention) are added here as ``if``/``then`` clauses built from the same
+tables the model reads. What it cannot say: that ``allowed_regions`` contains ``region`` (a value
+compared with another), that a CIDR has no host bits set, that a list names nothing twice when items
+differ only in type, and every character the model refuses in free text (it names the common ones:
+controls, separators, bidirectional formatting).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def answers_json_schema() -> dict[str, Any]:
     defs = schema["$defs"]
     retention = defs["Monitoring"]["properties"]["log_retention_days"]
     retention["enum"] = [None, *(days for days in LOG_RETENTION_VALUES if days >= 365)]
-    defs["Workload"]["allOf"] = [_bedrock_rule()]
+    defs["Workload"]["allOf"] = [_bedrock_rule(), _notebook_rule()]
     defs["Network"]["allOf"] = [_network_rule()]
     schema["allOf"] = [*_tier_rules(), *_compliance_retention_rules()]
     return schema
@@ -46,6 +47,15 @@ def _bedrock_rule() -> dict[str, Any]:
             "properties": {"bedrock_models": {"minItems": 1}, "bedrock_callers": {"minItems": 1}},
         },
         "else": {"properties": {"bedrock_models": {"maxItems": 0}}},
+    }
+
+
+def _notebook_rule() -> dict[str, Any]:
+    """A notebook instance type only with a notebook workload."""
+    notebook = WorkloadKind.sagemaker_notebook.value
+    return {
+        "if": {"not": {"properties": {"kinds": {"contains": {"const": notebook}}}, "required": ["kinds"]}},
+        "then": {"properties": {"notebook_instance_type": {"type": "null"}}},
     }
 
 

@@ -10,7 +10,8 @@ controls and its checkov skips.
 - ``buckets`` S3 buckets, replication, bucket policies
 - ``network`` VPC, subnets, endpoints and endpoint policies
 - ``iam``     workload roles, their policies, the permission boundary, job guardrails, region SCP
-- ``monitoring``, ``macie``, ``bedrock``, ``notebook``
+- ``monitoring``, ``macie``, ``bedrock``, ``notebook``; the answers' ``usage:`` section is carried as a
+  ``UsagePlan`` for the cost estimate (it decides no resource)
 - ``model``   the Plan's dataclasses; ``policy`` policy documents as data (statements, Refs) and
   the AWS size limits checked at plan time
 
@@ -49,6 +50,7 @@ from wizard.plan.model import (
     ReplicationPlan,
     RolePlan,
     Skip,
+    UsagePlan,
 )
 from wizard.plan.monitoring import decide_monitoring
 from wizard.plan.network import decide_network
@@ -82,6 +84,7 @@ __all__ = [
     "RolePlan",
     "Skip",
     "Statement",
+    "UsagePlan",
     "plan",
 ]
 
@@ -139,4 +142,5 @@ def plan(answers: Answers) -> Plan:
         controls=tuple(c for s in sections for c in s.controls),
         # In the order the stack README lists them: buckets, then what checkov cannot follow across modules.
         skips=tuple(s for sec in (storage, notebook, network) for s in sec.skips),
+        usage=UsagePlan(given=tuple(answers.usage.given.items())),
     )

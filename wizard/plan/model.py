@@ -418,6 +418,19 @@ class NotebookPlan:
 
 
 @dataclass(frozen=True, kw_only=True)
+class UsagePlan:
+    """The cost estimate's usage inputs that the answers' ``usage:`` section gave, by name, in the order of
+    ``USAGE_INPUTS``; every other input takes its stated default. It decides no resource: the estimate (the
+    stack README's cost section, EVIDENCE.md, ``guardform cost``, the wizard's review) prices with it."""
+
+    given: tuple[tuple[str, int | float], ...] = ()
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(name for name, _ in self.given)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Plan:
     """Everything the templates need, decided."""
 
@@ -450,6 +463,7 @@ class Plan:
     controls: tuple[Control, ...]
     data_uploader_role_arns: tuple[str, ...] = ()  # who uploads training data through the VPC endpoint
     skips: tuple[Skip, ...] = field(default=())
+    usage: UsagePlan = field(default_factory=UsagePlan)  # the cost estimate's assumptions the answers gave
 
     # -- lookups the templates use -----------------------------------------------------------------
     @property

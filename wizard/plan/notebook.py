@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wizard.answers import Answers, WorkloadKind
+from wizard.answers import DEFAULT_NOTEBOOK_INSTANCE_TYPE, Answers, WorkloadKind
 from wizard.plan.facts import Facts
 from wizard.plan.model import NotebookPlan
 from wizard.plan.section import Ledger, Section
@@ -11,7 +11,9 @@ from wizard.plan.section import Ledger, Section
 def decide_notebook(answers: Answers, f: Facts) -> Section[NotebookPlan | None]:
     notebook = None
     if f.has(WorkloadKind.sagemaker_notebook):
-        notebook = NotebookPlan(instance_type="ml.t3.medium", volume_size_gb=20, platform_identifier="notebook-al2-v3")
+        # The answers set the type (ml.t3.medium when left out); the model refuses one without a notebook.
+        itype = answers.workload.notebook_instance_type or DEFAULT_NOTEBOOK_INSTANCE_TYPE
+        notebook = NotebookPlan(instance_type=itype.value, volume_size_gb=20, platform_identifier="notebook-al2-v3")
     led = Ledger()
     led.control(
         "sagemaker.notebook_hardening",

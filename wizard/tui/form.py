@@ -21,7 +21,9 @@ from typing import Any, Literal
 
 Kind = Literal["text", "list", "int", "choice", "multi", "select"]
 
-SECTIONS = ("project", "workload", "data", "network", "keys", "access", "monitoring")
+#: Every section of the answers file. The wizard asks no question of ``usage`` (the cost estimate's
+#: assumptions are set in the answers file; see docs/wizard.md), but carries a loaded file's values through.
+SECTIONS = ("project", "workload", "data", "network", "keys", "access", "monitoring", "usage")
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,11 @@ def _bedrock(form: dict[str, Any]) -> bool:
     return isinstance(kinds, list) and "bedrock" in kinds
 
 
+def _notebook(form: dict[str, Any]) -> bool:
+    kinds = form.get("workload", {}).get("kinds")
+    return isinstance(kinds, list) and "sagemaker_notebook" in kinds
+
+
 def _new_vpc(form: dict[str, Any]) -> bool:
     return bool(form.get("network", {}).get("mode") != "existing")
 
@@ -112,6 +119,20 @@ def _enum_options(enum_name: str, labels: dict[str, str]) -> tuple[tuple[Any, st
 
     enum = getattr(answers, enum_name)
     return tuple((m.value, f"{m.value} — {labels[m.value]}" if m.value in labels else m.value) for m in enum)
+
+
+def _notebook_options() -> tuple[tuple[Any, str], ...]:
+    """Each instance type with its size and hourly price, from the price file the estimate uses."""
+    from wizard.answers import NOTEBOOK_INSTANCE_TYPES
+    from wizard.cost import load_prices
+
+    prices = load_prices()
+    options = []
+    for itype in NOTEBOOK_INSTANCE_TYPES:
+        price = prices.price(f"sagemaker.notebook.{itype}")
+        size = re.search(r"\(([^)]*)\)", price.description)
+        options.append((itype, f"{itype} — {size.group(1) if size else ''}, ${price.usd:.2f} an hour"))
+    return tuple(options)
 
 
 def _regions() -> tuple[str, ...]:
@@ -211,6 +232,15 @@ def _workload_questions() -> Step:
                 "One IAM role per caller, trusted only by that AWS service in this account.",
                 options=_enum_options("BedrockCaller", _CALLER_LABELS),
                 visible=_bedrock,
+            ),
+            q(
+                "workload.notebook_instance_type",
+                "Notebook instance type",
+                "choice",
+                "The notebook's size and hourly price (on-demand, us-east-1), billed while it runs; a stopped "
+                "notebook costs only its volume. The review's estimate follows the choice.",
+                options=_notebook_options(),
+                visible=_notebook,
             ),
         ),
     )
@@ -452,6 +482,10 @@ def initial_form() -> dict[str, Any]:
     form["project"]["name"] = ""
     form["project"]["region"] = ""
     form["workload"]["kinds"] = []
+    # shown once a notebook is chosen: start on the type the model picks when none is given
+    from wizard.answers import DEFAULT_NOTEBOOK_INSTANCE_TYPE
+
+    form["workload"]["notebook_instance_type"] = DEFAULT_NOTEBOOK_INSTANCE_TYPE.value
     return form
 
 

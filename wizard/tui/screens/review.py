@@ -156,7 +156,10 @@ class ReviewScreen(WizardScreen):
     def _cost(plan: Any) -> str:
         from wizard.cost import estimate, format_summary
 
-        return format_summary(estimate(plan))
+        est = estimate(plan)
+        given = sum(1 for _, _, mine in est.inputs if mine)
+        # the inputs the answers file's usage: section gave (the wizard does not ask them); else all defaults
+        return format_summary(est) + (f"; usage: {given} of {len(est.inputs)} inputs from the file" if given else "")
 
     def _fill_files(self, answers: Any, target: str) -> None:
         """What Generate would do to each file, from the pipeline's own check and diff (nothing is written)."""

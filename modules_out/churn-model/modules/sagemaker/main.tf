@@ -4,7 +4,7 @@
 resource "aws_sagemaker_notebook_instance" "this" {
   #checkov:skip=CKV2_AWS_68:the notebook role lives in the iam module, where its policies are checked and allow no '*' action (CKV_AWS_62, CKV_AWS_63, CKV2_AWS_40); checkov does not follow module outputs
   name                = "${var.name_prefix}-notebook"
-  instance_type       = "ml.t3.medium"
+  instance_type       = "ml.t3.large"
   volume_size         = 20
   platform_identifier = "notebook-al2-v3"
   role_arn            = var.role_arn
