@@ -465,7 +465,8 @@ def _kms_keys(out: _Lines, s: StackFacts, u: Usage) -> None:
             "kms.rotation_month",
             _dec(per_key * len(s.keys)),
             "fixed",
-            f"rotation every {s.rotation_days} days: {per_key} billed rotations per key after a year "
+            f"rotation every {s.rotation_days} days: {per_key} billed rotation{'' if per_key == 1 else 's'} per key "
+            "after a year "
             f"(only the first {cap} rotations are billed)",
         )
 
@@ -741,7 +742,7 @@ def format_text(est: Estimate) -> str:
         for i in rows:
             out.append(
                 f"  {i.name:<48} {_fmt_amount(i.quantity, i.unit):>28} at {_fmt_price(i.unit_price):<8}"
-                f" {_money(i.cost):>10}  [{i.confidence}]"
+                f" {_money(i.cost):>10}  [{i.confidence}: {i.price_key}]"
             )
             if i.detail:
                 out.append(f"      {i.detail}")
@@ -759,8 +760,9 @@ def format_text(est: Estimate) -> str:
     out += [f"  - {a}" for a in est.assumptions]
     out += [
         "",
-        "Confidence: aws_page = read on the AWS pricing page; secondary = read only in write-ups quoting it; "
-        "unverified = not confirmed, check it. Sources: wizard/data/prices.yaml.",
+        "[confidence: price key] aws_page = read on the AWS pricing page; secondary = read on another AWS page "
+        "quoting it; unverified = not confirmed on an AWS page, check it. Each key's source and date: "
+        "wizard/data/prices.yaml.",
     ]
     return "\n".join(out) + "\n"
 
@@ -794,11 +796,14 @@ def format_markdown(est: Estimate) -> str:
     out = [f"Prices: {est.currency}, on-demand, read {est.prices_retrieved} (`wizard/data/prices.yaml`).", ""]
     if est.region_note:
         out += [f"> {est.region_note}", ""]
-    out += ["| Item | Quantity | Unit price | Cost | Basis | Confidence |", "|---|---:|---:|---:|---|---|"]
+    out += [
+        "| Item | Quantity | Unit price | Cost | Basis | Confidence | Price key |",
+        "|---|---:|---:|---:|---|---|---|",
+    ]
     for i in est.items:
         out.append(
             f"| {i.name} | {_fmt_amount(i.quantity, i.unit)} | {_fmt_price(i.unit_price)} | {_money(i.cost)} | "
-            f"{i.basis} | {i.confidence} |"
+            f"{i.basis} | {i.confidence} | `{i.price_key}` |"
         )
     out += [
         "",
