@@ -135,6 +135,7 @@ def plan(answers: Answers) -> Plan:
         bedrock=bedrock.value,
         notebook=notebook.value,
         admin_role_arns=tuple(answers.access.admin_role_arns),
+        key_deletion_window_days=answers.keys.deletion_window_days,
         data_uploader_role_arns=tuple(answers.access.data_uploader_role_arns),
         controls=tuple(c for s in sections for c in s.controls),
         # In the order the stack README lists them: buckets, then what checkov cannot follow across modules.

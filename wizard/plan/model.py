@@ -352,6 +352,11 @@ class MonitoringPlan:
     service_log_groups: tuple[ServiceLogGroup, ...] = ()
 
     @property
+    def import_example(self) -> ServiceLogGroup | None:
+        """The service log group the README's `terraform import` example names (the first one planned)."""
+        return self.service_log_groups[0] if self.service_log_groups else None
+
+    @property
     def lambda_log_group(self) -> ServiceLogGroup | None:
         return next((g for g in self.service_log_groups if g.name == "lambda_functions"), None)
 
@@ -448,6 +453,7 @@ class Plan:
     notebook: NotebookPlan | None
     admin_role_arns: tuple[str, ...]
     controls: tuple[Control, ...]
+    key_deletion_window_days: int  # every key's deletion window (keys.deletion_window_days)
     data_uploader_role_arns: tuple[str, ...] = ()  # who uploads training data through the VPC endpoint
     skips: tuple[Skip, ...] = field(default=())
 
