@@ -423,6 +423,26 @@ class NotebookPlan:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ServicePermissions:
+    """What the principal running `terraform apply` calls in one service: the types it creates, the actions."""
+
+    service: str  # "AWS KMS"
+    prefix: str  # the IAM service prefix ("kms")
+    creates: tuple[str, ...]  # the resource types of this service the stack declares
+    actions: tuple[str, ...]  # the IAM actions Terraform calls to create and read them (iam:PassRole included)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplyPlan:
+    """What the stack README says before applying: the apply's permissions and the points that apply."""
+
+    resource_types: tuple[str, ...]  # every resource type, and data source type as data.<type>, declared
+    permissions: tuple[ServicePermissions, ...]
+    administrator_level: bool  # creates roles with policies and passes them: an administrator in effect
+    baa: bool  # PHI or HIPAA: the AWS BAA and HIPAA-eligible services come first
+
+
+@dataclass(frozen=True, kw_only=True)
 class Plan:
     """Everything the templates need, decided."""
 
@@ -454,6 +474,7 @@ class Plan:
     admin_role_arns: tuple[str, ...]
     controls: tuple[Control, ...]
     key_deletion_window_days: int  # every key's deletion window (keys.deletion_window_days)
+    apply: ApplyPlan  # what the principal running `terraform apply` needs, and what to know first
     data_uploader_role_arns: tuple[str, ...] = ()  # who uploads training data through the VPC endpoint
     skips: tuple[Skip, ...] = field(default=())
 
