@@ -354,3 +354,13 @@ def test_service_log_groups_are_created_with_the_logs_key_and_the_retention() ->
     for name in ("/aws/sagemaker/TrainingJobs", "/aws/sagemaker/NotebookInstances", "/aws/lambda/${var.name_prefix}"):
         assert groups[name]["kms_key_id"] == "${var.logs_kms_key_arn}", name
         assert int(groups[name]["retention_in_days"]) == p.log_retention_days, name
+
+
+def test_the_readme_values_that_were_index_picks_are_named_in_the_plan() -> None:
+    """Issue 8: the stack README's deletion window and the monitoring README's import example are plan values."""
+    p = plan(answers(keys__deletion_window_days=14, workload__kinds=["sagemaker_training", "sagemaker_notebook"]))
+    assert p.key_deletion_window_days == 14 and {k.deletion_window_days for k in p.keys} == {14}
+    assert p.monitoring.import_example is not None
+    assert p.monitoring.import_example.name == "sagemaker_training_jobs"
+    none = plan(answers(workload__kinds=["sagemaker_inference"]))
+    assert none.monitoring.service_log_groups == () and none.monitoring.import_example is None

@@ -16,7 +16,10 @@ Forbidden (a decision the plan must make and a plan test can reach)
   - filters that choose or order: ``sort``, ``dictsort``, ``max``, ``min``, ``sum``, ``unique``, ``groupby``,
     ``select``, ``reject``, ``selectattr``, ``rejectattr``, ``first``, ``last`` (``map(attribute=...)`` and
     ``length`` only write what the plan holds and are allowed; a comparison on a length is not);
-  - inspecting strings to classify them: ``.split(``, ``.startswith(``, ``.endswith(``, ``.partition(``.
+  - inspecting strings to classify them: ``.split(``, ``.startswith(``, ``.endswith(``, ``.partition(``;
+  - picking an element by a literal index or key (``xs[0]``, ``xs[-1]``, ``m['x']``, ``xs[1:]``): which one
+    is meant is a choice the plan names (``mon.import_example``); a key that is a loop variable
+    (``module_titles[m]``) only writes what the loop is at.
 
 A template that needs one of these gets a field or property on the plan's dataclasses instead
 (``wizard/plan/model.py``), where ``tests/test_plan.py`` can reach it.
@@ -51,6 +54,9 @@ _FILTERS = (
 )
 _FILTER = re.compile(r"\|\s*(" + "|".join(_FILTERS) + r")\b")
 _STRING_TESTS = re.compile(r"\.(split|startswith|endswith|partition)\(")
+# A subscript right after a name, a call or another subscript, whose index is a number or a string (strings are
+# blanked to "" first) or a slice; list literals (`[`, after `(`, `,`, `=` or a space) are not subscripts.
+_LITERAL_PICK = re.compile(r"[\w)\]]\s*\[\s*(?:-?\d+|\"\"|-?\d*\s*:[^\]]*)\s*\]")
 _BUILDS = re.compile(r"^set\s+[\w.]+\s*=\s*(?:\[|\{)|^set\s+[\w.]+\s*=.*\+|\.append\(|\.update\(")
 
 
@@ -75,6 +81,8 @@ def violations(text: str) -> list[str]:
             found.append(f"filter {name}: {raw}")
         if _STRING_TESTS.search(code):
             found.append(f"inspects a string: {raw}")
+        if _LITERAL_PICK.search(code):
+            found.append(f"picks by a literal index: {raw}")
     return found
 
 
@@ -94,6 +102,13 @@ def test_the_rule_catches_decisions() -> None:
     assert violations("{{ plan.models | sort | list }}")
     assert violations("{{ [a, b] | max }}")
     assert violations('{% set head = model.split(".", 1) %}')
+    assert violations("{{ plan.keys[0].deletion_window_days }}")
+    assert violations("{{ mon.service_log_groups[0].name | q }}")
+    assert violations("{{ plan.keys[-1].alias }}")
+    assert violations("{% if plan.tags['Owner'] %}x{% endif %}")
+    assert violations('{{ plan.tags["Owner"] }}')
+    assert violations("{{ plan.buckets[1:] | join(', ') }}")
+    assert violations("{{ plan.lookup(x)[ 2 ] }}")
 
 
 def test_the_rule_allows_writing() -> None:
@@ -101,7 +116,9 @@ def test_the_rule_allows_writing() -> None:
 {% if plan.replication %}{{ plan.replication.region | q }}{% endif %}
 {% set name = role.name | hcl_ident %}
   policy = {{ key.policy | policy }}
-{{ " (and ECR's image layers)" if net.has_ecr }}"""
+{{ " (and ECR's image layers)" if net.has_ecr }}
+| [`{{ m }}`](modules/{{ m }}/README.md) | {{ module_titles[m] }} |
+{{ mon.import_example.name }}"""
     assert violations(text) == []
 
 

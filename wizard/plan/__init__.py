@@ -22,7 +22,8 @@ ids) come from the controls catalog; the tier table is the catalog's §9 proposa
 from __future__ import annotations
 
 from wizard import __version__
-from wizard.answers import Answers
+from wizard.answers import Answers, Compliance, DataCategory
+from wizard.plan.apply import decide_apply, declared_types
 from wizard.plan.bedrock import decide_bedrock
 from wizard.plan.buckets import decide_buckets
 from wizard.plan.facts import Facts, facts
@@ -111,6 +112,17 @@ def plan(answers: Answers) -> Plan:
     if project.owner:
         tags["Owner"] = project.owner
     sections = (keys, storage, network, iam, monitoring, macie, bedrock, notebook)
+    types = declared_types(
+        keys=keys.value,
+        storage=storage.value,
+        network=network.value,
+        iam=iam.value,
+        monitoring=monitoring.value,
+        macie=macie.value,
+        bedrock=bedrock.value,
+        notebook=notebook.value,
+    )
+    baa = DataCategory.phi in data.categories or Compliance.hipaa in data.compliance
     return Plan(
         tool_version=__version__,
         name=project.name,
@@ -138,6 +150,8 @@ def plan(answers: Answers) -> Plan:
         bedrock=bedrock.value,
         notebook=notebook.value,
         admin_role_arns=tuple(answers.access.admin_role_arns),
+        key_deletion_window_days=answers.keys.deletion_window_days,
+        apply=decide_apply(types, baa=baa),
         data_uploader_role_arns=tuple(answers.access.data_uploader_role_arns),
         controls=tuple(c for s in sections for c in s.controls),
         # In the order the stack README lists them: buckets, then what checkov cannot follow across modules.

@@ -352,6 +352,11 @@ class MonitoringPlan:
     service_log_groups: tuple[ServiceLogGroup, ...] = ()
 
     @property
+    def import_example(self) -> ServiceLogGroup | None:
+        """The service log group the README's `terraform import` example names (the first one planned)."""
+        return self.service_log_groups[0] if self.service_log_groups else None
+
+    @property
     def lambda_log_group(self) -> ServiceLogGroup | None:
         return next((g for g in self.service_log_groups if g.name == "lambda_functions"), None)
 
@@ -431,6 +436,26 @@ class UsagePlan:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ServicePermissions:
+    """What the principal running `terraform apply` calls in one service: the types it creates, the actions."""
+
+    service: str  # "AWS KMS"
+    prefix: str  # the IAM service prefix ("kms")
+    creates: tuple[str, ...]  # the resource types of this service the stack declares
+    actions: tuple[str, ...]  # the IAM actions Terraform calls to create and read them (iam:PassRole included)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplyPlan:
+    """What the stack README says before applying: the apply's permissions and the points that apply."""
+
+    resource_types: tuple[str, ...]  # every resource type, and data source type as data.<type>, declared
+    permissions: tuple[ServicePermissions, ...]
+    administrator_level: bool  # creates roles with policies and passes them: an administrator in effect
+    baa: bool  # PHI or HIPAA: the AWS BAA and HIPAA-eligible services come first
+
+
+@dataclass(frozen=True, kw_only=True)
 class Plan:
     """Everything the templates need, decided."""
 
@@ -461,6 +486,8 @@ class Plan:
     notebook: NotebookPlan | None
     admin_role_arns: tuple[str, ...]
     controls: tuple[Control, ...]
+    key_deletion_window_days: int  # every key's deletion window (keys.deletion_window_days)
+    apply: ApplyPlan  # what the principal running `terraform apply` needs, and what to know first
     data_uploader_role_arns: tuple[str, ...] = ()  # who uploads training data through the VPC endpoint
     skips: tuple[Skip, ...] = field(default=())
     usage: UsagePlan = field(default_factory=UsagePlan)  # the cost estimate's assumptions the answers gave
