@@ -126,8 +126,8 @@ def exit_code_and_message(exc: GuardformError, where: Where) -> tuple[int, str]:
 def error_document(exc: GuardformError, where: Where) -> str | None:
     """What a failed command prints on standard output in ``--format json|sarif``, so that a pipeline
     redirecting it (``> guardform.sarif``, then an upload) gets a valid document carrying the errors, not an
-    empty file: bad answers (or a policy the answers make too large) and a scanner that cannot run. None for
-    other failures and in text format."""
+    empty file: bad usage, bad answers (or a policy the answers make too large) and a scanner that cannot run.
+    None for other failures and in text format."""
     from wizard.answers import AnswersError
     from wizard.plan import PlanError
     from wizard.scan import Problem, ScanError, format_json_errors, format_sarif_errors
@@ -135,8 +135,10 @@ def error_document(exc: GuardformError, where: Where) -> str | None:
     if where.fmt not in ("json", "sarif"):
         return None
     source = str(where.answers_file) if where.answers_file is not None else None
-    stage: Literal["answers", "scan"]
-    if isinstance(exc, AnswersError):
+    stage: Literal["usage", "answers", "scan"]
+    if isinstance(exc, UsageProblem):
+        stage, problems = "usage", [Problem(str(exc))]
+    elif isinstance(exc, AnswersError):
         stage = "answers"
         given = exc.source or source
         problems = [Problem(i.message, file=given, line=i.line, field=i.field or None) for i in exc.issues]
@@ -210,9 +212,23 @@ class _Guardform(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, cmd, rest = super().resolve_command(ctx, args)
+        ctx.meta["guardform.command"] = (cmd, list(rest))  # for a usage error click raises before the command runs
+        return name, cmd, rest
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # click's own (a missing path, a bad option): shown by click, exit 2
+            cmd, args = ctx.meta.get("guardform.command", (None, []))
+            fmt = _asked_format(cmd, args)
+            if fmt is not None:
+                where = Where(fmt=fmt)
+                _say_document(error_document(UsageProblem(exc.format_message()), where) or "", nl=False)
+            raise
         except KeyboardInterrupt:
             raise Interrupted(_stopped("interrupted", ctx.ensure_object(Where))) from None
         except Terminated as exc:
@@ -226,6 +242,24 @@ class _Guardform(click.Group):
                 _say_document(document, nl=False)
             _say(message, err=True, fg="red")
             ctx.exit(code)
+
+
+def _asked_format(cmd: click.Command | None, args: list[str]) -> str | None:
+    """The document format (json or sarif) ``args`` ask ``cmd`` for, read from the raw arguments: a usage
+    error stops click before it has parsed them all, and the document must be written all the same."""
+    choices = next(
+        (p.type.choices for p in (cmd.params if cmd else []) if p.name == "fmt" and isinstance(p.type, click.Choice)),
+        (),
+    )
+    asked = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--format" and i + 1 < len(args):
+            asked = args[i + 1]
+        elif arg.startswith("--format="):
+            asked = arg.split("=", 1)[1]
+    return asked if asked in ("json", "sarif") and asked in choices else None
 
 
 def _color() -> bool | None:
