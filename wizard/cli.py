@@ -524,11 +524,16 @@ def generate(
         _check_sarif_root(pipe, where.target, sarif_root)  # before anything is written
     if check:
         where.action = "check"
-        report = pipe.check(pipe.build_loaded(loaded, out_dir=out))
+        build = pipe.build_loaded(loaded, out_dir=out)
+        report = pipe.check(build)
         if fmt == "json":
             _say_document(json.dumps(report.as_dict(), indent=2, sort_keys=True))
         elif report.up_to_date:
             _say(f"{where.target}: up to date")
+        elif not where.target.is_dir():  # nothing to compare with: say so, not a diff of every file
+            _say(report.format(diffs=False).rstrip("\n"))
+            _say(_would_create(sorted(build.files)))
+            _say(_where_expected(where.target, out, loaded.answers.project.name), err=True)
         else:
             _say(report.format().rstrip("\n"))
             if "missing" in report.categories:
@@ -580,6 +585,12 @@ def _where_expected(target: Path, out: Path, name: str, prefix: str = "guardform
         f"pass --out with the folder that holds it (for infra/ai/{name}/, --out infra/ai), or give its own "
         f"{name}/guardform.answers.yaml as --answers"
     )
+
+
+def _would_create(paths: list[str], shown: int = 8) -> str:
+    """One line for a stack folder that is not there: how many files generate would write, and the first few."""
+    names = ", ".join(paths[:shown]) + (f", and {len(paths) - shown} more" if len(paths) > shown else "")
+    return f"generate would create {len(paths)} file{'s' if len(paths) != 1 else ''} there: {names}"
 
 
 def _check_sarif_root(pipe: Pipeline, folder: Path, sarif_root: Path) -> None:
