@@ -263,3 +263,11 @@ def test_check_on_a_missing_stack_summarises_it_instead_of_a_diff_of_every_file(
     code, out, _ = invoke("generate", "--check", "--answers", str(EXAMPLE))
     assert code == 3 and "-# edited" in out and "would create" not in out
 
+
+def test_the_diff_hint_for_a_missing_stack_is_written_in_sentences(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _, _, err = invoke("diff", "--answers", str(EXAMPLE))
+    assert "creates every file. If it lives elsewhere, pass --out" in err
+    assert not re.search(r"[.!?] [a-z]", err.split("\n", 1)[0].replace("guardform: ", "", 1))

@@ -830,9 +830,11 @@ def diff(ctx: click.Context, answers_file: Path, out: Path, exit_code: bool) -> 
     where.target = build.target
     text = pipe.diff(build)
     if not build.target.exists():
+        hint = _where_expected(build.target, out, build.plan.name, "guardform: ").split("; ", 1)[1]
         _say(
             f"guardform: there is no stack in {build.target} yet, so the diff creates every file. "
-            + _where_expected(build.target, out, build.plan.name, "guardform: ").split("; ", 1)[1],
+            + hint[:1].upper()
+            + hint[1:],
             err=True,
         )
     if text:
