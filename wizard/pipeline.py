@@ -217,14 +217,17 @@ class Pipeline:
         return estimate(plan)
 
     def evidence(self, plan: Plan, digest: str, *, scan: ScanReport | None = None, fmt: str = "md") -> str:
-        """The compliance evidence document, Markdown (``md``) or JSON (raises ReportError, CostError).
+        """The compliance evidence document, Markdown (``md``) or JSON (raises ReportError, CostError), with the
+        access matrix the plan declares (the stack README's "Who can do what").
 
         Without ``scan`` it holds no scan results, so the same answers give the same bytes: that is the
         copy :meth:`build` writes beside the stack."""
+        from wizard.access import access_flows, access_rows
         from wizard.report import evidence_json, evidence_markdown
 
         write = evidence_json if fmt == "json" else evidence_markdown
-        return write(plan, answers_digest=digest, estimate=self.estimate(plan), scan=scan)
+        access = access_rows(access_flows(plan))
+        return write(plan, answers_digest=digest, estimate=self.estimate(plan), scan=scan, access=access)
 
     def write(self, build: Build, *, force: bool = False, progress: Progress | None = None) -> WriteResult:
         """Write the stack folder atomically (raises DriftError on hand edits unless ``force``, OutputError).
