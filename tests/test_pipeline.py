@@ -146,3 +146,30 @@ def test_saving_a_symlinked_answers_file_keeps_the_link(tmp_path: Path) -> None:
     save_answers_file(link, "version: 1\nproject: {}\n")
     assert link.is_symlink() and link.resolve() == target.resolve()
     assert target.read_text() == "version: 1\nproject: {}\n"
+
+
+def _too_many_admins(path: Path) -> Path:
+    """An answers file whose admins make the region-deny SCP larger than AWS allows (a plan-time refusal)."""
+    long = "platform-engineering/security-operations/break-glass-access/emergency"
+    admins = "".join(f"    - arn:aws:iam::111122223333:role/{long}/administrator-{n:03d}\n" for n in range(50))
+    text = (EXAMPLES / "internal-training.yaml").read_text(encoding="utf-8") + f"access:\n  admin_role_arns:\n{admins}"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_plan_refusal_names_the_answers_file_it_came_from(tmp_path: Path) -> None:
+    from wizard.plan import PlanError
+
+    answers_file = _too_many_admins(tmp_path / "answers.yaml")
+    pipe = Pipeline()
+    loaded = pipe.load(answers_file)
+    with pytest.raises(PlanError) as err:
+        pipe.build_loaded(loaded, out_dir=tmp_path / "out")
+    assert str(err.value).startswith(f"{answers_file}: the region-deny SCP would be ")
+    assert "access.admin_role_arns (50)" in str(err.value)
+    # answers that are no longer the file's (the wizard's edits) name no file
+    edited = loaded.answers.model_copy(update={"project": loaded.answers.project.model_copy(update={"owner": "x"})})
+    with pytest.raises(PlanError) as err:
+        pipe.plan(edited)
+    assert str(err.value).startswith("the region-deny SCP would be ")
+    assert not (tmp_path / "out").exists()

@@ -76,6 +76,11 @@ def _scan_failed(exc: Any, where: Where) -> str:
     return f"guardform: the scan could not run, so nothing was checked: {exc}"
 
 
+def _plan_refused(exc: Any, where: Where) -> str:
+    named = exc if exc.source is not None or where.answers_file is None else exc.naming(str(where.answers_file))
+    return f"guardform: {named}; nothing was written."
+
+
 def _render_bug(exc: Any, where: Where) -> str:
     return (
         f"guardform: could not render the stack; nothing was written. This is a bug in guardform {__version__}, "
@@ -100,7 +105,7 @@ def failures() -> tuple[tuple[type[GuardformError], int, Describe], ...]:
     return (
         (UsageProblem, EXIT_USAGE, lambda e, w: f"guardform: {e}"),
         (AnswersError, EXIT_USAGE, _answers_problems),
-        (PlanError, EXIT_USAGE, lambda e, w: f"guardform: {e}; nothing was written."),
+        (PlanError, EXIT_USAGE, _plan_refused),
         (RenderError, EXIT_USAGE, _render_bug),
         (CostError, EXIT_USAGE, lambda e, w: f"guardform: {e}"),
         (ReportError, EXIT_USAGE, lambda e, w: f"guardform: {e}"),
@@ -143,7 +148,7 @@ def error_document(exc: GuardformError, where: Where) -> str | None:
         given = exc.source or source
         problems = [Problem(i.message, file=given, line=i.line, field=i.field or None) for i in exc.issues]
     elif isinstance(exc, PlanError):
-        stage, problems = "answers", [Problem(str(exc), file=source)]
+        stage, problems = "answers", [Problem(exc.message, file=exc.source or source)]
     elif isinstance(exc, ScanError) or where.written is not None:  # after the write only the scan runs
         stage, problems = "scan", [Problem(str(exc))]
     else:

@@ -187,6 +187,8 @@ class Pipeline:
     scan layer's default; 0: no limit)."""
 
     scan_timeout: float | None = None
+    #: the answers :meth:`load` read last: a plan error for exactly these answers names their file
+    loaded: LoadedAnswers | None = None
 
     def __init__(self, *, scan_timeout: float | None = None) -> None:
         self.scan_timeout = scan_timeout
@@ -197,12 +199,21 @@ class Pipeline:
         """Read and validate an answers file (raises AnswersError listing every problem)."""
         from wizard.answers import load_answers
 
-        return load_answers(path)
+        self.loaded = load_answers(path)
+        return self.loaded
 
     def plan(self, answers: Answers) -> Plan:
-        from wizard.plan import plan
+        """The plan (raises PlanError, naming the answers file when ``answers`` are the ones :meth:`load` read:
+        the wizard's edited answers are in no file yet)."""
+        from wizard.plan import PlanError, plan
 
-        return plan(answers)
+        try:
+            return plan(answers)
+        except PlanError as exc:
+            loaded = self.loaded
+            if exc.source is None and loaded is not None and loaded.source and loaded.answers == answers:
+                raise exc.naming(loaded.source) from None
+            raise
 
     def render(self, plan: Plan, answers_yaml: str) -> dict[str, str]:
         """The stack's files, ``{relative path: text}``, the answers copy included (raises RenderError)."""
