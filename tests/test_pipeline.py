@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -173,3 +174,18 @@ def test_a_plan_refusal_names_the_answers_file_it_came_from(tmp_path: Path) -> N
         pipe.plan(edited)
     assert str(err.value).startswith("the region-deny SCP would be ")
     assert not (tmp_path / "out").exists()
+
+
+def test_the_wizards_answers_from_an_opened_file_name_it_in_a_plan_refusal(tmp_path: Path) -> None:
+    """The wizard opens a file with Pipeline.load and plans the answers its form validates to: unedited,
+    they are the file's, and the refusal it shows names the file."""
+    from wizard.plan import PlanError
+    from wizard.tui import form as F
+
+    answers_file = _too_many_admins(tmp_path / "answers.yaml")
+    pipe = Pipeline()
+    form, _ = F.form_from_document(pipe.load(answers_file).document)
+    answers, issues = F.validate(form)
+    assert issues == []
+    with pytest.raises(PlanError, match=rf"^{re.escape(str(answers_file))}: the region-deny SCP would be "):
+        pipe.plan(answers)
