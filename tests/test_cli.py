@@ -254,3 +254,26 @@ def test_unparseable_terraform_fails_the_scan(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = \n')
     code, out = run("scan", str(tmp_path))
     assert code == 1 and "main.tf" in out
+
+
+@pytest.mark.parametrize("command", ["generate", "explain", "cost"])
+def test_a_policy_over_awss_limit_names_the_answers_file(tmp_path: Path, command: str) -> None:
+    from tests.test_pipeline import _too_many_admins
+
+    answers = _too_many_admins(tmp_path / "answers.yaml")
+    extra = ["--out", str(tmp_path / "out"), "--no-scan"] if command == "generate" else []
+    code, out = run(command, "--answers", str(answers), *extra)
+    assert code == 2, out
+    assert f"guardform: {answers}: the region-deny SCP would be " in out
+    assert out.count(str(answers)) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_policy_over_awss_limit_in_json_locates_the_answers_file(tmp_path: Path) -> None:
+    from tests.test_pipeline import _too_many_admins
+
+    answers = _too_many_admins(tmp_path / "answers.yaml")
+    code, out = run_stdout("generate", "--answers", str(answers), "--out", str(tmp_path / "out"), "--format", "json")
+    assert code == 2
+    (problem,) = json.loads(out)["errors"]
+    assert problem["file"] == str(answers) and problem["message"].startswith("the region-deny SCP would be ")

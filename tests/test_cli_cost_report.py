@@ -133,7 +133,10 @@ def test_report_markdown_is_the_evidence_file_generate_writes(tmp_path: Path) ->
     assert code == 0
     answers = load_answers(RESTRICTED).answers
     p = plan(answers)
-    assert out == evidence_markdown(p, answers_digest=answers_digest(answers), estimate=estimate(p))
+    written = ROOT / "modules_out" / p.name / "EVIDENCE.md"  # the golden copy generate wrote
+    assert out == written.read_text(encoding="utf-8")
+    assert out != evidence_markdown(p, answers_digest=answers_digest(answers), estimate=estimate(p))  # + access
+    assert "| Who | Can? | Action | On | When | Why |" in out
     assert out.startswith("# Compliance evidence: clinic-notes-prod")
     assert "## Compliance coverage" in out and "Business Associate Addendum" in out
     assert "Run `guardform report` after a scan for results" in out

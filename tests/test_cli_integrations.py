@@ -255,3 +255,48 @@ def test_setup_that_cannot_install_is_exit_4(cache: Path, tmp_path: Path, monkey
     monkeypatch.setattr(P, "CHECKOV_REQUIREMENT", str(tmp_path / "missing" / "checkov-0.0.0-py3-none-any.whl"))
     code, out, err = invoke("setup")
     assert code == 4 and out == "" and "could not install" in err
+
+
+# -- bad usage: exit 2 and, in json or sarif, a document saying what was wrong -----------------------
+
+
+USAGE_ERRORS = {
+    "sarif without the scan": (["generate", "--answers", str(EXAMPLE), "--format", "{fmt}", "--no-scan"], "--no-scan"),
+    "a misspelt folder": (["scan", "typo-dir", "--format", "{fmt}"], "typo-dir"),
+    "a misspelt folder, --format=": (["scan", "--format={fmt}", "typo-dir"], "typo-dir"),
+    "a missing --sarif-base": (
+        ["generate", "--answers", str(EXAMPLE), "--format", "{fmt}", "--sarif-base", "nope"],
+        "nope",
+    ),
+}
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+@pytest.mark.parametrize("case", sorted(USAGE_ERRORS))
+def test_a_usage_error_in_json_or_sarif_still_prints_a_document_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, fmt: str
+) -> None:
+    monkeypatch.chdir(git_repo(tmp_path / "repo"))
+    template, names = USAGE_ERRORS[case]
+    args = [a.replace("{fmt}", fmt) for a in template]
+    if case == "sarif without the scan" and fmt == "json":
+        args = [*args, "--force", "--check"]  # json has no such conflict: use another one
+    code, out, err = invoke(*args)
+    assert code == 2, (out, err)
+    assert names in err or "--force and --check" in err
+    doc = json.loads(out)
+    if fmt == "sarif":
+        assert_valid_sarif(doc)
+        (invocation,) = doc["runs"][0]["invocations"]
+        assert invocation["executionSuccessful"] is False
+        text = invocation["toolExecutionNotifications"][0]["message"]["text"]
+        assert names in text
+    else:
+        assert doc["ok"] is False and doc["stage"] == "usage" and doc["summary"]["failed"] == 0
+        assert names in doc["errors"][0]["message"] or "--force and --check" in doc["errors"][0]["message"]
+    assert not (tmp_path / "repo" / "modules_out").exists()
+
+
+def test_a_usage_error_in_text_prints_nothing_on_standard_output(tmp_path: Path) -> None:
+    code, out, err = invoke("scan", str(tmp_path / "typo-dir"))
+    assert code == 2 and out == "" and "does not exist" in err

@@ -243,3 +243,31 @@ def test_a_missing_stack_says_which_folder_was_expected_and_how_to_pass_it(
     code, out, err = invoke("diff", "--answers", str(EXAMPLE), "--exit-code")
     assert code == 1 and "there is no stack in modules_out/churn-model yet" in err and "pass --out" in err
     assert not (tmp_path / "modules_out").exists()
+
+
+def test_check_on_a_missing_stack_summarises_it_instead_of_a_diff_of_every_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = invoke("generate", "--check", "--answers", str(EXAMPLE))
+    assert code == 3
+    assert "missing: " in out and "modules_out/churn-model does not exist" in out
+    assert "+++ " not in out and "@@" not in out  # no diff of a folder that is not there
+    assert re.search(r"generate would create \d+ files there: .*main\.tf.*, and \d+ more", out)
+    assert len(out.splitlines()) < 10
+    assert "pass --out" in err
+    # a stack that exists but differs still gets its diff
+    assert invoke("generate", "--answers", str(EXAMPLE), "--no-scan")[0] == 0
+    main_tf = tmp_path / "modules_out" / "churn-model" / "main.tf"
+    main_tf.write_text(main_tf.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    code, out, _ = invoke("generate", "--check", "--answers", str(EXAMPLE))
+    assert code == 3 and "-# edited" in out and "would create" not in out
+
+
+def test_the_diff_hint_for_a_missing_stack_is_written_in_sentences(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _, _, err = invoke("diff", "--answers", str(EXAMPLE))
+    assert "creates every file. If it lives elsewhere, pass --out" in err
+    assert not re.search(r"[.!?] [a-z]", err.split("\n", 1)[0].replace("guardform: ", "", 1))

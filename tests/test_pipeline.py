@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -146,3 +147,45 @@ def test_saving_a_symlinked_answers_file_keeps_the_link(tmp_path: Path) -> None:
     save_answers_file(link, "version: 1\nproject: {}\n")
     assert link.is_symlink() and link.resolve() == target.resolve()
     assert target.read_text() == "version: 1\nproject: {}\n"
+
+
+def _too_many_admins(path: Path) -> Path:
+    """An answers file whose admins make the region-deny SCP larger than AWS allows (a plan-time refusal)."""
+    long = "platform-engineering/security-operations/break-glass-access/emergency"
+    admins = "".join(f"    - arn:aws:iam::111122223333:role/{long}/administrator-{n:03d}\n" for n in range(50))
+    text = (EXAMPLES / "internal-training.yaml").read_text(encoding="utf-8") + f"access:\n  admin_role_arns:\n{admins}"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_plan_refusal_names_the_answers_file_it_came_from(tmp_path: Path) -> None:
+    from wizard.plan import PlanError
+
+    answers_file = _too_many_admins(tmp_path / "answers.yaml")
+    pipe = Pipeline()
+    loaded = pipe.load(answers_file)
+    with pytest.raises(PlanError) as err:
+        pipe.build_loaded(loaded, out_dir=tmp_path / "out")
+    assert str(err.value).startswith(f"{answers_file}: the region-deny SCP would be ")
+    assert "access.admin_role_arns (50)" in str(err.value)
+    # answers that are no longer the file's (the wizard's edits) name no file
+    edited = loaded.answers.model_copy(update={"project": loaded.answers.project.model_copy(update={"owner": "x"})})
+    with pytest.raises(PlanError) as err:
+        pipe.plan(edited)
+    assert str(err.value).startswith("the region-deny SCP would be ")
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_wizards_answers_from_an_opened_file_name_it_in_a_plan_refusal(tmp_path: Path) -> None:
+    """The wizard opens a file with Pipeline.load and plans the answers its form validates to: unedited,
+    they are the file's, and the refusal it shows names the file."""
+    from wizard.plan import PlanError
+    from wizard.tui import form as F
+
+    answers_file = _too_many_admins(tmp_path / "answers.yaml")
+    pipe = Pipeline()
+    form, _ = F.form_from_document(pipe.load(answers_file).document)
+    answers, issues = F.validate(form)
+    assert issues == []
+    with pytest.raises(PlanError, match=rf"^{re.escape(str(answers_file))}: the region-deny SCP would be "):
+        pipe.plan(answers)

@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 
+from wizard.access import access_flows, access_rows, format_access_table
 from wizard.answers import answers_digest, load_answers
 from wizard.cost import estimate
+from wizard.pipeline import Pipeline
 from wizard.plan import plan
+from wizard.render import render
 from wizard.report import (
-    AccessResult,
     ReportError,
     build_evidence,
     evidence_json,
@@ -119,21 +121,30 @@ def test_without_a_scan_the_document_says_so() -> None:
     assert "No scan results in this copy" in md
     assert "Run `guardform report` after a scan for results" in md
     assert "not scanned" not in md  # the check ids are listed plainly
-    assert "No access-matrix results were given." in md
+    assert "No access matrix was given." in md
     assert "No estimate was given." in md
 
 
-def test_access_matrix_results_are_rendered_with_mismatches_called_out() -> None:
-    p, digest = inputs("restricted-phi-bedrock")
-    access = [
-        AccessResult(flow_id="notebook-reads-training-data", expected="allow", actual="allow"),
-        AccessResult(flow_id="other-account|reads", expected="deny", actual="allow"),
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_every_stacks_evidence_shows_its_access_matrix_as_the_readme_does(path: Path) -> None:
+    """Issue 11: the report carries the access matrix: the README's "Who can do what" rows, and how they are
+    verified (guardform's tests, offline; not the user's account)."""
+    answers = load_answers(path).answers
+    p = plan(answers)
+    md = Pipeline().evidence(p, answers_digest(answers))
+    section = md.split("## Access matrix\n", 1)[1].split("\n## ", 1)[0]
+    table = format_access_table(access_flows(p))
+    assert table.strip() in section  # the same rows, in the same order, as the stack README's table
+    assert table.strip() in render(p)["README.md"]
+    assert "No access matrix" not in md
+    assert "guardform's own test suite" in section and "not in your AWS account" in section
+    data = json.loads(Pipeline().evidence(p, answers_digest(answers), fmt="json"))
+    rows = access_rows(access_flows(p))
+    assert [(f["who"], f["can"], f["action"]) for f in data["access_matrix"]["flows"]] == [
+        (r.who, r.verdict == "can", r.action) for r in rows
     ]
-    doc = build_evidence(p, answers_digest=digest, access=access)
-    assert [a["ok"] for a in doc["access_matrix"]] == [True, False]
-    md = render_markdown(doc)
-    assert "| notebook-reads-training-data | allow | allow | ok |" in md
-    assert "| other-account\\|reads | deny | allow | MISMATCH |" in md  # a '|' cannot break the table
+    assert any(not f["can"] for f in data["access_matrix"]["flows"])  # the denied flows are there too
+    assert "principalmapper" in data["access_matrix"]["verified_by"]
 
 
 def test_skipped_checks_are_listed_with_their_reasons() -> None:

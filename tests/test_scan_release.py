@@ -66,3 +66,37 @@ def test_the_version_a_tag_must_match_has_one_value() -> None:
     assert 'dynamic = ["version"]' in pyproject
     assert 'version = { attr = "wizard.__version__" }' in pyproject
     assert re.fullmatch(r"\d+\.\d+\.\d+", wizard.__version__)
+
+
+#: Every file a user copies a version pin or the repository URL from.
+PINNED_DOCS = ("README.md", "docs/regeneration.md", ".pre-commit-hooks.yaml")
+REPOSITORY = "https://github.com/guardform/guardform"
+
+
+def test_the_docs_pin_the_version_the_changelog_releases() -> None:
+    """A user copying `rev: vX.Y.Z` or `@vX.Y.Z` gets the version this checkout is, and the changelog's newest
+    release is that version (the tag the integrator pushes)."""
+    version = wizard.__version__
+    for name in PINNED_DOCS:
+        text = (ROOT / name).read_text(encoding="utf-8")
+        pins = set(re.findall(r"(?:rev: |@|download/|guardform-v)v?(\d+\.\d+\.\d+)", text))
+        assert pins == {version}, f"{name} pins {sorted(pins)}, not {version}"
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    releases = re.findall(r"(?m)^## (\S+)", changelog)
+    assert releases[0] == version, f"CHANGELOG.md's newest section is {releases[0]}, not {version}"
+    assert re.search(rf"(?m)^## {re.escape(version)} - \d{{4}}-\d{{2}}-\d{{2}}$", changelog)
+
+
+def test_one_repository_url_everywhere() -> None:
+    from wizard.checks.guardform_common import DOCS_BASE_URL
+
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")  # (tomllib is Python 3.11+)
+    table = pyproject.split("\n[project.urls]\n", 1)[1].split("\n[", 1)[0]
+    urls = dict(re.findall(r'(?m)^(\w+) = "([^"]+)"$', table))
+    assert urls["Repository"] == REPOSITORY and all(u.startswith(REPOSITORY) for u in urls.values())
+    assert DOCS_BASE_URL.startswith(REPOSITORY + "/") and urls["Documentation"] == DOCS_BASE_URL
+    for name in (*PINNED_DOCS, "wizard/checks/guardform_bedrock_log_group_kms.yaml"):
+        text = (ROOT / name).read_text(encoding="utf-8")
+        assert "<your-org>" not in text, name
+        others = {u for u in re.findall(r"https://github\.com/[\w.-]+/guardform", text) if u != REPOSITORY}
+        assert not others, f"{name} names {sorted(others)}"

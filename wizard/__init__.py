@@ -1,3 +1,3 @@
 """guardform: hardened Terraform for AI workloads on AWS, from a few answers."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -76,6 +76,11 @@ def _scan_failed(exc: Any, where: Where) -> str:
     return f"guardform: the scan could not run, so nothing was checked: {exc}"
 
 
+def _plan_refused(exc: Any, where: Where) -> str:
+    named = exc if exc.source is not None or where.answers_file is None else exc.naming(str(where.answers_file))
+    return f"guardform: {named}; nothing was written."
+
+
 def _render_bug(exc: Any, where: Where) -> str:
     return (
         f"guardform: could not render the stack; nothing was written. This is a bug in guardform {__version__}, "
@@ -100,7 +105,7 @@ def failures() -> tuple[tuple[type[GuardformError], int, Describe], ...]:
     return (
         (UsageProblem, EXIT_USAGE, lambda e, w: f"guardform: {e}"),
         (AnswersError, EXIT_USAGE, _answers_problems),
-        (PlanError, EXIT_USAGE, lambda e, w: f"guardform: {e}; nothing was written."),
+        (PlanError, EXIT_USAGE, _plan_refused),
         (RenderError, EXIT_USAGE, _render_bug),
         (CostError, EXIT_USAGE, lambda e, w: f"guardform: {e}"),
         (ReportError, EXIT_USAGE, lambda e, w: f"guardform: {e}"),
@@ -126,8 +131,8 @@ def exit_code_and_message(exc: GuardformError, where: Where) -> tuple[int, str]:
 def error_document(exc: GuardformError, where: Where) -> str | None:
     """What a failed command prints on standard output in ``--format json|sarif``, so that a pipeline
     redirecting it (``> guardform.sarif``, then an upload) gets a valid document carrying the errors, not an
-    empty file: bad answers (or a policy the answers make too large) and a scanner that cannot run. None for
-    other failures and in text format."""
+    empty file: bad usage, bad answers (or a policy the answers make too large) and a scanner that cannot run.
+    None for other failures and in text format."""
     from wizard.answers import AnswersError
     from wizard.plan import PlanError
     from wizard.scan import Problem, ScanError, format_json_errors, format_sarif_errors
@@ -135,13 +140,15 @@ def error_document(exc: GuardformError, where: Where) -> str | None:
     if where.fmt not in ("json", "sarif"):
         return None
     source = str(where.answers_file) if where.answers_file is not None else None
-    stage: Literal["answers", "scan"]
-    if isinstance(exc, AnswersError):
+    stage: Literal["usage", "answers", "scan"]
+    if isinstance(exc, UsageProblem):
+        stage, problems = "usage", [Problem(str(exc))]
+    elif isinstance(exc, AnswersError):
         stage = "answers"
         given = exc.source or source
         problems = [Problem(i.message, file=given, line=i.line, field=i.field or None) for i in exc.issues]
     elif isinstance(exc, PlanError):
-        stage, problems = "answers", [Problem(str(exc), file=source)]
+        stage, problems = "answers", [Problem(exc.message, file=exc.source or source)]
     elif isinstance(exc, ScanError) or where.written is not None:  # after the write only the scan runs
         stage, problems = "scan", [Problem(str(exc))]
     else:
@@ -210,9 +217,23 @@ class _Guardform(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, cmd, rest = super().resolve_command(ctx, args)
+        ctx.meta["guardform.command"] = (cmd, list(rest))  # for a usage error click raises before the command runs
+        return name, cmd, rest
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # click's own (a missing path, a bad option): shown by click, exit 2
+            cmd, args = ctx.meta.get("guardform.command", (None, []))
+            fmt = _asked_format(cmd, args)
+            if fmt is not None:
+                where = Where(fmt=fmt)
+                _say_document(error_document(UsageProblem(exc.format_message()), where) or "", nl=False)
+            raise
         except KeyboardInterrupt:
             raise Interrupted(_stopped("interrupted", ctx.ensure_object(Where))) from None
         except Terminated as exc:
@@ -226,6 +247,24 @@ class _Guardform(click.Group):
                 _say_document(document, nl=False)
             _say(message, err=True, fg="red")
             ctx.exit(code)
+
+
+def _asked_format(cmd: click.Command | None, args: list[str]) -> str | None:
+    """The document format (json or sarif) ``args`` ask ``cmd`` for, read from the raw arguments: a usage
+    error stops click before it has parsed them all, and the document must be written all the same."""
+    choices = next(
+        (p.type.choices for p in (cmd.params if cmd else []) if p.name == "fmt" and isinstance(p.type, click.Choice)),
+        (),
+    )
+    asked = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--format" and i + 1 < len(args):
+            asked = args[i + 1]
+        elif arg.startswith("--format="):
+            asked = arg.split("=", 1)[1]
+    return asked if asked in ("json", "sarif") and asked in choices else None
 
 
 def _color() -> bool | None:
@@ -490,11 +529,16 @@ def generate(
         _check_sarif_root(pipe, where.target, sarif_root)  # before anything is written
     if check:
         where.action = "check"
-        report = pipe.check(pipe.build_loaded(loaded, out_dir=out))
+        build = pipe.build_loaded(loaded, out_dir=out)
+        report = pipe.check(build)
         if fmt == "json":
             _say_document(json.dumps(report.as_dict(), indent=2, sort_keys=True))
         elif report.up_to_date:
             _say(f"{where.target}: up to date")
+        elif not where.target.is_dir():  # nothing to compare with: say so, not a diff of every file
+            _say(report.format(diffs=False).rstrip("\n"))
+            _say(_would_create(sorted(build.files)))
+            _say(_where_expected(where.target, out, loaded.answers.project.name), err=True)
         else:
             _say(report.format().rstrip("\n"))
             if "missing" in report.categories:
@@ -546,6 +590,12 @@ def _where_expected(target: Path, out: Path, name: str, prefix: str = "guardform
         f"pass --out with the folder that holds it (for infra/ai/{name}/, --out infra/ai), or give its own "
         f"{name}/guardform.answers.yaml as --answers"
     )
+
+
+def _would_create(paths: list[str], shown: int = 8) -> str:
+    """One line for a stack folder that is not there: how many files generate would write, and the first few."""
+    names = ", ".join(paths[:shown]) + (f", and {len(paths) - shown} more" if len(paths) > shown else "")
+    return f"generate would create {len(paths)} file{'s' if len(paths) != 1 else ''} there: {names}"
 
 
 def _check_sarif_root(pipe: Pipeline, folder: Path, sarif_root: Path) -> None:
@@ -789,9 +839,11 @@ def diff(ctx: click.Context, answers_file: Path, out: Path, exit_code: bool) -> 
     where.target = build.target
     text = pipe.diff(build)
     if not build.target.exists():
+        hint = _where_expected(build.target, out, build.plan.name, "guardform: ").split("; ", 1)[1]
         _say(
             f"guardform: there is no stack in {build.target} yet, so the diff creates every file. "
-            + _where_expected(build.target, out, build.plan.name, "guardform: ").split("; ", 1)[1],
+            + hint[:1].upper()
+            + hint[1:],
             err=True,
         )
     if text:

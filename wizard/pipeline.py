@@ -187,6 +187,8 @@ class Pipeline:
     scan layer's default; 0: no limit)."""
 
     scan_timeout: float | None = None
+    #: the answers :meth:`load` read last: a plan error for exactly these answers names their file
+    loaded: LoadedAnswers | None = None
 
     def __init__(self, *, scan_timeout: float | None = None) -> None:
         self.scan_timeout = scan_timeout
@@ -197,12 +199,21 @@ class Pipeline:
         """Read and validate an answers file (raises AnswersError listing every problem)."""
         from wizard.answers import load_answers
 
-        return load_answers(path)
+        self.loaded = load_answers(path)
+        return self.loaded
 
     def plan(self, answers: Answers) -> Plan:
-        from wizard.plan import plan
+        """The plan (raises PlanError, naming the answers file when ``answers`` are the ones :meth:`load` read:
+        the wizard's edited answers are in no file yet)."""
+        from wizard.plan import PlanError, plan
 
-        return plan(answers)
+        try:
+            return plan(answers)
+        except PlanError as exc:
+            loaded = self.loaded
+            if exc.source is None and loaded is not None and loaded.source and loaded.answers == answers:
+                raise exc.naming(loaded.source) from None
+            raise
 
     def render(self, plan: Plan, answers_yaml: str) -> dict[str, str]:
         """The stack's files, ``{relative path: text}``, the answers copy included (raises RenderError)."""
@@ -218,14 +229,17 @@ class Pipeline:
         return estimate(plan)
 
     def evidence(self, plan: Plan, digest: str, *, scan: ScanReport | None = None, fmt: str = "md") -> str:
-        """The compliance evidence document, Markdown (``md``) or JSON (raises ReportError, CostError).
+        """The compliance evidence document, Markdown (``md``) or JSON (raises ReportError, CostError), with the
+        access matrix the plan declares (the stack README's "Who can do what").
 
         Without ``scan`` it holds no scan results, so the same answers give the same bytes: that is the
         copy :meth:`build` writes beside the stack."""
+        from wizard.access import access_flows, access_rows
         from wizard.report import evidence_json, evidence_markdown
 
         write = evidence_json if fmt == "json" else evidence_markdown
-        return write(plan, answers_digest=digest, estimate=self.estimate(plan), scan=scan)
+        access = access_rows(access_flows(plan))
+        return write(plan, answers_digest=digest, estimate=self.estimate(plan), scan=scan, access=access)
 
     def write(self, build: Build, *, force: bool = False, progress: Progress | None = None) -> WriteResult:
         """Write the stack folder atomically (raises DriftError on hand edits unless ``force``, OutputError).

@@ -1,12 +1,12 @@
-"""The auditor's evidence document for a stack: pure functions from the plan, the answers, the cost
-estimate and (optionally) a checkov scan and access-matrix results, to Markdown and JSON.
+"""The auditor's evidence document for a stack: pure functions from the plan, the answers, the cost estimate,
+the access matrix and (optionally) a checkov scan, to Markdown and JSON.
 
-It says what the stack is, the data tier and why, every control with on/off, the reason, the
-requirements it helps meet (from ``wizard/data/compliance.yaml``, each mapping with its public source
-or the reason it has none), the checkov checks that verify it and their results, the access-matrix
-results, the shared-responsibility split and what stays with the customer, the cost estimate, and
-the guardform version and answers digest. The output is deterministic: the same inputs give the
-same bytes, so the document can be generated and committed beside the stack.
+It says what the stack is, the data tier and why, every control with on/off, the reason, the requirements it
+helps meet (from ``wizard/data/compliance.yaml``, each mapping with its public source or the reason it has
+none), the checkov checks that verify it and their results, the access matrix (who can and cannot do what,
+and how that is verified), the shared-responsibility split and what stays with the customer, the cost
+estimate, and the guardform version and answers digest. The output is deterministic: the same inputs give
+the same bytes, so the document can be generated and committed beside the stack.
 
 The Plan is read only in ``report_facts`` (and ``wizard.cost.stack_facts`` for the estimate).
 """
@@ -183,28 +183,44 @@ def load_compliance() -> ComplianceMap:
 
 
 # --------------------------------------------------------------------------------------------------
-# Inputs: the plan (through one adapter), scan results, access-matrix results
+# Inputs: the plan (through one adapter), scan results, the access matrix
 # --------------------------------------------------------------------------------------------------
 
 
-class AccessResultLike(Protocol):
-    """One access-matrix flow as the access-matrix engine reports it."""
+class AccessRowLike(Protocol):
+    """One flow of the access matrix in words, as ``wizard.access.access_rows`` gives it (the rows of the stack
+    README's "Who can do what")."""
 
     @property
-    def flow_id(self) -> str: ...
+    def who(self) -> str: ...
 
     @property
-    def expected(self) -> str: ...  # allow | deny
+    def verdict(self) -> str: ...  # can | cannot
 
     @property
-    def actual(self) -> str: ...
+    def action(self) -> str: ...
+
+    @property
+    def on(self) -> str: ...
+
+    @property
+    def when(self) -> str: ...
+
+    @property
+    def why(self) -> str: ...
 
 
-@dataclass(frozen=True, kw_only=True)
-class AccessResult:
-    flow_id: str
-    expected: str
-    actual: str
+#: How the access matrix is verified, said in the document: the flows are what the stack is built to allow and
+#: deny; guardform's tests prove them offline, not the user's account.
+ACCESS_VERIFIED_BY = (
+    "Each row is a flow this stack is built to allow or to deny. guardform's own test suite (tests/access/) reads "
+    "the policies back from the generated Terraform and evaluates every flow with an offline IAM policy evaluator "
+    "(principalmapper), taking the identity policies, permission boundary, SCP document and the bucket, key, "
+    "endpoint and trust policies together, for every shipped example and for the answer-space test matrix. It is "
+    "run when guardform is tested, not when this document is generated, and not in your AWS account: it is a model "
+    "of AWS's evaluation, so confirm the flows that matter to you in your account (IAM policy simulator, Access "
+    "Analyzer) after applying."
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -305,7 +321,7 @@ def build_evidence(
     answers_digest: str,
     estimate: Estimate | None = None,
     scan: Any | None = None,
-    access: Sequence[AccessResultLike] | None = None,
+    access: Sequence[AccessRowLike] | None = None,
     compliance: ComplianceMap | None = None,
 ) -> dict[str, Any]:
     """The evidence document as plain data (the JSON format; the Markdown renders it)."""
@@ -329,12 +345,7 @@ def build_evidence(
             {"check": s.check_id, "module": s.module, "resource": s.resource, "reason": s.reason} for s in facts.skips
         ],
         "scan": _scan_summary(scan),
-        "access_matrix": None
-        if access is None
-        else [
-            {"flow": a.flow_id, "expected": a.expected, "actual": a.actual, "ok": a.expected == a.actual}
-            for a in access
-        ],
+        "access_matrix": None if access is None else _access_entry(access),
         "shared_responsibility": _shared_responsibility(facts, cmap),
         "ai": {
             "scoping_matrix": [
@@ -345,6 +356,16 @@ def build_evidence(
         "sources": _sources_entry(cmap, controls),
         "mappings_retrieved": cmap.retrieved,
         "disclaimer": cmap.disclaimer,
+    }
+
+
+def _access_entry(access: Sequence[AccessRowLike]) -> dict[str, Any]:
+    return {
+        "verified_by": ACCESS_VERIFIED_BY,
+        "flows": [
+            {"who": a.who, "can": a.verdict == "can", "action": a.action, "on": a.on, "when": a.when, "why": a.why}
+            for a in access
+        ],
     }
 
 
@@ -644,13 +665,18 @@ def _scan_markdown(doc: Mapping[str, Any]) -> list[str]:
 
 
 def _access_markdown(doc: Mapping[str, Any]) -> list[str]:
+    """Who can and cannot do what (the stack README's table), and how that is verified."""
     out = ["", "## Access matrix", ""]
-    if doc["access_matrix"] is None:
-        out.append("No access-matrix results were given.")
-    else:
-        out += ["| Flow | Expected | Actual | Result |", "|---|---|---|---|"]
-        for a in doc["access_matrix"]:
-            out.append(f"| {_md(a['flow'])} | {a['expected']} | {a['actual']} | {'ok' if a['ok'] else 'MISMATCH'} |")
+    matrix = doc["access_matrix"]
+    if matrix is None:
+        out.append("No access matrix was given.")
+        return out
+    out += [matrix["verified_by"], "", "| Who | Can? | Action | On | When | Why |", "|---|---|---|---|---|---|"]
+    for a in matrix["flows"]:
+        can = "can" if a["can"] else "cannot"
+        out.append(
+            f"| {_md(a['who'])} | {can} | `{a['action']}` | {_md(a['on'])} | {_md(a['when'])} | {_md(a['why'])} |"
+        )
     return out
 
 
@@ -720,7 +746,7 @@ def evidence_markdown(
     answers_digest: str,
     estimate: Estimate | None = None,
     scan: Any | None = None,
-    access: Sequence[AccessResultLike] | None = None,
+    access: Sequence[AccessRowLike] | None = None,
 ) -> str:
     doc = build_evidence(plan, answers_digest=answers_digest, estimate=estimate, scan=scan, access=access)
     return render_markdown(doc, estimate=estimate)
@@ -732,6 +758,6 @@ def evidence_json(
     answers_digest: str,
     estimate: Estimate | None = None,
     scan: Any | None = None,
-    access: Sequence[AccessResultLike] | None = None,
+    access: Sequence[AccessRowLike] | None = None,
 ) -> str:
     return render_json(build_evidence(plan, answers_digest=answers_digest, estimate=estimate, scan=scan, access=access))

@@ -2,7 +2,7 @@
 # Test what a release ships, not the checkout: install dist/*.whl (built by `python -m build`) in a
 # fresh venv, run its smoke test, then the fast tests against the installed package.
 # Usage: .github/scripts/check-dist.sh [TAG [PYTEST ARGS…]]
-#   TAG (e.g. v0.1.0) must match the package version; "" skips that check. PYTEST ARGS narrow the tests.
+#   TAG (e.g. v0.2.0) must match the package version; "" skips that check. PYTEST ARGS narrow the tests.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 tag="${1:-}"
@@ -15,7 +15,7 @@ sdists=(dist/guardform-*.tar.gz)
 wheel="${wheels[0]}"
 wheel_version="$(basename "$wheel" | cut -d- -f2)"
 if [[ -n "$tag" && "$tag" != "v$wheel_version" ]]; then
-  echo "tag $tag does not match the built version $wheel_version (pyproject.toml): tag v$wheel_version" >&2
+  echo "tag $tag does not match the built version $wheel_version (wizard.__version__): tag v$wheel_version" >&2
   exit 1
 fi
 
@@ -29,8 +29,8 @@ py="$work/venv/bin/python"
 version="$("$work/venv/bin/guardform" --version | awk '{print $NF}')"
 echo "installed guardform $version from $wheel"
 if [[ "$version" != "$wheel_version" ]]; then
-  echo "guardform --version says $version but the wheel is $wheel_version: wizard/__init__.py and" \
-    "pyproject.toml disagree" >&2
+  echo "guardform --version says $version but the wheel is $wheel_version: dist/ holds a stale build" \
+    "(rebuild it: both read wizard.__version__)" >&2
   exit 1
 fi
 mkdir "$work/elsewhere"

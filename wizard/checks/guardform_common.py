@@ -20,8 +20,9 @@ import re
 from typing import Any
 
 # Where guardform's documentation is read on the web: the docs folder of the repository guardform is
-# published from. The one place to change when the repository moves or a docs site exists; every
-# CKV_GF guideline, the scan's SARIF helpUri links and the stack output link here. docs/checks.md keeps
+# published from (https://github.com/guardform/guardform, as pyproject.toml's [project.urls] and the install
+# docs name it; tests/test_scan_release.py keeps them one). Every CKV_GF guideline, the scan's SARIF helpUri
+# links and the stack output link here. docs/checks.md keeps
 # an explicit anchor (<a id="ckv_gf_N">) per check, so these links survive heading edits.
 DOCS_BASE_URL = "https://github.com/guardform/guardform/blob/main/docs/"
 DOCS = DOCS_BASE_URL + "checks.md"

@@ -37,7 +37,19 @@ PolicyKind = Literal[
 
 
 class PlanError(GuardformError):
-    """The answers ask for something AWS would refuse (a policy over its size limit, say)."""
+    """The answers ask for something AWS would refuse (a policy over its size limit, say).
+
+    ``source`` is the answers file the answers came from, when known (the plan itself only sees answers):
+    the message then starts with it, as an answers error's does (``FILE: ...``)."""
+
+    def __init__(self, message: str, *, source: str | None = None) -> None:
+        self.message = message
+        self.source = source
+        super().__init__(f"{source}: {message}" if source else message)
+
+    def naming(self, source: str) -> PlanError:
+        """The same error, naming the answers file ``source``."""
+        return PlanError(self.message, source=source)
 
 
 @dataclass(frozen=True, kw_only=True)

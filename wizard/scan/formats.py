@@ -281,10 +281,11 @@ def _invocation(report: ScanReport) -> dict[str, Any]:
 # When there is no report: bad answers, or a scanner that cannot run
 # --------------------------------------------------------------------------------------------
 
-#: What stopped guardform before a report existed: the answers file, or the scanner.
-Stage = Literal["answers", "scan"]
+#: What stopped guardform before a report existed: the command line, the answers file, or the scanner.
+Stage = Literal["usage", "answers", "scan"]
 
 _STAGE_TEXT = {
+    "usage": "guardform was called with options or arguments it cannot use; nothing was generated or scanned",
     "answers": "guardform could not use the answers file; nothing was generated or scanned",
     "scan": "the scan could not run, so nothing was checked",
 }
