@@ -994,3 +994,103 @@ async def test_a_restricted_phi_bedrock_stack_regenerates_identically_from_its_s
     assert report.up_to_date, report.format()
     after = {p.relative_to(stack): p.read_bytes() for p in stack.rglob("*") if p.is_file()}
     assert after == before
+
+
+# -- small terminals: 80x24 and 100x30 ---------------------------------------------------------------
+
+BOTH = pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "80x24"])
+
+
+def footer_keys(app: WizardApp) -> set[str]:
+    return {b.binding.description for b in app.active_bindings.values() if b.enabled and b.binding.show}
+
+
+@BOTH
+@sync
+async def test_messages_sit_in_the_screen_not_over_it(tmp_path: Path, size: tuple[int, int]) -> None:
+    app = make_app(tmp_path, copy_example(tmp_path))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await type_into(pilot, "project.name", "Bad_Name")
+        await next_screen(pilot)
+        message = app.screen.query_one("#message", Static)
+        assert str(message.render()) == "! 1 answer on this screen to fix (marked ✗)"
+        assert not app._notifications  # no toast floats over the questions' help text
+        nav, footer = app.screen.query_one("#nav").region, app.screen.query_one("Footer").region
+        assert message.region.height >= 1 and nav.contains_region(message.region) and nav.bottom <= footer.y
+        # the warning lasts while the problem is on show, and goes once the user is on the next screen
+        await type_into(pilot, "project.name", "clinic-notes")
+        await next_screen(pilot)
+        assert app.screen.id == "step-workload"
+        assert str(app.screen.query_one("#message", Static).render()) == ""
+        # a draft's confirmation says what is left, in the line too
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert str(app.screen.query_one("#message", Static).render()).startswith("✓ Answers saved to ")
+        assert not app._notifications
+
+
+@BOTH
+@sync
+async def test_every_control_title_is_readable_in_full(tmp_path: Path, size: tuple[int, int]) -> None:
+    from rich.console import Console
+
+    app = make_app(tmp_path, copy_example(tmp_path))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for _ in range(6):
+            await next_screen(pilot)
+        table = app.screen.query_one("#controls", DataTable)
+        assert table.row_count == len(app.screen.controls) > 30  # type: ignore[attr-defined]
+        title = table.columns["title"]  # type: ignore[index]
+        on = table.columns["on"]  # type: ignore[index]
+        # the title column ends inside the table: nothing of it is off to the right
+        assert on.get_render_width(table) + title.get_render_width(table) <= table.scrollable_content_region.width
+        console = Console(width=200)
+        for key, row in table.rows.items():
+            text = table.get_row(key)[1]
+            lines = text.wrap(console, title.get_render_width(table) - 2 * table.cell_padding)
+            assert len(lines) <= row.height, (text.plain, row.height)  # every line of the title has its row
+
+
+@BOTH
+@sync
+async def test_the_review_list_scrolls_with_its_keys_in_the_footer(tmp_path: Path, size: tuple[int, int]) -> None:
+    app = make_app(tmp_path, copy_example(tmp_path))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for _ in range(6):
+            await next_screen(pilot)
+        table = app.screen.query_one("#controls", DataTable)
+        assert app.focused is table
+        keys = footer_keys(app)
+        assert {"Move", "Back", "Generate", "Controls", "Files", "Answers", "Quit", "Save"} <= keys
+        visible = table.scrollable_content_region.height - 1  # the header row
+        assert visible >= (8 if size == (80, 24) else 10), visible  # the list gets the height
+        await pilot.press("end")
+        await settle(pilot)
+        assert table.cursor_row == table.row_count - 1 and table.scroll_y > 0
+        await pilot.press("home")
+        await settle(pilot)
+        assert table.cursor_row == 0 and table.scroll_y == 0
+        await pilot.press("down", "down")
+        await settle(pilot)
+        last = app.screen.controls[2]  # type: ignore[attr-defined]
+        assert f"why: {last.reason}" in text_of(app, "#control-detail")
+
+
+@BOTH
+@sync
+async def test_the_results_table_shows_a_useful_number_of_rows(tmp_path: Path, size: tuple[int, int]) -> None:
+    app = make_app(tmp_path, copy_example(tmp_path))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for _ in range(6):
+            await next_screen(pilot)
+        await generate(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        table = app.screen.query_one("#table-passed", DataTable)
+        assert table.row_count == 6
+        assert table.scrollable_content_region.height - 1 >= 6  # all six passed checks, header aside
+        assert {"Move", "Failed", "Skipped", "Passed", "Finish"} <= footer_keys(app)

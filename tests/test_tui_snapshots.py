@@ -1,4 +1,5 @@
-"""Snapshots of every wizard screen at 100x30, the review at 80x24, and one screen without colour.
+"""Snapshots of every wizard screen at 100x30, the review, the results and messages at 80x24 too, and
+one screen without colour.
 
 Update after an intended change with ``pytest tests/test_tui_snapshots.py --snapshot-update`` and look
 at the report. The review and generate snapshots show the plan's controls, so a change to plan.py
@@ -101,6 +102,30 @@ def test_review(snap_compare: Any, workdir: Path, size: tuple[int, int]) -> None
     assert snap_compare(new_app("clinic.yaml"), terminal_size=size, run_before=run_before)
 
 
+@pytest.mark.parametrize("size", [WIDE, SMALL], ids=["100x30", "80x24"])
+def test_review_scrolled_to_the_last_control(snap_compare: Any, workdir: Path, size: tuple[int, int]) -> None:
+    """The control list scrolls (↑↓ in the footer): End shows the last controls, titles in full."""
+
+    async def run_before(pilot: Any) -> None:
+        await to_step(pilot, 6)
+        await pilot.press("end")
+        await settle(pilot)
+
+    assert snap_compare(new_app("clinic.yaml"), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [WIDE, SMALL], ids=["100x30", "80x24"])
+def test_a_message_leaves_the_help_text_readable(snap_compare: Any, workdir: Path, size: tuple[int, int]) -> None:
+    """A message after Next with a problem sits beside the buttons, not over the name's help text."""
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        await type_into(pilot, "project.name", "Clinic_Notes")
+        await next_screen(pilot)
+
+    assert snap_compare(new_app("clinic.yaml"), terminal_size=size, run_before=run_before)
+
+
 def test_review_new_answers_small(snap_compare: Any, workdir: Path) -> None:
     async def run_before(pilot: Any) -> None:
         await fill_new(
@@ -118,6 +143,16 @@ def test_generate_results(snap_compare: Any, workdir: Path) -> None:
     async def run_before(pilot: Any) -> None:
         await to_step(pilot, 6)
         await generate(pilot)
+
+    assert snap_compare(new_app("clinic.yaml"), terminal_size=WIDE, run_before=run_before)
+
+
+def test_generate_results_passed_table_wide(snap_compare: Any, workdir: Path) -> None:
+    async def run_before(pilot: Any) -> None:
+        await to_step(pilot, 6)
+        await generate(pilot)
+        await pilot.press("p")
+        await settle(pilot)
 
     assert snap_compare(new_app("clinic.yaml"), terminal_size=WIDE, run_before=run_before)
 
