@@ -446,7 +446,12 @@ async def test_saving_new_answers_asks_where(tmp_path: Path, size: tuple[int, in
         await settle(pilot)
         assert not isinstance(app.screen, SaveAsScreen)
         assert not app.dirty
+        assert text_of(app, "#message").startswith("✓ Answers saved to ")
     assert load_answers(target).answers.project.name == "brand-new"
+    # annotated like the README's template, the tier the answers add up to beside the declared one
+    text = target.read_text()
+    assert text.startswith("# guardform answers file (version 1)")
+    assert "effective tier: public (as declared)" in text
 
 
 @BOTH

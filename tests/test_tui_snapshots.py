@@ -179,6 +179,28 @@ def test_hand_edit_refusal_small(snap_compare: Any, workdir: Path) -> None:
     assert snap_compare(new_app("clinic.yaml"), terminal_size=SMALL, run_before=run_before)
 
 
+def test_hand_edit_refusal_wide(snap_compare: Any, workdir: Path) -> None:
+    async def run_before(pilot: Any) -> None:
+        await to_step(pilot, 6)
+        await generate(pilot)
+        (workdir / "modules_out" / "clinic-notes" / "main.tf").write_text("# my edit\n")
+        await pilot.press("escape")
+        await settle(pilot)
+        await generate(pilot)
+
+    assert snap_compare(new_app("clinic.yaml"), terminal_size=WIDE, run_before=run_before)
+
+
+def test_refused_choices_small(snap_compare: Any, workdir: Path) -> None:
+    """The retention choices below restricted data's minimum are greyed out, the reason said, at 80x24."""
+
+    async def run_before(pilot: Any) -> None:
+        await to_step(pilot, 5)
+        assert pilot.app.screen.id == "step-monitoring"
+
+    assert snap_compare(new_app("clinic.yaml"), terminal_size=SMALL, run_before=run_before)
+
+
 def test_generate_render_error(snap_compare: Any, workdir: Path) -> None:
     from wizard.render import RenderError
 
