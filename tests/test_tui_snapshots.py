@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Input
 
 from tests.conftest import EXAMPLES, FakePipeline, choose, fill_new, generate, next_screen, settle, type_into
 from wizard.tui.app import WizardApp
@@ -26,8 +27,14 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run in a fresh folder so every path on screen is relative and the same on every machine."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    # a text box's cursor blinks every 0.5 s: under load the picture would depend on when it is taken
+    monkeypatch.setattr(Input, "_toggle_cursor", _cursor_stays_on)
     shutil.copy(EXAMPLES / "restricted-phi-bedrock.yaml", tmp_path / "clinic.yaml")
     return tmp_path
+
+
+def _cursor_stays_on(self: Input) -> None:
+    self._cursor_visible = True
 
 
 def new_app(answers: str | None = None, pipeline: Any = None) -> WizardApp:
