@@ -49,6 +49,9 @@ from wizard.tui.drafts import DRAFT_MARK
 from wizard.tui.screens.dialogs import QuitScreen, SaveAsScreen
 from wizard.tui.widgets.toggles import CheckList, Choices
 
+#: the issue 10 items run at both sizes the wizard promises to work at
+BOTH = pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "80x24"])
+
 # -- form state, no UI -----------------------------------------------------------------------------
 
 
@@ -200,10 +203,11 @@ async def test_a_validation_error_blocks_next_and_shows_the_models_message(tmp_p
         assert "at least one model id" in field(app, "workload.bedrock_models").error_text
 
 
+@BOTH
 @sync
-async def test_is_required_waits_until_the_user_tries_to_go_on(tmp_path: Path) -> None:
+async def test_is_required_waits_until_the_user_tries_to_go_on(tmp_path: Path, size: tuple[int, int]) -> None:
     app = make_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.press("enter")
         await settle(pilot)
         await pilot.press("tab", "tab", "tab")  # past the empty name and region
@@ -218,10 +222,11 @@ async def test_is_required_waits_until_the_user_tries_to_go_on(tmp_path: Path) -
         assert field(app, "project.region").error_text == "✗ is required"
 
 
+@BOTH
 @sync
-async def test_keys_typed_in_a_burst_land_in_the_field_tab_moved_to(tmp_path: Path) -> None:
+async def test_keys_typed_in_a_burst_land_in_the_field_tab_moved_to(tmp_path: Path, size: tuple[int, int]) -> None:
     app = make_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.press("enter")
         await settle(pilot)
         app.screen.focus_first()  # type: ignore[attr-defined]
@@ -362,11 +367,14 @@ async def test_review_follows_the_answers(tmp_path: Path) -> None:
         assert "why: data is confidential" in text_of(app, "#control-detail")
 
 
+@BOTH
 @sync
-async def test_review_previews_what_generate_changes_and_prices_the_stack(tmp_path: Path) -> None:
+async def test_review_previews_what_generate_changes_and_prices_the_stack(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
     path = copy_example(tmp_path)
     app = make_app(tmp_path, path, FakePipeline())
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         for _ in range(6):
             await next_screen(pilot)
@@ -436,13 +444,16 @@ async def test_the_zone_question_says_what_one_zone_costs(tmp_path: Path) -> Non
         assert f"Each zone adds about ${per_az:,.2f} a month" in help_line
 
 
+@BOTH
 @sync
-async def test_choices_the_answers_always_refuse_are_disabled_with_the_reason(tmp_path: Path) -> None:
+async def test_choices_the_answers_always_refuse_are_disabled_with_the_reason(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
     from wizard.tui.widgets.toggles import RadioChoice
 
     path = copy_example(tmp_path)  # restricted PHI data
     app = make_app(tmp_path, path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         for _ in range(4):
             await next_screen(pilot)
@@ -487,10 +498,11 @@ async def test_loading_an_answers_file_and_saving_it_keeps_comments_and_order(tm
     assert load_answers(path).answers.project.owner == "Clinical AI platform"
 
 
+@BOTH
 @sync
-async def test_saving_new_answers_asks_where(tmp_path: Path) -> None:
+async def test_saving_new_answers_asks_where(tmp_path: Path, size: tuple[int, int]) -> None:
     app = make_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await fill_new(pilot, name="brand-new", sensitivity="public", kinds=["sagemaker_inference"])
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -501,14 +513,22 @@ async def test_saving_new_answers_asks_where(tmp_path: Path) -> None:
         await settle(pilot)
         assert not isinstance(app.screen, SaveAsScreen)
         assert not app.dirty
+        assert text_of(app, "#message").startswith("✓ Answers saved to ")
     assert load_answers(target).answers.project.name == "brand-new"
+    # annotated like the README's template, the tier the answers add up to beside the declared one
+    text = target.read_text()
+    assert text.startswith("# guardform answers file (version 1)")
+    assert "effective tier: public (as declared)" in text
 
 
+@BOTH
 @sync
-async def test_answers_with_problems_are_saved_as_a_draft_that_lists_what_is_left(tmp_path: Path) -> None:
+async def test_answers_with_problems_are_saved_as_a_draft_that_lists_what_is_left(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
     app = make_app(tmp_path)
     target = tmp_path / "mine.answers.yaml"
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.press("enter")
         await settle(pilot)
         await type_into(pilot, "project.name", "Bad Name")
@@ -519,12 +539,15 @@ async def test_answers_with_problems_are_saved_as_a_draft_that_lists_what_is_lef
         await pilot.press("enter")
         await settle(pilot)
         assert not app.dirty
+        said = text_of(app, "#message")  # in the screen's message line, beside the buttons
+        draft_said = r"! Draft saved to \S*mine\.answers\.yaml; \d+ answers? still to fix \(listed in the file\)\."
+        assert re.fullmatch(draft_said, said), said
     text = target.read_text()
     assert text.startswith(DRAFT_MARK + "\n# still to do:\n#   - project.name: ")
     assert "name: Bad Name" in text
     # opened again, the draft shows its problems; a fixed one leaves the list
     app = make_app(tmp_path, target)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         assert app.screen.id == "step-project"
         assert field(app, "project.name").query_one(".field-error", Static).display
@@ -537,11 +560,12 @@ async def test_answers_with_problems_are_saved_as_a_draft_that_lists_what_is_lef
     assert "project.name" not in text.split("\nproject:", 1)[0] and "name: good-name" in text
 
 
+@BOTH
 @sync
-async def test_save_and_quit_saves_a_draft(tmp_path: Path) -> None:
+async def test_save_and_quit_saves_a_draft(tmp_path: Path, size: tuple[int, int]) -> None:
     path = copy_example(tmp_path)
     app = make_app(tmp_path, path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         field(app, "project.name").set_value("")
         await type_into(pilot, "project.name", "NOT valid")
@@ -557,7 +581,7 @@ async def test_save_and_quit_saves_a_draft(tmp_path: Path) -> None:
     assert "# " in text.split("# still to do:", 1)[1]  # the example's own comments are kept
     # fixed and saved, the draft is an answers file like any other again
     app = make_app(tmp_path, path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         field(app, "project.name").set_value("")
         await type_into(pilot, "project.name", "clinic-notes")
@@ -659,12 +683,13 @@ async def test_key_spam_never_stacks_or_loses_screens(tmp_path: Path) -> None:
             assert ids[0] == "step-start"
 
 
+@BOTH
 @sync
-async def test_generate_writes_scans_and_shows_the_findings(tmp_path: Path) -> None:
+async def test_generate_writes_scans_and_shows_the_findings(tmp_path: Path, size: tuple[int, int]) -> None:
     path = copy_example(tmp_path)
     pipeline = FakePipeline()
     app = make_app(tmp_path, path, pipeline)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         for _ in range(6):
             await next_screen(pilot)
@@ -725,11 +750,14 @@ async def test_a_render_error_is_shown_and_nothing_is_written(tmp_path: Path) ->
     assert not (tmp_path / "out").exists()
 
 
+@BOTH
 @sync
-async def test_hand_edits_stop_the_write_until_the_user_chooses_to_overwrite(tmp_path: Path) -> None:
+async def test_hand_edits_stop_the_write_until_the_user_chooses_to_overwrite(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
     path = copy_example(tmp_path)
     app = make_app(tmp_path, path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         for _ in range(6):
             await next_screen(pilot)
@@ -755,11 +783,12 @@ async def test_hand_edits_stop_the_write_until_the_user_chooses_to_overwrite(tmp
     assert (stack / "main.tf.orig").read_text() == "# my edit\n"
 
 
+@BOTH
 @sync
-async def test_a_hand_edit_refusal_keeps_its_buttons_on_screen_at_80x24(tmp_path: Path) -> None:
+async def test_a_hand_edit_refusal_keeps_its_buttons_on_screen(tmp_path: Path, size: tuple[int, int]) -> None:
     path = copy_example(tmp_path)
     app = make_app(tmp_path, path)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         for _ in range(6):
             await next_screen(pilot)
@@ -772,7 +801,7 @@ async def test_a_hand_edit_refusal_keeps_its_buttons_on_screen_at_80x24(tmp_path
         await generate(pilot)
         for button in ("#force", "#retry", "#back", "#finish"):
             region = app.screen.query_one(button, Button).region
-            assert region.height and region.bottom <= 24 - 1, (button, region)  # above the footer
+            assert region.height and region.bottom <= size[1] - 1, (button, region)  # above the footer
         assert app.screen.query_one("#finish", Button).disabled
 
 
@@ -1061,3 +1090,101 @@ async def test_a_restricted_phi_bedrock_stack_regenerates_identically_from_its_s
     assert report.up_to_date, report.format()
     after = {p.relative_to(stack): p.read_bytes() for p in stack.rglob("*") if p.is_file()}
     assert after == before
+
+
+# -- small terminals: 80x24 and 100x30 ---------------------------------------------------------------
+
+
+def footer_keys(app: WizardApp) -> set[str]:
+    return {b.binding.description for b in app.active_bindings.values() if b.enabled and b.binding.show}
+
+
+@BOTH
+@sync
+async def test_messages_sit_in_the_screen_not_over_it(tmp_path: Path, size: tuple[int, int]) -> None:
+    app = make_app(tmp_path, copy_example(tmp_path))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await type_into(pilot, "project.name", "Bad_Name")
+        await next_screen(pilot)
+        message = app.screen.query_one("#message", Static)
+        assert str(message.render()) == "! 1 answer on this screen to fix (marked ✗)"
+        assert not app._notifications  # no toast floats over the questions' help text
+        nav, footer = app.screen.query_one("#nav").region, app.screen.query_one("Footer").region
+        assert message.region.height >= 1 and nav.contains_region(message.region) and nav.bottom <= footer.y
+        # the warning lasts while the problem is on show, and goes once the user is on the next screen
+        await type_into(pilot, "project.name", "clinic-notes")
+        await next_screen(pilot)
+        assert app.screen.id == "step-workload"
+        assert str(app.screen.query_one("#message", Static).render()) == ""
+        # a draft's confirmation says what is left, in the line too
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert str(app.screen.query_one("#message", Static).render()).startswith("✓ Answers saved to ")
+        assert not app._notifications
+
+
+@BOTH
+@sync
+async def test_every_control_title_is_readable_in_full(tmp_path: Path, size: tuple[int, int]) -> None:
+    from rich.console import Console
+
+    app = make_app(tmp_path, copy_example(tmp_path))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for _ in range(6):
+            await next_screen(pilot)
+        table = app.screen.query_one("#controls", DataTable)
+        assert table.row_count == len(app.screen.controls) > 30  # type: ignore[attr-defined]
+        title = table.columns["title"]  # type: ignore[index]
+        on = table.columns["on"]  # type: ignore[index]
+        # the title column ends inside the table: nothing of it is off to the right
+        assert on.get_render_width(table) + title.get_render_width(table) <= table.scrollable_content_region.width
+        console = Console(width=200)
+        for key, row in table.rows.items():
+            text = table.get_row(key)[1]
+            lines = text.wrap(console, title.get_render_width(table) - 2 * table.cell_padding)
+            assert len(lines) <= row.height, (text.plain, row.height)  # every line of the title has its row
+
+
+@BOTH
+@sync
+async def test_the_review_list_scrolls_with_its_keys_in_the_footer(tmp_path: Path, size: tuple[int, int]) -> None:
+    app = make_app(tmp_path, copy_example(tmp_path))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for _ in range(6):
+            await next_screen(pilot)
+        table = app.screen.query_one("#controls", DataTable)
+        assert app.focused is table
+        keys = footer_keys(app)
+        assert {"Move", "Back", "Generate", "Controls", "Files", "Answers", "Quit", "Save"} <= keys
+        visible = table.scrollable_content_region.height - 1  # the header row
+        assert visible >= (8 if size == (80, 24) else 10), visible  # the list gets the height
+        await pilot.press("end")
+        await settle(pilot)
+        assert table.cursor_row == table.row_count - 1 and table.scroll_y > 0
+        await pilot.press("home")
+        await settle(pilot)
+        assert table.cursor_row == 0 and table.scroll_y == 0
+        await pilot.press("down", "down")
+        await settle(pilot)
+        last = app.screen.controls[2]  # type: ignore[attr-defined]
+        assert f"why: {last.reason}" in text_of(app, "#control-detail")
+
+
+@BOTH
+@sync
+async def test_the_results_table_shows_a_useful_number_of_rows(tmp_path: Path, size: tuple[int, int]) -> None:
+    app = make_app(tmp_path, copy_example(tmp_path))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for _ in range(6):
+            await next_screen(pilot)
+        await generate(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        table = app.screen.query_one("#table-passed", DataTable)
+        assert table.row_count == 6
+        assert table.scrollable_content_region.height - 1 >= 6  # all six passed checks, header aside
+        assert {"Move", "Failed", "Skipped", "Passed", "Finish"} <= footer_keys(app)

@@ -1,4 +1,5 @@
-"""Snapshots of every wizard screen at 100x30, the review at 80x24, and one screen without colour.
+"""Snapshots of every wizard screen at 100x30, the review, the results and messages at 80x24 too, and
+one screen without colour.
 
 Update after an intended change with ``pytest tests/test_tui_snapshots.py --snapshot-update`` and look
 at the report. The review and generate snapshots show the plan's controls, so a change to plan.py
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Input
 
 from tests.conftest import EXAMPLES, FakePipeline, choose, fill_new, generate, next_screen, settle, type_into
 from wizard.tui.app import WizardApp
@@ -25,8 +27,14 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run in a fresh folder so every path on screen is relative and the same on every machine."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    # a text box's cursor blinks every 0.5 s: under load the picture would depend on when it is taken
+    monkeypatch.setattr(Input, "_toggle_cursor", _cursor_stays_on)
     shutil.copy(EXAMPLES / "restricted-phi-bedrock.yaml", tmp_path / "clinic.yaml")
     return tmp_path
+
+
+def _cursor_stays_on(self: Input) -> None:
+    self._cursor_visible = True
 
 
 def new_app(answers: str | None = None, pipeline: Any = None) -> WizardApp:
@@ -123,6 +131,30 @@ def test_review_prices_a_larger_notebook(snap_compare: Any, workdir: Path) -> No
     assert snap_compare(new_app("clinic.yaml"), terminal_size=WIDE, run_before=run_before)
 
 
+@pytest.mark.parametrize("size", [WIDE, SMALL], ids=["100x30", "80x24"])
+def test_review_scrolled_to_the_last_control(snap_compare: Any, workdir: Path, size: tuple[int, int]) -> None:
+    """The control list scrolls (↑↓ in the footer): End shows the last controls, titles in full."""
+
+    async def run_before(pilot: Any) -> None:
+        await to_step(pilot, 6)
+        await pilot.press("end")
+        await settle(pilot)
+
+    assert snap_compare(new_app("clinic.yaml"), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [WIDE, SMALL], ids=["100x30", "80x24"])
+def test_a_message_leaves_the_help_text_readable(snap_compare: Any, workdir: Path, size: tuple[int, int]) -> None:
+    """A message after Next with a problem sits beside the buttons, not over the name's help text."""
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        await type_into(pilot, "project.name", "Clinic_Notes")
+        await next_screen(pilot)
+
+    assert snap_compare(new_app("clinic.yaml"), terminal_size=size, run_before=run_before)
+
+
 def test_review_new_answers_small(snap_compare: Any, workdir: Path) -> None:
     async def run_before(pilot: Any) -> None:
         await fill_new(
@@ -140,6 +172,16 @@ def test_generate_results(snap_compare: Any, workdir: Path) -> None:
     async def run_before(pilot: Any) -> None:
         await to_step(pilot, 6)
         await generate(pilot)
+
+    assert snap_compare(new_app("clinic.yaml"), terminal_size=WIDE, run_before=run_before)
+
+
+def test_generate_results_passed_table_wide(snap_compare: Any, workdir: Path) -> None:
+    async def run_before(pilot: Any) -> None:
+        await to_step(pilot, 6)
+        await generate(pilot)
+        await pilot.press("p")
+        await settle(pilot)
 
     assert snap_compare(new_app("clinic.yaml"), terminal_size=WIDE, run_before=run_before)
 
@@ -162,6 +204,28 @@ def test_hand_edit_refusal_small(snap_compare: Any, workdir: Path) -> None:
         await pilot.press("escape")
         await settle(pilot)
         await generate(pilot)
+
+    assert snap_compare(new_app("clinic.yaml"), terminal_size=SMALL, run_before=run_before)
+
+
+def test_hand_edit_refusal_wide(snap_compare: Any, workdir: Path) -> None:
+    async def run_before(pilot: Any) -> None:
+        await to_step(pilot, 6)
+        await generate(pilot)
+        (workdir / "modules_out" / "clinic-notes" / "main.tf").write_text("# my edit\n")
+        await pilot.press("escape")
+        await settle(pilot)
+        await generate(pilot)
+
+    assert snap_compare(new_app("clinic.yaml"), terminal_size=WIDE, run_before=run_before)
+
+
+def test_refused_choices_small(snap_compare: Any, workdir: Path) -> None:
+    """The retention choices below restricted data's minimum are greyed out, the reason said, at 80x24."""
+
+    async def run_before(pilot: Any) -> None:
+        await to_step(pilot, 5)
+        assert pilot.app.screen.id == "step-monitoring"
 
     assert snap_compare(new_app("clinic.yaml"), terminal_size=SMALL, run_before=run_before)
 

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from wizard.pipeline import (
@@ -25,6 +26,7 @@ from wizard.pipeline import (
 from wizard.tui import form as F
 from wizard.tui import steps
 from wizard.tui.screens.start import StartScreen
+from wizard.tui.widgets.message import MessageLine, Notice
 
 
 class WizardApp(App[int]):
@@ -33,9 +35,14 @@ class WizardApp(App[int]):
     CSS_PATH = "wizard.tcss"
     TITLE = "guardform"
     ENABLE_COMMAND_PALETTE = False
+    #: below 30 rows (80x24) the header goes and the nav buttons are one row high: the step row says
+    #: where the user is, and the rows go to the questions, the control list and the results
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012 (typed by Textual)
+    #: below 100 columns the footer drops its padding, so every key of the review fits in 80
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (typed by Textual)
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save answers", priority=True),
+        Binding("ctrl+s", "save", "Save", priority=True),
         Binding("ctrl+q", "request_quit", "Quit", priority=True),
         Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True),
     ]
@@ -73,6 +80,50 @@ class WizardApp(App[int]):
         #: a screen switch was asked for and the new screen is not shown yet: further navigation (a
         #: key typed in the same burst, a button's message that arrives late) is ignored until it is
         self.navigating = False
+        #: the message on show in every screen's message line (see wizard/tui/widgets/message.py)
+        self.message: Notice | None = None
+        #: screen switches begun so far (a message lasts until the next one, see ``say``)
+        self.switches = 0
+
+    # -- messages ----------------------------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every message of the wizard goes to the screens' message line, never to a toast: at 80x24 a
+        toast lands on a question's help text (issue 10). Same signature as Textual's, so a widget's
+        ``self.notify`` ends here too."""
+        from textual.content import Content
+
+        text = Content.from_markup(message).plain if markup else message
+        self.say(f"{title}: {text}" if title else text, severity, timeout)
+
+    def say(self, text: str, severity: str = "information", timeout: float | None = None) -> None:
+        """Show ``text`` in the message line. A warning or an error stays until the next message or until
+        the user goes to another screen; a confirmation also goes after ``timeout`` seconds (default 10)."""
+        shown = Notice(text, severity, self.switches)
+        self.message = shown
+        self._show_message()
+        if severity != "information":
+            return
+
+        def expire() -> None:
+            if self.message is shown:
+                self.message = None
+                self._show_message()
+
+        self.set_timer(timeout if timeout is not None else 10.0, expire)
+
+    def _show_message(self) -> None:
+        for screen in self.screen_stack:
+            for line in screen.query(MessageLine):
+                line.show(self.message)
 
     # -- start-up ----------------------------------------------------------------------------------
 
@@ -161,23 +212,15 @@ class WizardApp(App[int]):
         self.saved_snapshot = F.form_to_data(form)
         self.show_problems_on_arrival = problems
         self.has_form = True
-        for notice in notices:
-            self.notify(notice, timeout=6, markup=False)
+        self._restart_at("project")  # first: what is said below is about the screen that arrives
+        # one message (the line shows one at a time): the loader's notices, then what needs the user's eye
+        said = list(notices)
         if ignored:
-            self.notify(
-                "Unknown fields were left out (saving removes them): " + ", ".join(ignored),
-                severity="warning",
-                timeout=10,
-                markup=False,
-            )
+            said.append("Unknown fields left out (saving removes them): " + ", ".join(ignored) + ".")
         if problems:
-            self.notify(
-                f"{self.display_path(path)} has answers that need fixing; they are marked on each screen.",
-                severity="warning",
-                timeout=8,
-                markup=False,
-            )
-        self._restart_at("project")
+            said.append(f"{self.display_path(path)} has answers to fix; each is marked on its screen.")
+        if said:
+            self.notify(" ".join(said), severity="warning" if ignored or problems else "information", markup=False)
 
     @staticmethod
     def _read_document(path: Path) -> Any:
@@ -244,6 +287,7 @@ class WizardApp(App[int]):
         if self.navigating:
             return False
         self.navigating = True
+        self.switches += 1
         # the shown screen's resume handler ends the switch; this timer only guards against a switch
         # that never shows a screen (it cannot, but a stuck flag would freeze every key)
         self.set_timer(2.0, self.switch_settled)
@@ -252,6 +296,9 @@ class WizardApp(App[int]):
     def switch_settled(self) -> None:
         """The screen asked for is on show (called from its ScreenResume)."""
         self.navigating = False
+        if self.message is not None and self.message.switch < self.switches:
+            self.message = None  # said about the screen the user left
+        self._show_message()
 
     def _restart_at(self, step: str | None) -> None:
         if not self._begin_switch():
@@ -332,10 +379,10 @@ class WizardApp(App[int]):
         if answers is not None:
             self.notify(f"Answers saved to {self.display_path(target)}", markup=False)
         else:
-            left = "; ".join(f"{i.field}: {i.message}" if i.field else i.message for i in issues[:3])
-            more = f" (and {len(issues) - 3} more)" if len(issues) > 3 else ""
+            # the draft lists every problem in a comment at its top, and the review lists them too
+            count = f"{len(issues)} answer{'s' if len(issues) != 1 else ''}"
             self.notify(
-                f"Draft saved to {self.display_path(target)}. Still to do ({len(issues)}): {left}{more}",
+                f"Draft saved to {self.display_path(target)}; {count} still to fix (listed in the file).",
                 severity="warning",
                 timeout=10,
                 markup=False,

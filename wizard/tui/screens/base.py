@@ -15,6 +15,7 @@ from textual.widgets import Button, Footer, Header, Input, Static
 from wizard.tui import form as F
 from wizard.tui.steps import WizardStep
 from wizard.tui.widgets.fields import FormField, make_field
+from wizard.tui.widgets.message import MessageLine
 from wizard.tui.widgets.stepper import Stepper
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ class FormScreen(WizardScreen):
                 yield make_field(question, self.wizard.form)
             yield from self.compose_extra()
         with Horizontal(id="nav"):
+            yield MessageLine()
             yield Button("‹ Back", id="back")
             yield Button("Next ›", id="next", variant="primary")
         yield Footer()
@@ -202,9 +204,9 @@ class FormScreen(WizardScreen):
                 first.scroll_visible()
             count = sum(len(v) for v in problems.values())
             self.notify(
-                f"{count} answer{'s' if count != 1 else ''} on this screen need{'s' if count == 1 else ''} attention",
+                f"{count} answer{'s' if count != 1 else ''} on this screen to fix (marked ✗)",
                 severity="warning",
-                timeout=3,
+                timeout=6,
             )
             return
         self.wizard.go_next(self.wizard_step.id)

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Static
 
 from wizard.tui.screens.base import WizardScreen
+from wizard.tui.widgets.message import MessageLine
 
 
 class DoneScreen(WizardScreen):
@@ -25,6 +26,7 @@ class DoneScreen(WizardScreen):
         with VerticalScroll(id="done-body"):
             yield Static(self._text(), id="done-text", markup=False)
         with Horizontal(id="nav"):
+            yield MessageLine()
             yield Button("‹ Back to the results", id="back")
             yield Button("Quit", id="quit", variant="primary")
         yield Footer()

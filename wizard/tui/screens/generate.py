@@ -29,6 +29,8 @@ from wizard.pipeline import Build, Observer, Stage, save_answers_file
 from wizard.tui import form as F
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.steps import WizardStep
+from wizard.tui.widgets.message import MessageLine
+from wizard.tui.widgets.table import RowTable
 
 if TYPE_CHECKING:  # pragma: no cover
     from wizard.output import DriftError, WriteResult
@@ -215,11 +217,12 @@ class GenerateScreen(WizardScreen):
         with TabbedContent(id="results"):
             for kind in ("failed", "skipped", "passed"):
                 with TabPane(kind.capitalize(), id=f"tab-{kind}"):
-                    yield DataTable(id=f"table-{kind}", cursor_type="row")
+                    yield RowTable(id=f"table-{kind}", cursor_type="row")
             with TabPane("Errors", id="tab-errors"), VerticalScroll():
                 yield Static("", id="scan-errors", markup=False)
         yield Static("", id="finding", markup=False)
         with Horizontal(id="nav"):
+            yield MessageLine()
             yield Button("‹ Back", id="back")
             yield Button("Finish ›", id="finish", variant="primary", disabled=True)
         yield Footer()

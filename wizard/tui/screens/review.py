@@ -19,6 +19,8 @@ from textual.widgets.option_list import Option
 from wizard.tui import form as F
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.steps import STEPS, WizardStep
+from wizard.tui.widgets.message import MessageLine
+from wizard.tui.widgets.table import RowTable
 
 
 class ReviewScreen(WizardScreen):
@@ -43,24 +45,28 @@ class ReviewScreen(WizardScreen):
         yield OptionList(id="problems")
         with TabbedContent(id="review-tabs"):
             with TabPane("Controls", id="tab-controls"):
-                yield DataTable(id="controls", cursor_type="row", zebra_stripes=False)
+                yield RowTable(id="controls", cursor_type="row", zebra_stripes=False)
                 yield Static("", id="control-detail", markup=False)
             with TabPane("Files", id="tab-files"), VerticalScroll(id="files-scroll"):
                 yield Static("", id="files", markup=False)
             with TabPane("Answers", id="tab-answers"), VerticalScroll():
                 yield Static("", id="answers-yaml", markup=False)
         with Horizontal(id="nav"):
+            yield MessageLine()
             yield Button("‹ Back", id="back")
             yield Button("Generate ›", id="generate", variant="primary")
         yield Footer()
 
     #: below this width the table shows only on/off and the title (wrapped, so it is read in full);
-    #: the reason and module of the highlighted control are in the panel below
-    NARROW = 100
+    #: the reason and module of the highlighted control are in the panel below. Titles run to 120
+    #: characters and reasons longer, so three columns need a wide terminal to be read without cuts
+    NARROW = 140
+    MODULE_WIDTH = 12
 
     def on_mount(self) -> None:
         super().on_mount()
         self.narrow: bool | None = None
+        self.table_width: int | None = None
         self._set_columns()
 
     def on_resize(self) -> None:
@@ -68,21 +74,24 @@ class ReviewScreen(WizardScreen):
             self._fill_controls()
 
     def _set_columns(self) -> bool:
-        """Columns for the screen's width; True when they changed."""
-        narrow = self.size.width < self.NARROW
-        if narrow == self.narrow:
+        """Columns for the screen's width; True when they changed (or the width did)."""
+        width = self.size.width
+        narrow = width < self.NARROW
+        if (narrow, width) == (self.narrow, self.table_width):
             return False
-        self.narrow = narrow
+        self.narrow, self.table_width = narrow, width
         table = self.query_one("#controls", DataTable)
         table.clear(columns=True)
         table.add_column("On", key="on", width=3)
+        # what is left of the width after the on/off column, the cells' padding and the scrollbar
+        room = max(20, width - 12)
         if narrow:
-            # the screen, the table's cell padding and its scrollbar around the title
-            table.add_column("Control", key="title", width=max(20, self.size.width - 12))
+            table.add_column("Control", key="title", width=room)
         else:
-            table.add_column("Control", key="title")
-            table.add_column("Why", key="reason")
-            table.add_column("Module", key="module")
+            room -= self.MODULE_WIDTH + 4
+            table.add_column("Control", key="title", width=room // 2)
+            table.add_column("Why", key="reason", width=room - room // 2)
+            table.add_column("Module", key="module", width=self.MODULE_WIDTH)
         return True
 
     def on_screen_resume(self) -> None:
@@ -147,7 +156,7 @@ class ReviewScreen(WizardScreen):
             if self.narrow:
                 table.add_row(state, Text(c.title), key=str(i), height=None)
             else:
-                table.add_row(state, Text(c.title), Text(c.reason), Text(c.module), key=str(i))
+                table.add_row(state, Text(c.title), Text(c.reason), Text(c.module), key=str(i), height=None)
         if self.controls:
             table.move_cursor(row=min(max(row, 0), len(self.controls) - 1))
             self._show_control(table.cursor_row)
@@ -217,8 +226,10 @@ class ReviewScreen(WizardScreen):
             return
         c = self.controls[index]
         checks = ", ".join(c.checks) if c.checks else "none (verified by the plan tests)"
+        # narrow, the title is in full in the table row above (wrapped): the panel gives what the row lacks
+        head = "" if self.narrow else f"{'ON ' if c.enabled else 'OFF'} {c.title}\n"
         self.query_one("#control-detail", Static).update(
-            f"{'ON ' if c.enabled else 'OFF'} {c.title}\nwhy: {c.reason}\nmodule: {c.module} · checks: {checks}"
+            f"{head}why: {c.reason}\nmodule: {c.module} · checks: {checks}"
         )
 
     # -- actions -----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from textual.widgets import Button, Footer, Input, Static
 
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.steps import START
+from wizard.tui.widgets.message import MessageLine
 
 INTRO = (
     "guardform writes hardened Terraform for AI workloads on AWS (SageMaker, Bedrock).\n"
@@ -45,6 +46,7 @@ class StartScreen(WizardScreen):
                 yield Input(self.initial_path, placeholder="path/to/answers.yaml", id="open-path")
                 yield Button("Open", id="open")
             yield Static(self.initial_problem, id="open-error", classes="field-error", markup=False)
+            yield MessageLine()
             yield Static(KEYS, classes="field-help", markup=False)
             yield Static("", id="checkov-status", classes="field-help", markup=False)
         yield Footer()
