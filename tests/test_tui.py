@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from textual import events
-from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets import Button, DataTable, Input, OptionList, Static
 
 from tests.conftest import (
     EXAMPLES,
@@ -1188,3 +1188,26 @@ async def test_the_results_table_shows_a_useful_number_of_rows(tmp_path: Path, s
         assert table.row_count == 6
         assert table.scrollable_content_region.height - 1 >= 6  # all six passed checks, header aside
         assert {"Move", "Failed", "Skipped", "Passed", "Finish"} <= footer_keys(app)
+
+
+@sync
+async def test_a_plan_refusal_is_listed_on_the_review_and_blocks_generate(tmp_path: Path) -> None:
+    """Valid answers the plan refuses (50 long admin ARNs make the region-deny SCP too big for AWS) are a
+    problem on the review, naming the file and the answers that make it grow; the wizard does not crash."""
+    long = "platform-engineering/security-operations/break-glass-access/emergency"
+    admins = "".join(f"    - arn:aws:iam::111122223333:role/{long}/administrator-{n:03d}\n" for n in range(50))
+    path = tmp_path / "answers.yaml"
+    text = (EXAMPLES / "internal-training.yaml").read_text(encoding="utf-8")
+    path.write_text(text + f"access:\n  admin_role_arns:\n{admins}", encoding="utf-8")
+    app = make_app(tmp_path, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(6):
+            await next_screen(pilot)
+        assert app.screen.id == "step-review"
+        assert app.screen.query_one("#generate", Button).disabled
+        problems = app.screen.query_one("#problems", OptionList)
+        assert problems.display
+        label = str(problems.get_option_at_index(problems.option_count - 1).prompt)
+        assert f"{path}: the region-deny SCP would be " in label
+        assert "access.admin_role_arns (50)" in label

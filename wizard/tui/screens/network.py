@@ -22,13 +22,19 @@ class NetworkScreen(FormScreen):
 
     def zone_cost(self) -> str:
         """What one zone adds: every interface endpoint has one network interface per zone, billed by the hour."""
+        from wizard.plan import PlanError
+
         answers, _issues = F.validate(self.wizard.form)
-        if answers is None:
+        try:
+            plan = None if answers is None else self.wizard.pipeline.plan(answers)
+        except PlanError:  # the review lists why the plan refuses these answers
+            plan = None
+        if plan is None:
             return (
                 "Each zone adds one interface to every VPC endpoint, billed by the hour; the figure is shown "
                 "here once the answers are complete, and on the review."
             )
         from wizard.cost import endpoint_cost_per_az
 
-        per_az = endpoint_cost_per_az(self.wizard.pipeline.plan(answers))
+        per_az = endpoint_cost_per_az(plan)
         return f"Each zone adds about ${per_az:,.2f} a month (one interface per VPC endpoint, every hour)."

@@ -107,7 +107,8 @@ class ReviewScreen(WizardScreen):
         summary = self.query_one("#review-summary", Static)
         problems.clear_options()
         self.problem_steps = []
-        if answers is None:
+        plan, refusal = self._plan(answers)
+        if plan is None:
             titles = {s.id: s.title for s in STEPS}
             for issue in issues:
                 step = F.step_of(F.field_of(issue.field)) if issue.field else None
@@ -115,8 +116,14 @@ class ReviewScreen(WizardScreen):
                 label = f"{where} › {issue.field}: {issue.message}" if issue.field else f"{where}: {issue.message}"
                 problems.add_option(Option(Content(label)))
                 self.problem_steps.append(step or "project")
+            if refusal is not None:
+                # valid answers the plan cannot turn into a stack AWS accepts (a policy over its size limit):
+                # the message names the answers that make it grow; Enter opens the access screen's step.
+                problems.add_option(Option(Content(f"Answers: {refusal}")))
+                self.problem_steps.append(F.step_of("access") or "project")
+            count = len(issues) + (refusal is not None)
             summary.update(
-                f"{len(issues)} answer(s) need attention before anything can be generated. "
+                f"{count} answer(s) need attention before anything can be generated. "
                 "Enter on a problem opens its screen."
             )
             problems.display = True
@@ -128,7 +135,7 @@ class ReviewScreen(WizardScreen):
         problems.display = False
         tabs.display = True
         generate.disabled = False
-        plan = self.wizard.pipeline.plan(answers)
+        assert answers is not None
         self.controls = list(plan.controls)
         on = sum(1 for c in self.controls if c.enabled)
         target = self.wizard.display_path(self.wizard.stack_dir(answers))
@@ -146,6 +153,17 @@ class ReviewScreen(WizardScreen):
         tabs.get_tab("tab-controls").label = f"Controls ({on}/{len(self.controls)} on)"
         if not self.query_one("#controls", DataTable).has_focus:
             self.query_one("#controls", DataTable).focus()
+
+    def _plan(self, answers: Any) -> tuple[Any, str | None]:
+        """The plan of valid answers, or why the plan refuses them (``PlanError``); (None, None) for none."""
+        from wizard.plan import PlanError
+
+        if answers is None:
+            return None, None
+        try:
+            return self.wizard.pipeline.plan(answers), None
+        except PlanError as exc:
+            return None, str(exc)
 
     def _fill_controls(self) -> None:
         table = self.query_one("#controls", DataTable)
