@@ -14,7 +14,7 @@ from wizard.cli import cli
 from wizard.cost import estimate, format_json, format_summary, format_text
 from wizard.pipeline import Pipeline, Progress
 from wizard.plan import plan
-from wizard.report import EVIDENCE_FILE, evidence_markdown
+from wizard.evidence import EVIDENCE_FILE, evidence_markdown
 from wizard.scan import Finding, ScanReport
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ import pytest
 
 from wizard.answers import Compliance, load_answers
 from wizard.plan import plan
-from wizard.report import FRAMEWORKS, ReportError, load_compliance, parse_compliance
+from wizard.evidence import FRAMEWORKS, ReportError, load_compliance, parse_compliance
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))

@@ -99,7 +99,7 @@ def failures() -> tuple[tuple[type[GuardformError], int, Describe], ...]:
     from wizard.pipeline import InternalError
     from wizard.plan import PlanError
     from wizard.render import RenderError
-    from wizard.report import ReportError
+    from wizard.evidence import ReportError
     from wizard.scan import ScanError
 
     return (

@@ -118,7 +118,7 @@ def planned_files(plan: Plan) -> list[str]:
     """Every relative path a stack folder holds for ``plan``, the manifest included, without rendering."""
     from wizard.output import MANIFEST_NAME
     from wizard.render import ANSWERS_FILE, MODULE_FILES, STACK_FILES
-    from wizard.report import EVIDENCE_FILE
+    from wizard.evidence import EVIDENCE_FILE
 
     paths = list(STACK_FILES)
     for module in plan.modules:
@@ -235,7 +235,7 @@ class Pipeline:
         Without ``scan`` it holds no scan results, so the same answers give the same bytes: that is the
         copy :meth:`build` writes beside the stack."""
         from wizard.access import access_flows, access_rows
-        from wizard.report import evidence_json, evidence_markdown
+        from wizard.evidence import evidence_json, evidence_markdown
 
         write = evidence_json if fmt == "json" else evidence_markdown
         access = access_rows(access_flows(plan))
@@ -335,7 +335,7 @@ class Pipeline:
     def _with_evidence(self, files: Mapping[str, str], stack_plan: Plan, answers: Answers) -> dict[str, str]:
         """The rendered files plus the evidence document beside them (written, checked and diffed like them)."""
         from wizard.answers import answers_digest
-        from wizard.report import EVIDENCE_FILE
+        from wizard.evidence import EVIDENCE_FILE
 
         return dict(sorted({**files, EVIDENCE_FILE: self.evidence(stack_plan, answers_digest(answers))}.items()))
 

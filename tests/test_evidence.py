@@ -15,7 +15,7 @@ from wizard.cost import estimate
 from wizard.pipeline import Pipeline
 from wizard.plan import plan
 from wizard.render import render
-from wizard.report import (
+from wizard.evidence import (
     ReportError,
     build_evidence,
     evidence_json,
