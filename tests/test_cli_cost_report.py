@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from wizard.answers import answers_digest, load_answers
 from wizard.cli import cli
 from wizard.cost import estimate, format_json, format_summary, format_text
+from wizard.evidence import EVIDENCE_FILE, evidence_markdown
 from wizard.pipeline import Pipeline, Progress
 from wizard.plan import plan
-from wizard.evidence import EVIDENCE_FILE, evidence_markdown
 from wizard.scan import Finding, ScanReport
 
 ROOT = Path(__file__).resolve().parent.parent

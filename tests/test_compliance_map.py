@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from wizard.answers import Compliance, load_answers
-from wizard.plan import plan
 from wizard.evidence import FRAMEWORKS, ReportError, load_compliance, parse_compliance
+from wizard.plan import plan
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))

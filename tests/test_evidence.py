@@ -12,9 +12,6 @@ import pytest
 from wizard.access import access_flows, access_rows, format_access_table
 from wizard.answers import answers_digest, load_answers
 from wizard.cost import estimate
-from wizard.pipeline import Pipeline
-from wizard.plan import plan
-from wizard.render import render
 from wizard.evidence import (
     ReportError,
     build_evidence,
@@ -23,6 +20,9 @@ from wizard.evidence import (
     load_compliance,
     render_markdown,
 )
+from wizard.pipeline import Pipeline
+from wizard.plan import plan
+from wizard.render import render
 from wizard.scan import Finding, ScanReport
 
 ROOT = Path(__file__).resolve().parent.parent

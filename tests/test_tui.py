@@ -39,9 +39,9 @@ from tests.conftest import (
     type_into,
 )
 from wizard.answers import load_answers
+from wizard.evidence import EVIDENCE_FILE
 from wizard.pipeline import Pipeline
 from wizard.render import ANSWERS_FILE
-from wizard.evidence import EVIDENCE_FILE
 from wizard.scan import Finding, ScanReport
 from wizard.tui import form as F
 from wizard.tui.app import WizardApp

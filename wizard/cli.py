@@ -95,11 +95,11 @@ def failures() -> tuple[tuple[type[GuardformError], int, Describe], ...]:
     command that succeeds does not load every stage.)"""
     from wizard.answers import AnswersError
     from wizard.cost import CostError
+    from wizard.evidence import ReportError
     from wizard.output import DriftError, OutputError
     from wizard.pipeline import InternalError
     from wizard.plan import PlanError
     from wizard.render import RenderError
-    from wizard.evidence import ReportError
     from wizard.scan import ScanError
 
     return (

@@ -116,9 +116,9 @@ def stack_dir(out_dir: Path | str, answers: Answers) -> Path:
 
 def planned_files(plan: Plan) -> list[str]:
     """Every relative path a stack folder holds for ``plan``, the manifest included, without rendering."""
+    from wizard.evidence import EVIDENCE_FILE
     from wizard.output import MANIFEST_NAME
     from wizard.render import ANSWERS_FILE, MODULE_FILES, STACK_FILES
-    from wizard.evidence import EVIDENCE_FILE
 
     paths = list(STACK_FILES)
     for module in plan.modules:
