@@ -19,10 +19,12 @@ from wizard.cost import (
     endpoint_cost_per_az,
     estimate,
     format_json,
+    format_macie,
     format_markdown,
     format_summary,
     format_text,
     load_prices,
+    macie_cost,
     parse_prices,
     stack_facts,
 )
@@ -331,6 +333,50 @@ def test_the_az_question_can_say_what_each_zone_adds() -> None:
     per_az = endpoint_cost_per_az(p)
     assert per_az == Decimal("73.00")  # 10 interface endpoints x 730 h x $0.01
     assert line(estimate(p), "Interface VPC endpoints").cost == per_az * p.network.availability_zones
+
+
+def test_the_sensitivity_question_can_say_what_the_tiers_macie_jobs_cost() -> None:
+    p = example_plan("restricted-phi-bedrock")
+    est = estimate(p)
+    m = macie_cost(p)
+    buckets = line(est, "Macie bucket inventory and monitoring")
+    runs = line(est, "Macie classification job, daily runs")
+    first = line(est, "Macie classification job, first run")
+    assert (m.tier, m.job, m.buckets) == ("restricted", "daily", int(buckets.quantity))
+    assert m.monthly == buckets.cost + runs.cost == Decimal("10.60")
+    assert m.once == first.cost == Decimal("100.00")
+    assert format_macie(m) == (
+        "Macie for restricted data: daily scans of the training data, 6 buckets monitored; about $10.60 a month "
+        "and $100.00 once for the first full scan, at 100 GB of training data and 10 GB new a month (defaults)."
+    )
+    bigger = macie_cost(p, Usage(training_data_gb=500, given=frozenset({"training_data_gb"})))
+    assert bigger.once == Decimal("500.00") and bigger.monthly == m.monthly
+    assert "at 500 GB of training data and 10 GB new a month (partly given in usage:)" in format_macie(bigger)
+    # internal data: one scan, its size from the answers' usage: section
+    internal = format_macie(macie_cost(example_plan("internal-training")))
+    assert internal.startswith("Macie for internal data: one scan of the training data, 4 buckets monitored;")
+    assert "about $0.40 a month and $40.00 once for that scan, at 40 GB of training data (given in usage:)" in internal
+    assert format_macie(macie_cost(example_plan("confidential-fraud"))).startswith(
+        "Macie for confidential data: weekly scans"
+    )
+
+
+def test_the_macie_hint_says_why_macie_is_off() -> None:
+    public = macie_cost(example_plan("public-inference"))
+    assert (public.job, public.monthly, public.once) == (None, Decimal("0.00"), Decimal("0.00"))
+    assert format_macie(public) == (
+        "Macie for public data: off (on from internal or with a data category; data is public)."
+    )
+    bedrock_only = validate_answers(
+        {
+            "project": {"name": "chat-assist", "region": "us-east-1"},
+            "workload": {"kinds": ["bedrock"], "bedrock_models": ["anthropic.claude-3-haiku-20240307-v1:0"]},
+            "data": {"sensitivity": "restricted"},
+        }
+    )
+    assert format_macie(macie_cost(plan(bedrock_only))) == (
+        "Macie for restricted data: off (no SageMaker workload reads a training-data bucket)."
+    )
 
 
 def test_the_summary_line_for_review() -> None:

@@ -444,6 +444,42 @@ async def test_the_zone_question_says_what_one_zone_costs(tmp_path: Path) -> Non
         assert f"Each zone adds about ${per_az:,.2f} a month" in help_line
 
 
+@sync
+async def test_the_sensitivity_question_says_what_the_tiers_macie_jobs_cost(tmp_path: Path) -> None:
+    from wizard.cost import estimate
+
+    app = make_app(tmp_path, copy_example(tmp_path))  # restricted PHI data, SageMaker training
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(2):
+            await next_screen(pilot)
+        assert app.screen.id == "step-data"
+
+        def hint() -> str:
+            return str(field(app, "data.sensitivity").query_one(".field-help", Static).render())
+
+        def macie_lines() -> tuple[str, str]:
+            answers = F.validate(app.form)[0]
+            assert answers is not None
+            items = [i for i in estimate(app.pipeline.plan(answers)).items if i.price_key.startswith("macie.")]
+            monthly = sum(i.cost for i in items if i.basis != "one-time")
+            once = sum(i.cost for i in items if i.basis == "one-time")
+            return f"about ${monthly:,.2f} a month", f"${once:,.2f} once"
+
+        restricted = hint()
+        assert "Macie for restricted data: daily scans of the training data, 6 buckets monitored" in restricted
+        assert all(part in restricted for part in macie_lines())
+        await tick(pilot, "data.categories", [])
+        await tick(pilot, "data.compliance", [])
+        await choose(pilot, "data.sensitivity", "confidential")
+        confidential = hint()
+        assert "Macie for confidential data: weekly scans of the training data" in confidential
+        assert all(part in confidential for part in macie_lines())
+        await choose(pilot, "data.sensitivity", "public")
+        assert hint().endswith("Macie for public data: off (on from internal or with a data category; data is public).")
+        assert macie_lines() == ("about $0.00 a month", "$0.00 once")
+
+
 @BOTH
 @sync
 async def test_choices_the_answers_always_refuse_are_disabled_with_the_reason(

@@ -231,6 +231,7 @@ class StackFacts:
     name: str
     environment: str
     region: str
+    tier: str  # the effective data tier
     workloads: tuple[str, ...]
     interface_endpoints: tuple[str, ...]
     gateway_endpoints: tuple[str, ...]
@@ -245,6 +246,7 @@ class StackFacts:
     macie_job_type: str | None  # ONE_TIME | SCHEDULED
     macie_schedule: str | None  # daily | weekly
     macie_sampling_percentage: int
+    macie_reason: str  # why Macie is on or off (the plan's macie.discovery control)
     log_groups: tuple[str, ...]
     flow_logs: bool
     log_retention_days: int
@@ -277,6 +279,7 @@ def stack_facts(plan: Any) -> StackFacts:
         name=plan.name,
         environment=plan.environment,
         region=plan.region,
+        tier=plan.sensitivity,
         workloads=tuple(plan.workloads),
         interface_endpoints=tuple(e.name for e in endpoints if e.type == "Interface"),
         gateway_endpoints=tuple(e.name for e in endpoints if e.type == "Gateway"),
@@ -291,6 +294,7 @@ def stack_facts(plan: Any) -> StackFacts:
         macie_job_type=macie.job_type if macie is not None else None,
         macie_schedule=macie.schedule if macie is not None else None,
         macie_sampling_percentage=int(macie.sampling_percentage) if macie is not None else 0,
+        macie_reason=next((c.reason for c in plan.controls if c.id == "macie.discovery"), ""),
         log_groups=tuple(log_groups),
         flow_logs=flow_logs,
         log_retention_days=int(plan.log_retention_days),
@@ -785,6 +789,63 @@ def endpoint_cost_per_az(plan: Any, prices: PriceList | None = None) -> Decimal:
     n = len(stack_facts(plan).interface_endpoints)
     price = p.price("privatelink.interface_endpoint_az_hour").usd
     return (Decimal(n * p.hours_per_month) * price).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MacieCost:
+    """What the data tier means for Macie and what its lines of the estimate add up to."""
+
+    tier: str
+    job: str | None  # daily | weekly | one-time; None: Macie is off
+    reason: str  # why Macie is on or off
+    buckets: int  # buckets Macie bills for (this stack's, in its region)
+    monthly: Decimal  # the Macie lines billed every month (bucket fee, scheduled runs)
+    once: Decimal  # the first run over the training data
+    training_data_gb: Decimal
+    new_training_data_gb_per_month: Decimal
+    given: frozenset[str]  # which of those two inputs the answers' usage: section gave
+
+
+def macie_cost(plan: Any, usage: Usage | None = None, prices: PriceList | None = None) -> MacieCost:
+    """The Macie line items of ``estimate(plan)``, summed, with the job the tier gives.
+
+    For the wizard's sensitivity question: the tier decides whether Macie runs and how often."""
+    facts = stack_facts(plan)
+    est = estimate(plan, usage, prices)
+    lines = [i for i in est.items if i.price_key.startswith("macie.")]
+    inputs = {name: (value, given) for name, value, given in est.inputs}
+    names = ("training_data_gb", "new_training_data_gb_per_month")
+    job = None if facts.macie_job_type is None else facts.macie_schedule or "one-time"
+    return MacieCost(
+        tier=facts.tier,
+        job=job,
+        reason=facts.macie_reason,
+        buckets=sum(int(i.quantity) for i in lines if i.price_key == "macie.bucket_month"),
+        monthly=sum((i.cost for i in lines if i.basis != "one-time"), Decimal("0.00")),
+        once=sum((i.cost for i in lines if i.basis == "one-time"), Decimal("0.00")),
+        training_data_gb=_dec(inputs[names[0]][0]),
+        new_training_data_gb_per_month=_dec(inputs[names[1]][0]),
+        given=frozenset(n for n in names if inputs[n][1]),
+    )
+
+
+def format_macie(m: MacieCost) -> str:
+    """One sentence for the sensitivity question's help line."""
+    if m.job is None:
+        return f"Macie for {m.tier} data: off ({m.reason})."
+    what = "one scan" if m.job == "one-time" else f"{m.job} scans"
+    scheduled = m.job != "one-time"
+    volumes = f"{_fmt_qty(m.training_data_gb)} GB of training data"
+    if scheduled:
+        volumes += f" and {_fmt_qty(m.new_training_data_gb_per_month)} GB new a month"
+    used = {"training_data_gb", "new_training_data_gb_per_month"} if scheduled else {"training_data_gb"}
+    given = used & m.given
+    source = "defaults" if not given else "given in usage:" if given == used else "partly given in usage:"
+    first = "for the first full scan" if scheduled else "for that scan"
+    return (
+        f"Macie for {m.tier} data: {what} of the training data, {m.buckets} buckets monitored; "
+        f"about {_money(m.monthly)} a month and {_money(m.once)} once {first}, at {volumes} ({source})."
+    )
 
 
 def format_json(est: Estimate) -> str:

@@ -1,4 +1,5 @@
-"""Step 3: the data's sensitivity, categories and compliance regimes, with the tier they add up to."""
+"""Step 3: the data's sensitivity, categories and compliance regimes, with the tier they add up to and
+what that tier's Macie jobs cost a month (issue 11)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from textual.widgets import Static
 
 from wizard.tui import form as F
 from wizard.tui.screens.base import FormScreen
+
+SENSITIVITY_PATH = "data.sensitivity"
 
 
 class DataScreen(FormScreen):
@@ -25,3 +28,14 @@ class DataScreen(FormScreen):
             text = f"Controls are decided for {tier} data" + (f" ({why})" if why else "")
             text += f"; logs are kept at least {days} days."
         self.query_one("#effective", Static).update(text)
+        help_line = self.field(SENSITIVITY_PATH).query_one(".field-help", Static)
+        help_line.update(f"{F.questions()[SENSITIVITY_PATH].help_text()} {self.macie_cost()}")
+
+    def macie_cost(self) -> str:
+        """The tier decides Macie's job (none, once, weekly, daily); its lines of the estimate say the cost."""
+        answers, _issues = F.validate(self.wizard.form)
+        if answers is None:
+            return "What the tier's Macie jobs cost is shown here once the answers are complete, and on the review."
+        from wizard.cost import format_macie, macie_cost
+
+        return format_macie(macie_cost(self.wizard.pipeline.plan(answers)))
