@@ -67,6 +67,7 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
     "owner-bidi-override.yaml": ("project.owner", "contains U+202E (RIGHT-TO-LEFT OVERRIDE) at character 6", 1),
     "owner-line-separator.yaml": ("project.owner", "contains U+2028 (LINE SEPARATOR) at character 5, a line break", 1),
     "owner-newline.yaml": ("project.owner", "single line", 1),
+    "owner-not-a-tag-value.yaml": ("project.owner", "contains '(' at character 6; an AWS tag value holds only", 1),
     "public-cidr.yaml": ("network.cidr", "not a private (RFC 1918) range", 4),
     "retention-below-hipaa.yaml": ("monitoring.log_retention_days", "below the 2192 days", 4),
     "retention-not-allowed.yaml": ("monitoring.log_retention_days", "not a CloudWatch Logs retention period", 4),

@@ -4,6 +4,7 @@ clear ``AnswersError`` naming the field and line, never a hang, a traceback or a
 from __future__ import annotations
 
 import json
+import string
 from pathlib import Path
 
 import pytest
@@ -313,13 +314,80 @@ def test_an_unpaired_surrogate_is_refused() -> None:
 
 
 def test_free_text_in_other_scripts_is_kept() -> None:
-    owner = "Équipe IA — 機械学習 / Ops"
-    assert (
-        parse_answers(
-            _with(f"project: {{name: fraud-scoring, region: us-east-1, owner: {owner}}}\n")
-        ).answers.project.owner
-        == owner
+    # Letters and digits of every script, spaces (a no-break space too) and the seven symbols AWS allows.
+    owner = "Équipe IA - 機械学習 / Ops_٣ ml-team@example.com key=a+b:c.d\u00a0Ⅻ"
+    text = _with(
+        "project: {name: fraud-scoring, region: us-east-1, owner: " + json.dumps(owner, ensure_ascii=False) + "}\n"
     )
+    assert parse_answers(text).answers.project.owner == owner
+
+
+#: What an AWS tag value may hold, as the AWS pages state it (IAM's Tag.Value, the tagging best practices):
+#: letters, digits and spaces, and _ . : / = + - @. Written out here, not taken from the model.
+_TAG_ASCII = set(string.ascii_letters + string.digits + " _.:/=+-@")
+
+
+@pytest.mark.parametrize("char", [chr(c) for c in range(0x20, 0x7F)])
+def test_every_printable_ascii_character_is_kept_exactly_when_aws_takes_it_in_a_tag(char: str) -> None:
+    text = _with("project: {name: fraud-scoring, region: us-east-1, owner: " + json.dumps("Team" + char + "AI") + "}\n")
+    if char in _TAG_ASCII:
+        assert parse_answers(text).answers.project.owner == "Team" + char + "AI"
+    else:
+        issue = _one(text)
+        shown = '"\'"' if char == "'" else f"'{char}'"
+        assert issue.field == "project.owner" and issue.line == 1
+        assert issue.message == (
+            f"contains {shown} at character 5; an AWS tag value holds only letters, digits, spaces and _ . : / = + - @"
+        )
+
+
+@pytest.mark.parametrize(
+    ("owner", "shown", "at"),
+    [
+        ('Team "AI"', "'\"'", 6),
+        ("${aws_iam_role.x.arn}", "'$'", 1),
+        ("O'Brien", '"\'"', 2),
+        ("Payments — ML", "'—' U+2014 (EM DASH)", 10),
+        ("“Risk” team", "'“' U+201C (LEFT DOUBLE QUOTATION MARK)", 1),
+        ("Fraud €", "'€' U+20AC (EURO SIGN)", 7),
+        ("ML 🚀", "'🚀' U+1F680 (ROCKET)", 4),
+        ("Team\u00b7AI", "'·' U+00B7 (MIDDLE DOT)", 5),
+    ],
+)
+def test_an_owner_aws_would_refuse_as_a_tag_names_the_first_offending_character(
+    owner: str, shown: str, at: int
+) -> None:
+    issue = _one(
+        _with(
+            "project: {name: fraud-scoring, region: us-east-1, owner: " + json.dumps(owner, ensure_ascii=False) + "}\n"
+        )
+    )
+    assert issue.field == "project.owner" and issue.line == 1
+    assert issue.message.startswith(f"contains {shown} at character {at}; an AWS tag value holds only"), issue.message
+
+
+def test_a_combining_accent_is_refused_with_the_way_out() -> None:
+    # AWS's \p{L} does not match U+0301: "Cafe" + a combining acute fails where the precomposed "Café" passes.
+    issue = _one(_with('project: {name: fraud-scoring, region: us-east-1, owner: "Cafe\\u0301 ML"}\n'))
+    assert issue.message.startswith("contains U+0301 (COMBINING ACUTE ACCENT) at character 5 (a combining mark:")
+    assert "Unicode NFC" in issue.message
+    text = _with('project: {name: fraud-scoring, region: us-east-1, owner: "Caf\\u00e9 ML"}\n')
+    assert parse_answers(text).answers.project.owner == "Café ML"
+
+
+def test_an_owner_outside_the_tag_set_is_reported_with_the_other_problems_and_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "answers.yaml"
+    path.write_text(
+        "project:\n  name: Fraud\n  region: us-east-1\n  owner: Team (ML)\n"
+        "workload: {kinds: [sagemaker_training]}\ndata: {sensitivity: internal}\nkeys: {rotation_days: 10}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(AnswersError) as info:
+        load_answers(path)
+    issues = {issue.field: issue for issue in info.value.issues}
+    assert set(issues) == {"project.name", "project.owner", "keys.rotation_days"}
+    assert (issues["project.owner"].line, issues["project.name"].line, issues["keys.rotation_days"].line) == (4, 2, 7)
+    assert f"{path}:4: project.owner: contains '(' at character 6; an AWS tag value" in str(info.value)
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ All stacks are scanned in one checkov run (checkov's start-up dominates a single
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from pathlib import Path
 from typing import Any
@@ -111,7 +112,8 @@ def _answers_data(name: str, sensitivity: str, combo: dict[str, Any]) -> dict[st
             "environment": combo["environment"],
             "region": combo["regions"][0],
             "allowed_regions": combo["regions"],
-            "owner": 'Team "AI" ${ops} %{x} \\ 100%',
+            # Every symbol AWS allows in a tag value, and letters of another script.
+            "owner": "AI Team_ops.x:y/z=1+2-3@example.com Équipe",
         },
         "workload": {
             "kinds": kinds,
@@ -158,6 +160,7 @@ def matrix() -> list[tuple[str, dict[str, Any]]]:
 
 
 MATRIX = matrix()
+HOSTILE_OWNER = 'Team "AI" ${ops} %{x} \\ 100%'
 
 
 def test_matrix_covers_the_answer_space() -> None:
@@ -174,8 +177,14 @@ def _render_all(root: Path | None = None) -> dict[str, dict[str, str]]:
     from wizard.scan import write_scan_tree
 
     rendered = {}
-    for case_id, data in MATRIX:
-        files = render(plan(validate_answers(data)))
+    for n, (case_id, data) in enumerate(MATRIX):
+        p = plan(validate_answers(data))
+        if n % 2:
+            # No answer can hold quotes, backslashes or template sequences (the owner is an AWS tag value):
+            # every other case carries them in a hand-set Owner tag, so parsing and the scan still see
+            # rendering escape them.
+            p = dataclasses.replace(p, owner=HOSTILE_OWNER, tags={**p.tags, "Owner": HOSTILE_OWNER})
+        files = render(p)
         rendered[case_id] = files
         if root is not None:
             write_scan_tree(files, root / case_id)

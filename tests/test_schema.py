@@ -14,7 +14,8 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from wizard.answers import AnswersError, answers_json_schema, load_answers
+from wizard.answers import AnswersError, answers_json_schema, load_answers, validate_answers
+from wizard.answers.model import OWNER_PATTERN, check_tag_value
 
 ROOT = Path(__file__).parent.parent
 BAD = Path(__file__).parent / "fixtures" / "bad_answers"
@@ -97,6 +98,10 @@ def test_the_corpus_lists_are_current() -> None:
         ({"project": {"allowed_regions": ["us-east-1", "us-east-1"]}}, "project.allowed_regions"),
         ({"project": {"owner": "Team\u2029AI"}}, "project.owner"),
         ({"project": {"owner": "x" * 257}}, "project.owner"),
+        ({"project": {"owner": 'Team "AI"'}}, "project.owner: a quote"),
+        ({"project": {"owner": "${ops}"}}, "project.owner: a template sequence"),
+        ({"project": {"owner": "Team (ML), #ops!"}}, "project.owner: punctuation AWS refuses in a tag"),
+        ({"project": {"owner": "Payments \u2014 ML"}}, "project.owner: an em dash"),
         ({"keys": {"rotation_days": 89}}, "keys.rotation_days"),
         ({"keys": {"deletion_window_days": 31}}, "keys.deletion_window_days"),
         ({"monitoring": {"log_retention_days": 366}}, "monitoring.log_retention_days"),
@@ -150,3 +155,65 @@ def test_readme_shows_how_to_attach_the_schema_to_an_editor() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "# yaml-language-server: $schema=" in readme
     assert "guardform schema > " in readme
+
+
+def _owner_valid(validator: Any, owner: str) -> tuple[bool, bool]:
+    """(schema accepts, guardform accepts) for an answers document with this owner."""
+    data = {
+        "project": {"name": "fraud-scoring", "region": "us-east-1", "owner": owner},
+        "workload": {"kinds": ["sagemaker_training"]},
+        "data": {"sensitivity": "internal"},
+    }
+    try:
+        validate_answers(data)
+    except AnswersError:
+        return validator.is_valid(data), False
+    return validator.is_valid(data), True
+
+
+#: Owners the project ships or shows: the examples, the README, the wizard's placeholder and tests.
+SAMPLE_OWNERS = [
+    *(str(_data(p)["project"]["owner"]) for p in EXAMPLES if _data(p)["project"].get("owner")),
+    "Payments ML team",
+    "Équipe IA - 機械学習",
+    "ml-team@example.com",
+    "O'Brien's team",
+    "Team (ML), #ops",
+    "Clinical AI platform",
+    'Team "AI" ${ops} %{x} \\ 100%',
+]
+
+
+@pytest.mark.parametrize("owner", SAMPLE_OWNERS)
+def test_schema_and_guardform_agree_on_the_shipped_owners(validator: Any, owner: str) -> None:
+    schema_ok, model_ok = _owner_valid(validator, owner)
+    assert schema_ok == model_ok, (owner, schema_ok, model_ok)
+
+
+def test_the_examples_owners_are_tag_values(validator: Any) -> None:
+    owners = [_data(p)["project"].get("owner") for p in EXAMPLES]
+    assert all(isinstance(o, str) for o in owners), owners  # every example shows an owner
+    assert [_owner_valid(validator, str(o)) for o in owners] == [(True, True)] * len(EXAMPLES)
+
+
+def test_the_owner_pattern_matches_the_model_on_ascii_and_never_refuses_what_it_accepts() -> None:
+    """ECMA-262 without the unicode flag has no \\p{L}: the pattern is exact over ASCII and, beyond it,
+    refuses only characters guardform refuses too (checked over the whole Basic Multilingual Plane)."""
+    pattern = re.compile(OWNER_PATTERN.removeprefix("^").removesuffix("*$"))
+    disagree, too_strict = [], []
+    for code in range(0x10000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        ch = chr(code)
+        try:
+            check_tag_value("a" + ch + "b")
+            model_ok = True
+        except ValueError:
+            model_ok = False
+        schema_ok = pattern.fullmatch(ch) is not None
+        if code < 0x80 and schema_ok != model_ok:
+            disagree.append(f"U+{code:04X}")
+        if model_ok and not schema_ok:
+            too_strict.append(f"U+{code:04X}")
+    assert disagree == [] and too_strict == []
+    assert pattern.fullmatch("\u2014") is None and pattern.fullmatch("\u20ac") is None  # the common pastes

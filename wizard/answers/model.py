@@ -65,13 +65,19 @@ RTB_PATTERN = r"^rtb-[0-9a-f]{8}(?:[0-9a-f]{9})?$"
 #: An RFC 1918 IPv4 block with a prefix of /16 to /24 (the model also checks that host bits are zero).
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 CIDR_PATTERN = rf"^(?:10\.{_OCTET}|172\.(?:1[6-9]|2[0-9]|3[01])|192\.168)\.{_OCTET}\.{_OCTET}/(?:1[6-9]|2[0-4])$"
-#: The characters free text may not hold, for editors: C0 and C1 controls, DEL, line and paragraph
-#: separators, zero-width and bidirectional formatting characters, the byte order mark. The model
-#: refuses more (every control, format, separator, surrogate and private-use character, by Unicode
-#: category); these are the ones an ECMA-262 pattern can name without the unicode flag.
-FREE_TEXT_PATTERN = (
-    "^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e"
-    "\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb]*$"
+#: An AWS tag value, for editors (the model's rule is ``check_tag_value``). Exact over ASCII: letters,
+#: digits, space and ``_ . : / = + - @``, so quotes, ``$``, braces, commas, parentheses, ``#`` and ``!`` are
+#: flagged. Beyond ASCII an ECMA-262 pattern without the unicode flag has no ``\p{L}``: it refuses the C1
+#: controls, the invisible formatting characters, and the punctuation and symbol blocks whose every character
+#: the model refuses (Latin-1 signs, dashes, curly quotes, bullets, currency, arrows, mathematical and
+#: technical symbols, box drawing and shapes, CJK and fullwidth punctuation), and leaves the rest (emoji and
+#: other symbols outside those blocks, combining marks) to the model.
+OWNER_PATTERN = (
+    "^[^\\u0000-\\u001f\\u0021-\\u002a\\u002c\\u003b\\u003c\\u003e\\u003f\\u005b-\\u005e\\u0060"
+    "\\u007b-\\u009f\\u00a1-\\u00a9\\u00ab-\\u00b1\\u00b4\\u00b6-\\u00b8\\u00bb\\u00bf\\u00d7\\u00f7"
+    "\\u061c\\u180e\\u200b-\\u202e\\u2030-\\u205e\\u2060-\\u2064\\u2066-\\u206f\\u20a0-\\u20cf\\u2190-\\u23ff"
+    "\\u2500-\\u2775\\u3001-\\u3004\\u3008-\\u3011\\ufeff\\ufff9-\\ufffb\\uff01-\\uff0f\\uff1a-\\uff20"
+    "\\uff3b-\\uff40\\uff5b-\\uff65]*$"
 )
 
 
@@ -109,17 +115,67 @@ def char_name(ch: str) -> str:
     return f"U+{ord(ch):04X}" + (f" ({name})" if name else "")
 
 
-def check_free_text(value: str) -> str:
-    """Free text from a user: one line of visible characters (see ``_FORBIDDEN_CATEGORIES``)."""
+def _invisible(ch: str, index: int) -> str | None:
+    """Why ``ch`` (at ``index``) may not be in free text, or None when it may."""
+    if unicodedata.category(ch) not in _FORBIDDEN_CATEGORIES:
+        return None
+    kind = "a line break" if ch in "\n\r\x85\u2028\u2029\x0b\x0c" else "an invisible control or formatting character"
+    return f"contains {char_name(ch)} at character {index + 1}, {kind}; it must be a single line of visible text"
+
+
+def _not_blank(value: str) -> None:
     if not value.strip():
         raise ValueError("must not be blank; leave it out or use null instead")
+
+
+def check_free_text(value: str) -> str:
+    """Free text from a user: one line of visible characters (see ``_FORBIDDEN_CATEGORIES``)."""
+    _not_blank(value)
     for index, ch in enumerate(value):
-        if unicodedata.category(ch) in _FORBIDDEN_CATEGORIES:
-            breaks = "\n\r\x85\u2028\u2029\x0b\x0c"
-            kind = "a line break" if ch in breaks else "an invisible control or formatting character"
-            raise ValueError(
-                f"contains {char_name(ch)} at character {index + 1}, {kind}; it must be a single line of visible text"
-            )
+        if (problem := _invisible(ch, index)) is not None:
+            raise ValueError(problem)
+    return value
+
+
+#: The symbols an AWS tag value may hold besides letters, digits and spaces. IAM's Tag.Value is
+#: ``[\p{L}\p{Z}\p{N}_.:/=+\-@]*`` of at most 256 characters, and S3, KMS, SNS, CloudTrail, SageMaker, EC2
+#: and CloudWatch Logs document the same set: one character outside it fails ``terraform apply`` on the
+#: first tagged resource (the Owner tag is on all of them).
+TAG_VALUE_SYMBOLS = "_.:/=+-@"
+
+
+def _in_tag_value(ch: str) -> bool:
+    r"""``[\p{L}\p{Zs}\p{N}_.:/=+\-@]``: \p{Z} without its line and paragraph separators (U+2028, U+2029),
+    which free text refuses as line breaks."""
+    category = unicodedata.category(ch)
+    return category[0] in "LN" or category == "Zs" or ch in TAG_VALUE_SYMBOLS
+
+
+def _shown(ch: str) -> str:
+    """A character for a message: ``'$'``, or with its code point when it is not printable ASCII (a combining
+    mark by its code point alone: shown bare, it would sit on the quote)."""
+    quoted = '"\'"' if ch == "'" else f"'{ch}'"
+    if " " <= ch <= "~":
+        return quoted
+    return char_name(ch) if unicodedata.category(ch).startswith("M") else f"{quoted} {char_name(ch)}"
+
+
+def check_tag_value(value: str) -> str:
+    """Free text that becomes an AWS tag value: one line of letters, digits, spaces and ``_ . : / = + - @``.
+    The first character outside that set is named, with its position."""
+    _not_blank(value)
+    for index, ch in enumerate(value):
+        if _in_tag_value(ch):
+            continue
+        if (problem := _invisible(ch, index)) is not None:
+            raise ValueError(problem)
+        hint = ""
+        if unicodedata.category(ch).startswith("M") and all(map(_in_tag_value, unicodedata.normalize("NFC", value))):
+            hint = " (a combining mark: write the accented letter as one character, Unicode NFC)"
+        raise ValueError(
+            f"contains {_shown(ch)} at character {index + 1}{hint}; an AWS tag value holds only letters, "
+            "digits, spaces and _ . : / = + - @"
+        )
     return value
 
 
@@ -240,9 +296,10 @@ class Project(_Section):
     environment: Environment = Field(Environment.dev, description="Deployment stage: dev, staging or prod.")
     owner: str | None = Field(
         None,
-        description="Free text; becomes the Owner tag when set.",
+        description="Free text; becomes the Owner tag when set. An AWS tag value: letters, digits and spaces "
+        "of any script and _ . : / = + - @, at most 256 characters.",
         max_length=OWNER_MAX_LENGTH,
-        json_schema_extra={"pattern": FREE_TEXT_PATTERN, "minLength": 1},
+        json_schema_extra={"pattern": OWNER_PATTERN, "minLength": 1},
     )
     region: Region = Field(description="AWS region code the stack is deployed to.", examples=["us-east-1"])
     allowed_regions: list[Region] = Field(
@@ -264,7 +321,7 @@ class Project(_Section):
     @field_validator("owner")
     @classmethod
     def _owner(cls, value: str | None) -> str | None:
-        return None if value is None else check_free_text(value)
+        return None if value is None else check_tag_value(value)
 
     @field_validator("allowed_regions")
     @classmethod

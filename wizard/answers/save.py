@@ -56,7 +56,7 @@ def dump_answers_yaml(answers: Answers, document: Any = None) -> str:
 FIELD_COMMENTS: dict[str, str] = {
     "project.name": "3-32 chars: lowercase letters, digits, hyphens; starts with a letter",
     "project.environment": "dev | staging | prod",
-    "project.owner": "free text, becomes the Owner tag when set",
+    "project.owner": "the Owner tag: letters, digits, spaces, _ . : / = + - @",
     "project.region": "an AWS region code",
     "project.allowed_regions": "must contain region; all other regions are denied",
     "workload.kinds": "1+ of: sagemaker_training, sagemaker_inference, sagemaker_notebook, bedrock",

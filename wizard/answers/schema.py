@@ -6,8 +6,11 @@ instance type needs a notebook, an existing VPC needs its ids, the data's tier l
 the rotation period and the log retention) are added here as ``if``/``then`` clauses built from the same
 tables the model reads. What it cannot say: that ``allowed_regions`` contains ``region`` (a value
 compared with another), that a CIDR has no host bits set, that a list names nothing twice when items
-differ only in type, and every character the model refuses in free text (it names the common ones:
-controls, separators, bidirectional formatting).
+differ only in type, and every character the model refuses in the owner (an AWS tag value: letters, digits
+and spaces of any script and ``_ . : / = + - @``). ECMA-262 without the unicode flag has no ``\\p{L}``, so
+the owner's pattern is exact over ASCII (quotes, ``$``, braces, commas, ``#``, ``!`` are flagged) and refuses
+the controls, invisible formatting characters and punctuation and symbol blocks beyond it; other symbols
+(emoji, combining marks) are left to guardform.
 """
 
 from __future__ import annotations

@@ -179,7 +179,8 @@ def _project_questions() -> Step:
                 "project.owner",
                 "Owner (optional)",
                 "text",
-                "Becomes the Owner tag on every resource, so a finding reaches a person.",
+                "Becomes the Owner tag on every resource, so a finding reaches a person. "
+                "Letters, digits, spaces and _ . : / = + - @ (what AWS accepts in a tag value).",
                 placeholder="e.g. Payments ML team",
             ),
             q(
