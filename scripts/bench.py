@@ -1,14 +1,16 @@
 """How fast the feedback is: `guardform generate --no-scan`, its stages, and the test suites, timed.
 
 Usage: .venv/bin/python scripts/bench.py [--runs N] [--answers FILE] [--suite fast|all-but-checkov|none]
+                                         [--workers N]
 
 - ``generate``: ``python -m wizard generate --answers FILE --out <fresh folder> --no-scan`` as a new
   process each run (what a user or a pre-commit hook waits for), median of ``--runs``, with the compiled
   templates cached from the run before (wizard/templatecache.py); and once with an empty cache.
 - ``stages``: the same pipeline in this process, stage by stage, twice: the first build pays for
   imports and template compilation, the second shows what a long-lived process (the wizard) pays.
-- ``suite``: one run of pytest. ``fast`` is ``-m "not checkov and not terraform and not slow"`` (the
-  everyday loop); ``all-but-checkov`` is ``-m "not checkov and not terraform"`` (adds the slow tests).
+- ``suite``: one run of pytest with ``-n auto`` (``--workers``). ``fast`` is
+  ``-m "not checkov and not terraform and not slow"`` (the everyday loop); ``all-but-checkov`` is
+  ``-m "not checkov and not terraform"`` (adds the slow tests).
 
 Not a test: it prints figures, it does not judge them. Each figure is wall time and the CPU time (user +
 system) of the processes it started; on a busy shared machine the wall time grows with the load average
@@ -106,9 +108,9 @@ def stage_seconds(answers: Path) -> list[dict[str, float]]:
     return rounds
 
 
-def suite_seconds(marker: str) -> tuple[float, float, str]:
-    """Wall and CPU time of one pytest run with ``-m marker``, and pytest's last line."""
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", marker]
+def suite_seconds(marker: str, workers: str) -> tuple[float, float, str]:
+    """Wall and CPU time of one pytest run with ``-n workers -m marker``, and pytest's last line."""
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", workers, "-m", marker]
     cpu_before, start = _children_cpu(), time.perf_counter()
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=False)
     elapsed, used = time.perf_counter() - start, _children_cpu() - cpu_before
@@ -121,6 +123,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--answers", type=Path, default=DEFAULT_ANSWERS)
     parser.add_argument("--suite", choices=[*SUITES, "none"], default="fast")
+    parser.add_argument("--workers", default="auto", help="pytest-xdist's -n (auto, as the README runs it; 0: serial)")
     args = parser.parse_args()
     answers = args.answers.resolve()
     print(f"Python {sys.version.split()[0]}; {_load()}")
@@ -139,8 +142,8 @@ def main() -> int:
 
     if args.suite != "none":
         marker = SUITES[args.suite]
-        elapsed, used, last = suite_seconds(marker)
-        print(f'pytest -m "{marker}": {elapsed:.1f} s wall, {used:.1f} s CPU ({last}); {_load()}')
+        elapsed, used, last = suite_seconds(marker, args.workers)
+        print(f'pytest -n {args.workers} -m "{marker}": {elapsed:.1f} s wall, {used:.1f} s CPU ({last}); {_load()}')
     return 0
 
 
