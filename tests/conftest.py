@@ -31,6 +31,22 @@ EXAMPLES = REPO / "examples"
 SIZE = (100, 30)
 
 
+# -- running in parallel (pytest-xdist, ``-n auto --dist loadgroup``) ------------------------------
+
+#: Modules whose module- or session-scoped fixtures are expensive (Terraform over every stack, the moto
+#: emulator's deploys, checkov over the fixtures): each runs on one worker, so those fixtures run once.
+ONE_WORKER_MODULES = ("test_terraform", "test_emulator", "test_checks", "test_scan", "test_output", "test_schema")
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    import pytest
+
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if module in ONE_WORKER_MODULES:
+            item.add_marker(pytest.mark.xdist_group(module))
+
+
 # -- the wizard: fakes and Pilot steps -----------------------------------------------------------
 
 

@@ -216,9 +216,14 @@ class Pipeline:
             raise
 
     def render(self, plan: Plan, answers_yaml: str) -> dict[str, str]:
-        """The stack's files, ``{relative path: text}``, the answers copy included (raises RenderError)."""
-        from wizard.render import render
+        """The stack's files, ``{relative path: text}``, the answers copy included (raises RenderError).
 
+        Compiled templates are kept in the user's cache folder for the next run (wizard/templatecache.py).
+        """
+        from wizard.render import render, use_bytecode_cache
+        from wizard.templatecache import user_template_cache
+
+        use_bytecode_cache(user_template_cache())
         return render(plan, answers_yaml)
 
     def estimate(self, plan: Plan) -> Estimate:

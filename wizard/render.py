@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
 from wizard import policyhcl
@@ -147,10 +147,15 @@ def ref_value(context: Context, value: Value) -> str:
     return policyhcl.value_expr(value, context["module"])
 
 
-def make_environment() -> Environment:
-    """A new environment over the templates folder, with guardform's filters."""
+def make_environment(bytecode_cache: BytecodeCache | None = None) -> Environment:
+    """A new environment over the templates folder, with guardform's filters.
+
+    ``bytecode_cache`` keeps compiled templates between processes (wizard/templatecache.py); it changes
+    how fast a template loads, never what it renders.
+    """
     env = Environment(
         loader=FileSystemLoader(str(templates_dir())),
+        bytecode_cache=bytecode_cache,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -173,6 +178,11 @@ def make_environment() -> Environment:
 def environment() -> Environment:
     """The one shared environment: each template is compiled once per process, not once per render."""
     return make_environment()
+
+
+def use_bytecode_cache(cache: BytecodeCache) -> None:
+    """Let the shared environment load templates it has not compiled yet from ``cache``."""
+    environment().bytecode_cache = cache
 
 
 # -- rendering -----------------------------------------------------------------------------------
