@@ -545,6 +545,23 @@ def test_sigkill_at_random_moments_leaves_the_old_or_the_new_tree(
     assert killed_mid_write >= 1, "no kill landed while the writer was working"
 
 
+def test_a_half_written_file_of_a_crashed_run_is_not_taken_for_the_users(
+    big_trees: tuple[Path, dict, dict], tmp_path: Path
+) -> None:
+    """A writer killed inside a file leaves that file only under its private part name in its staging
+    folder: the next run removes it, and keeps nothing of it as FILE.orig (found by the SIGKILL test under
+    load, when a kill landed between creating a file and writing it)."""
+    pristine, _old, new = big_trees
+    out = _fresh_copy(pristine, tmp_path)
+    staging = out.parent / f".{out.name}.guardform-staging-4242"
+    shutil.copytree(out, staging, copy_function=os.link)
+    (staging / "modules" / "m03" / ".f7.tf.guardform-part").write_bytes(b"# v2\nresource")
+    write_stack(_big_stack("v2"), out, V2, ANSWERS_A)
+    assert snapshot(out) == new
+    assert leftovers(out) == []
+    assert not list(out.rglob("*.orig")) and not list(out.rglob("*.guardform-part"))
+
+
 # -- rule 6: check mode ------------------------------------------------------------------------------
 
 

@@ -1241,7 +1241,11 @@ def _safe_parent(root: Path, rel: str) -> Path:
 
 def _write_file(root: Path, rel: str, data: bytes) -> None:
     """Write a fresh inode at root/rel (never into an existing, possibly hard-linked, file), with the
-    owner, group and mode of the file it replaces (a new file gets its folder's owner under root)."""
+    owner, group and mode of the file it replaces (a new file gets its folder's owner under root).
+
+    The bytes go to a private part name beside it first and are renamed into place once complete, so an
+    interrupted run never leaves a partial file at a generated path (a crashed run's staging would
+    otherwise hold it, and the next run's cleanup could not tell it from a file the user saved)."""
     parent = _safe_parent(root, rel)
     path = root / rel
     mode: int | None = None
@@ -1250,9 +1254,11 @@ def _write_file(root: Path, rel: str, data: bytes) -> None:
         st = os.lstat(path)
         if stat.S_ISREG(st.st_mode):
             mode, owner = stat.S_IMODE(st.st_mode), (st.st_uid, st.st_gid)
-        path.unlink()
+    part = parent / _part_name(path.name)
+    with contextlib.suppress(FileNotFoundError):
+        part.unlink()
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    fd = os.open(path, flags, 0o666)
+    fd = os.open(part, flags, 0o666)
     try:
         view = memoryview(data)
         while view:
@@ -1260,6 +1266,7 @@ def _write_file(root: Path, rel: str, data: bytes) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+    os.replace(part, path)
     if owner is not None:
         _own_like(path, owner[0], owner[1], mode, path)
     elif mode is not None:
@@ -1347,6 +1354,22 @@ class _Disposal:
 #: what an entry of the old folder is renamed to while guardform decides whether it may go
 _PRIVATE = ".guardform-dispose"
 
+#: what a generated file is written under until it is complete (then renamed to its own name)
+_PART = ".guardform-part"
+
+
+def _part_name(name: str) -> str:
+    """The private name a file is written under in staging; one that fits the name limit."""
+    room = _NAME_MAX - len(os.fsencode("." + _PART))
+    encoded = os.fsencode(name)
+    if len(encoded) > room:  # keep a unique, short stand-in for a very long name
+        name = hashlib.sha256(encoded).hexdigest()[:32]
+    return f".{name}{_PART}"
+
+
+def _is_part(name: str) -> bool:
+    return name.startswith(".") and name.endswith(_PART)
+
 
 class _Disposer:
     """Delete the old copy of a stack folder entry by entry, proving each deletion loses nothing.
@@ -1371,6 +1394,8 @@ class _Disposer:
         in_run: bool = False,
     ) -> None:
         self.in_run = in_run  # disposing of this run's own old folder (else: a crashed run's leftover)
+        # a crashed run's staging folder (not this run's old folder, which the exchange leaves under that name)
+        self.staging = not in_run and ".guardform-staging-" in old.name and _SIBLING_RE.search(old.name) is not None
         self.old, self.target = old, target
         self.moved = dict(moved or {})  # entries this write kept as .orig: old path -> new path
         self.trusted = dict(trusted)
@@ -1491,6 +1516,8 @@ class _Disposer:
     def _redundant(self, fd: int, private: str, rel: str, st: os.stat_result) -> bool:
         if rel == MANIFEST_NAME:
             return True  # guardform's own record, replaced by the new one
+        if self.staging and stat.S_ISREG(st.st_mode) and st.st_nlink == 1 and _is_part(rel.rsplit("/", 1)[-1]):
+            return True  # a crashed run's half-written file, under the private name it is written to
         live = self.target / self._moved(rel)
         if st.st_nlink > 1:
             with contextlib.suppress(OSError):
