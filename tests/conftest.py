@@ -16,6 +16,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import Any
 
+import textual.constants
 from textual.widgets import Input, Static
 
 from wizard.pipeline import Pipeline, Progress
@@ -48,6 +49,11 @@ def pytest_collection_modifyitems(items: list[Any]) -> None:
 
 
 # -- the wizard: fakes and Pilot steps -----------------------------------------------------------
+
+# Animations off in every test (as TEXTUAL_ANIMATIONS=none does for a user who asks): a scroll that animates
+# (scroll_visible to the first problem) is otherwise caught half-way by a snapshot taken under load, and each
+# frame of it costs a render. Where the screen ends up is the same.
+textual.constants.TEXTUAL_ANIMATIONS = "none"
 
 
 def sync(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
