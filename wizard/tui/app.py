@@ -270,6 +270,19 @@ class WizardApp(App[int]):
     def stack_dir(self, answers: Any) -> Path:
         return stack_dir(self.out_dir, answers)
 
+    def plan_of_form(self) -> Any:
+        """The plan of the answers as the form holds them, or None while they are incomplete or the plan
+        refuses them (a policy over AWS's size limit: the review lists why). For hints that price a choice."""
+        from wizard.plan import PlanError
+
+        answers, _issues = F.validate(self.form)
+        if answers is None:
+            return None
+        try:
+            return self.pipeline.plan(answers)
+        except PlanError:
+            return None
+
     @staticmethod
     def display_path(path: Path | str | None) -> str:
         if path is None:

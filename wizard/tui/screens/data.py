@@ -33,9 +33,9 @@ class DataScreen(FormScreen):
 
     def macie_cost(self) -> str:
         """The tier decides Macie's job (none, once, weekly, daily); its lines of the estimate say the cost."""
-        answers, _issues = F.validate(self.wizard.form)
-        if answers is None:
+        plan = self.wizard.plan_of_form()
+        if plan is None:
             return "What the tier's Macie jobs cost is shown here once the answers are complete, and on the review."
         from wizard.cost import format_macie, macie_cost
 
-        return format_macie(macie_cost(self.wizard.pipeline.plan(answers)))
+        return format_macie(macie_cost(plan))

@@ -22,13 +22,7 @@ class NetworkScreen(FormScreen):
 
     def zone_cost(self) -> str:
         """What one zone adds: every interface endpoint has one network interface per zone, billed by the hour."""
-        from wizard.plan import PlanError
-
-        answers, _issues = F.validate(self.wizard.form)
-        try:
-            plan = None if answers is None else self.wizard.pipeline.plan(answers)
-        except PlanError:  # the review lists why the plan refuses these answers
-            plan = None
+        plan = self.wizard.plan_of_form()
         if plan is None:
             return (
                 "Each zone adds one interface to every VPC endpoint, billed by the hour; the figure is shown "
