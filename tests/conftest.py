@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import textual.constants
+from textual import events
 from textual.widgets import Input, Static
 
 from wizard.pipeline import Pipeline, Progress
@@ -186,14 +187,17 @@ def field(app: WizardApp, path: str) -> FormField:
 
 
 async def type_into(pilot: Any, path: str, text: str) -> None:
-    """Focus the field with the keyboard-equivalent focus(), clear it, and type."""
+    """Focus the field with the keyboard-equivalent focus(), clear it, and paste ``text`` into it, as a user
+    pastes an ARN or a list of ids: one Paste event through the terminal driver's path, so the field, its
+    validation and every hint that follows it react once (the burst and typing tests press keys one by one)."""
     control = field(pilot.app, path).query_one(Input)
     control.focus()
     control.value = ""
     await pilot.pause()
     if text:
-        await pilot.press(*text)
+        control.post_message(events.Paste(text))
     await pilot.pause()
+    assert control.value == text, (path, control.value)
 
 
 async def choose(pilot: Any, path: str, value: Any) -> None:
