@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 
+from wizard.hcl import hcl_key, hcl_string
 from wizard.plan.policy import FormatList, Interp, Local, PolicyDocument, Principal, Ref, Statement, Value
 
 # (module the document is written in, owning module, resource type, attribute) -> expression format.
@@ -36,9 +37,6 @@ class PolicyRenderError(Exception):
 
 
 def _string(text: str) -> str:
-    # render.py owns the escaping filters and imports this module; import them late to avoid a cycle.
-    from wizard.render import hcl_string
-
     return hcl_string(text)
 
 
@@ -77,8 +75,6 @@ def value_expr(value: Value, module: str) -> str:
 
 
 def _key(text: str) -> str:
-    from wizard.render import hcl_key
-
     return hcl_key(text)
 
 

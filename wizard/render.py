@@ -1,6 +1,6 @@
 """From a Plan to files: Jinja2 templates in, ``{relative_path: text}`` out. Touches no disk.
 
-Every string that came from a user reaches HCL through one filter, ``hcl_string`` (quotes,
+Every string that came from a user reaches HCL through one filter, ``hcl_string`` (wizard/hcl.py: quotes,
 backslashes, control characters, and Terraform's ``${`` and ``%{`` template sequences are escaped),
 and every identifier through ``hcl_ident``, which refuses anything that is not a valid name. Rendered
 ``.tf`` files are then laid out canonically by :func:`wizard.hclfmt.format_hcl`.
@@ -9,7 +9,6 @@ and every identifier through ``hcl_ident``, which refuses anything that is not a
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -22,6 +21,8 @@ from wizard import policyhcl
 from wizard.access import access_flows, format_access_table
 from wizard.cost import estimate, format_markdown
 from wizard.errors import GuardformError
+from wizard.hcl import IDENT as _IDENT
+from wizard.hcl import hcl_key, hcl_string
 from wizard.hclfmt import format_hcl
 from wizard.plan import MODULE_TITLES, Plan
 from wizard.plan.policy import PolicyDocument, Value
@@ -38,8 +39,6 @@ STACK_FILES = (
     "tests/guardform.tftest.hcl",
 )
 ANSWERS_FILE = "guardform.answers.yaml"
-
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
 class RenderError(GuardformError):
@@ -58,37 +57,6 @@ def templates_dir() -> Path:
 
 
 # -- filters -------------------------------------------------------------------------------------
-
-
-def hcl_string(value: object) -> str:
-    """A double-quoted HCL string literal that parses back to exactly ``str(value)``."""
-    text = str(value)
-    out = ['"']
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == '"':
-            out.append('\\"')
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch in "$%" and text.startswith("{", i + 1):
-            # A literal "${" or "%{" must not start a template sequence. HCL's "$${" escape would do, but
-            # python-hcl2 cannot parse it without a closing brace, so the sign is written as a unicode
-            # escape, which every HCL parser decodes to a plain character.
-            out.append(f"\\u{ord(ch):04x}")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-        i += 1
-    out.append('"')
-    return "".join(out)
 
 
 def hcl_ident(value: object) -> str:
@@ -116,12 +84,6 @@ def hcl_value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(hcl_value(v) for v in value) + "]"
     raise RenderError(f"cannot write {type(value).__name__} as HCL")
-
-
-def hcl_key(key: object) -> str:
-    """An object key: bare when it is an identifier, quoted otherwise."""
-    text = str(key)
-    return text if _IDENT.match(text) else hcl_string(text)
 
 
 def md_cell(value: object) -> str:
