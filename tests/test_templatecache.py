@@ -17,10 +17,11 @@ from jinja2 import DictLoader, Environment
 import wizard.render as render_mod
 from tests.conftest import EXAMPLES
 from wizard.answers import load_answers
+from wizard.paths import cache_root
 from wizard.pipeline import Pipeline
 from wizard.plan import plan
 from wizard.render import make_environment, render
-from wizard.templatecache import TemplateCache, cache_root, user_template_cache
+from wizard.templatecache import TemplateCache, user_template_cache
 
 PLANS = [plan(load_answers(path).answers) for path in sorted(EXAMPLES.glob("*.yaml"))]
 FULL = max(range(len(PLANS)), key=lambda i: len(PLANS[i].modules))  # the example that loads every template

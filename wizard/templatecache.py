@@ -28,15 +28,10 @@ import jinja2
 from jinja2.bccache import Bucket, BytecodeCache
 from jinja2.environment import Environment
 
+from wizard.paths import cache_root
+
 _MAGIC = b"guardform-jinja-cache 1\n"
 _DIGEST = hashlib.sha256().digest_size
-
-
-def cache_root() -> Path:
-    """``${XDG_CACHE_HOME:-~/.cache}/guardform`` (a relative XDG_CACHE_HOME is ignored, per the spec)."""
-    xdg = os.environ.get("XDG_CACHE_HOME", "")
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
-    return base / "guardform"
 
 
 def environment_fingerprint(env: Environment) -> str:

@@ -31,6 +31,7 @@ One module per concern: ``report`` (the model and the parsing of checkov's outpu
 modules).
 """
 
+from wizard.paths import cache_root
 from wizard.scan.formats import (
     SARIF_SCHEMA,
     SARIF_SRCROOT,
@@ -47,7 +48,6 @@ from wizard.scan.provision import (
     CHECKOV_REQUIREMENT,
     INSTALL_ESTIMATE,
     CheckovPrewarm,
-    cache_root,
     checkov_version,
     managed_env_dir,
     prewarm_checkov,

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from wizard.paths import cache_root
 from wizard.scan.report import Progress, ScanError, _display, _tail
 from wizard.scan.runner import PINNED_CHECKOV_VERSION, _checkov_env
 
@@ -113,13 +114,6 @@ def _executable(raw: str, origin: str) -> Path:
     if not os.access(candidate, os.X_OK):
         raise ScanError(f"checkov not usable: {origin} {raw} is not executable")
     return candidate.absolute()
-
-
-def cache_root() -> Path:
-    """``${XDG_CACHE_HOME:-~/.cache}/guardform`` (a relative XDG_CACHE_HOME is ignored, per the spec)."""
-    xdg = os.environ.get("XDG_CACHE_HOME", "")
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
-    return base / "guardform"
 
 
 def managed_env_dir() -> Path:
