@@ -270,18 +270,22 @@ class WizardApp(App[int]):
     def stack_dir(self, answers: Any) -> Path:
         return stack_dir(self.out_dir, answers)
 
-    def plan_of_form(self) -> Any:
-        """The plan of the answers as the form holds them, or None while they are incomplete or the plan
-        refuses them (a policy over AWS's size limit: the review lists why). For hints that price a choice."""
+    def plan_or_refusal(self, answers: Any) -> tuple[Any, str | None]:
+        """The plan of valid answers, or why the plan refuses them (a policy over AWS's size limit, naming the
+        answers that make it grow); (None, None) for no answers."""
         from wizard.plan import PlanError
 
-        answers, _issues = F.validate(self.form)
         if answers is None:
-            return None
+            return None, None
         try:
-            return self.pipeline.plan(answers)
-        except PlanError:
-            return None
+            return self.pipeline.plan(answers), None
+        except PlanError as exc:
+            return None, str(exc)
+
+    def plan_of_form(self) -> Any:
+        """The plan of the answers as the form holds them, or None while they are incomplete or the plan
+        refuses them (the review lists why). For hints that price a choice."""
+        return self.plan_or_refusal(F.validate(self.form)[0])[0]
 
     @staticmethod
     def display_path(path: Path | str | None) -> str:

@@ -107,7 +107,7 @@ class ReviewScreen(WizardScreen):
         summary = self.query_one("#review-summary", Static)
         problems.clear_options()
         self.problem_steps = []
-        plan, refusal = self._plan(answers)
+        plan, refusal = self.wizard.plan_or_refusal(answers)
         if plan is None:
             titles = {s.id: s.title for s in STEPS}
             for issue in issues:
@@ -153,17 +153,6 @@ class ReviewScreen(WizardScreen):
         tabs.get_tab("tab-controls").label = f"Controls ({on}/{len(self.controls)} on)"
         if not self.query_one("#controls", DataTable).has_focus:
             self.query_one("#controls", DataTable).focus()
-
-    def _plan(self, answers: Any) -> tuple[Any, str | None]:
-        """The plan of valid answers, or why the plan refuses them (``PlanError``); (None, None) for none."""
-        from wizard.plan import PlanError
-
-        if answers is None:
-            return None, None
-        try:
-            return self.wizard.pipeline.plan(answers), None
-        except PlanError as exc:
-            return None, str(exc)
 
     def _fill_controls(self) -> None:
         table = self.query_one("#controls", DataTable)
