@@ -18,10 +18,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Protocol
+from typing import Any
 
 from ruamel.yaml import YAML
 
+from wizard.access import AccessRow, format_access_rows
 from wizard.cost import Estimate, format_markdown
 from wizard.errors import GuardformError
 
@@ -187,29 +188,6 @@ def load_compliance() -> ComplianceMap:
 # --------------------------------------------------------------------------------------------------
 
 
-class AccessRowLike(Protocol):
-    """One flow of the access matrix in words, as ``wizard.access.access_rows`` gives it (the rows of the stack
-    README's "Who can do what")."""
-
-    @property
-    def who(self) -> str: ...
-
-    @property
-    def verdict(self) -> str: ...  # can | cannot
-
-    @property
-    def action(self) -> str: ...
-
-    @property
-    def on(self) -> str: ...
-
-    @property
-    def when(self) -> str: ...
-
-    @property
-    def why(self) -> str: ...
-
-
 #: How the access matrix is verified, said in the document: the flows are what the stack is built to allow and
 #: deny; guardform's tests prove them offline, not the user's account.
 ACCESS_VERIFIED_BY = (
@@ -321,7 +299,7 @@ def build_evidence(
     answers_digest: str,
     estimate: Estimate | None = None,
     scan: Any | None = None,
-    access: Sequence[AccessRowLike] | None = None,
+    access: Sequence[AccessRow] | None = None,
     compliance: ComplianceMap | None = None,
 ) -> dict[str, Any]:
     """The evidence document as plain data (the JSON format; the Markdown renders it)."""
@@ -359,7 +337,7 @@ def build_evidence(
     }
 
 
-def _access_entry(access: Sequence[AccessRowLike]) -> dict[str, Any]:
+def _access_entry(access: Sequence[AccessRow]) -> dict[str, Any]:
     return {
         "verified_by": ACCESS_VERIFIED_BY,
         "flows": [
@@ -671,12 +649,18 @@ def _access_markdown(doc: Mapping[str, Any]) -> list[str]:
     if matrix is None:
         out.append("No access matrix was given.")
         return out
-    out += [matrix["verified_by"], "", "| Who | Can? | Action | On | When | Why |", "|---|---|---|---|---|---|"]
-    for a in matrix["flows"]:
-        can = "can" if a["can"] else "cannot"
-        out.append(
-            f"| {_md(a['who'])} | {can} | `{a['action']}` | {_md(a['on'])} | {_md(a['when'])} | {_md(a['why'])} |"
+    rows = [
+        AccessRow(
+            who=a["who"],
+            verdict="can" if a["can"] else "cannot",
+            action=a["action"],
+            on=a["on"],
+            when=a["when"],
+            why=a["why"],
         )
+        for a in matrix["flows"]
+    ]
+    out += [matrix["verified_by"], "", *format_access_rows(rows).splitlines()]
     return out
 
 
@@ -746,7 +730,7 @@ def evidence_markdown(
     answers_digest: str,
     estimate: Estimate | None = None,
     scan: Any | None = None,
-    access: Sequence[AccessRowLike] | None = None,
+    access: Sequence[AccessRow] | None = None,
 ) -> str:
     doc = build_evidence(plan, answers_digest=answers_digest, estimate=estimate, scan=scan, access=access)
     return render_markdown(doc, estimate=estimate)
@@ -758,6 +742,6 @@ def evidence_json(
     answers_digest: str,
     estimate: Estimate | None = None,
     scan: Any | None = None,
-    access: Sequence[AccessRowLike] | None = None,
+    access: Sequence[AccessRow] | None = None,
 ) -> str:
     return render_json(build_evidence(plan, answers_digest=answers_digest, estimate=estimate, scan=scan, access=access))

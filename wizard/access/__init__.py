@@ -40,7 +40,7 @@ from wizard.access.flow import (
     ResourceKind,
 )
 from wizard.access.matrix import access_flows
-from wizard.access.table import AccessRow, access_rows, format_access_table
+from wizard.access.table import AccessRow, access_rows, format_access_rows, format_access_table
 
 __all__ = [
     "AccessRow",
@@ -54,6 +54,7 @@ __all__ = [
     "ResourceKind",
     "access_flows",
     "access_rows",
+    "format_access_rows",
     "format_access_table",
     "is_inference_profile",
 ]

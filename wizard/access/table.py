@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from wizard.access.flow import Flow, Principal, Resource
@@ -107,13 +108,17 @@ def access_rows(flows: tuple[Flow, ...]) -> tuple[AccessRow, ...]:
 
 def format_access_table(flows: tuple[Flow, ...]) -> str:
     """The access matrix as a Markdown table (``guardform explain --access`` prints this)."""
+    return format_access_rows(access_rows(flows))
+
+
+def format_access_rows(rows: Iterable[AccessRow]) -> str:
+    """Rows of the access matrix as a Markdown table (the stack README and EVIDENCE.md write the same one)."""
 
     def cell(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
 
     lines = ["| Who | Can? | Action | On | When | Why |", "|---|---|---|---|---|---|"]
     lines += [
-        f"| {cell(r.who)} | {r.verdict} | `{r.action}` | {cell(r.on)} | {cell(r.when)} | {cell(r.why)} |"
-        for r in access_rows(flows)
+        f"| {cell(r.who)} | {r.verdict} | `{r.action}` | {cell(r.on)} | {cell(r.when)} | {cell(r.why)} |" for r in rows
     ]
     return "\n".join(lines) + "\n"
