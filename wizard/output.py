@@ -1395,7 +1395,8 @@ class _Disposer:
     ) -> None:
         self.in_run = in_run  # disposing of this run's own old folder (else: a crashed run's leftover)
         # a crashed run's staging folder (not this run's old folder, which the exchange leaves under that name)
-        self.staging = not in_run and ".guardform-staging-" in old.name and _SIBLING_RE.search(old.name) is not None
+        sibling = _SIBLING_RE.search(old.name)
+        self.staging = not in_run and sibling is not None and sibling.group(1) == "staging"
         self.old, self.target = old, target
         self.moved = dict(moved or {})  # entries this write kept as .orig: old path -> new path
         self.trusted = dict(trusted)
