@@ -47,6 +47,7 @@ from wizard.tui import form as F
 from wizard.tui.app import WizardApp
 from wizard.tui.drafts import DRAFT_MARK
 from wizard.tui.screens.dialogs import QuitScreen, SaveAsScreen
+from wizard.tui.widgets.keybar import KeyBar
 from wizard.tui.widgets.toggles import CheckList, Choices
 
 #: the issue 10 items run at both sizes the wizard promises to work at
@@ -750,8 +751,8 @@ async def test_generate_writes_scans_and_shows_the_findings(tmp_path: Path, size
         await settle(pilot)
         assert app.screen.query_one("#results").active == "tab-passed"  # type: ignore[attr-defined]
         assert app.focused is app.screen.query_one("#table-passed", DataTable)
-        footer_keys = {b.binding.description for b in app.active_bindings.values() if b.enabled and b.binding.show}
-        assert {"Failed", "Skipped", "Passed", "Finish"} <= footer_keys and "Errors" not in footer_keys
+        keys = footer_keys(app)
+        assert {"Failed", "Skipped", "Passed", "Finish"} <= keys and "Errors" not in keys
         await pilot.press("ctrl+n")
         await settle(pilot)
         assert app.screen.id == "step-done"
@@ -1132,7 +1133,12 @@ async def test_a_restricted_phi_bedrock_stack_regenerates_identically_from_its_s
 
 
 def footer_keys(app: WizardApp) -> set[str]:
-    return {b.binding.description for b in app.active_bindings.values() if b.enabled and b.binding.show}
+    """The keys the row at the bottom shows as working, checked to fit the row (nothing cut off at 80 columns)."""
+    bar = app.screen.query_one(KeyBar)
+    assert len(bar.plain_text()) <= bar.content_region.width, (bar.plain_text(), bar.content_region.width)
+    shown = {h.description for h in bar.hints if h.enabled}
+    assert shown == {b.binding.description for b in app.active_bindings.values() if b.enabled and b.binding.show}
+    return shown
 
 
 @BOTH
@@ -1146,7 +1152,7 @@ async def test_messages_sit_in_the_screen_not_over_it(tmp_path: Path, size: tupl
         message = app.screen.query_one("#message", Static)
         assert str(message.render()) == "! 1 answer on this screen to fix (marked ✗)"
         assert not app._notifications  # no toast floats over the questions' help text
-        nav, footer = app.screen.query_one("#nav").region, app.screen.query_one("Footer").region
+        nav, footer = app.screen.query_one("#nav").region, app.screen.query_one(KeyBar).region
         assert message.region.height >= 1 and nav.contains_region(message.region) and nav.bottom <= footer.y
         # the warning lasts while the problem is on show, and goes once the user is on the next screen
         await type_into(pilot, "project.name", "clinic-notes")
@@ -1158,6 +1164,31 @@ async def test_messages_sit_in_the_screen_not_over_it(tmp_path: Path, size: tupl
         await settle(pilot)
         assert str(app.screen.query_one("#message", Static).render()).startswith("✓ Answers saved to ")
         assert not app._notifications
+
+
+@BOTH
+@sync
+async def test_the_key_row_says_what_works_here_and_a_click_on_a_key_presses_it(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    app = make_app(tmp_path, copy_example(tmp_path))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        assert app.screen.id == "step-project"
+        bar = app.screen.query_one(KeyBar)
+        assert bar.region.bottom == size[1]  # the last row of the terminal
+        row = bar.plain_text()
+        assert "^n Next" in row and "esc Back" in row and "^s Save" in row and "^q Quit" in row, row
+        assert str(bar.render()) == row  # what is drawn is the row, nothing else
+        await pilot.click(KeyBar, offset=(bar.styles.padding.left + row.index("^n Next") + 3, 0))
+        await settle(pilot)
+        assert app.screen.id == "step-workload"
+        # a click between two keys presses nothing
+        bar = app.screen.query_one(KeyBar)
+        gap = bar.plain_text().index("esc Back") + len("esc Back")
+        await pilot.click(KeyBar, offset=(bar.styles.padding.left + gap, 0))
+        await settle(pilot)
+        assert app.screen.id == "step-workload"
 
 
 @BOTH

@@ -38,7 +38,7 @@ class WizardApp(App[int]):
     #: below 30 rows (80x24) the header goes and the nav buttons are one row high: the step row says
     #: where the user is, and the rows go to the questions, the control list and the results
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012 (typed by Textual)
-    #: below 100 columns the footer drops its padding, so every key of the review fits in 80
+    #: below 100 columns the key row puts less space between keys, so every key of the review fits in 80
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (typed by Textual)
 
     BINDINGS: ClassVar[list[BindingType]] = [

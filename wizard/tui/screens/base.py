@@ -10,11 +10,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.events import DescendantBlur, ScreenResume
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Static
+from textual.widgets import Button, Header, Input, Static
 
 from wizard.tui import form as F
 from wizard.tui.steps import WizardStep
 from wizard.tui.widgets.fields import FormField, make_field
+from wizard.tui.widgets.keybar import KeyBar
 from wizard.tui.widgets.message import MessageLine
 from wizard.tui.widgets.stepper import Stepper
 
@@ -28,7 +29,7 @@ def is_missing(message: str) -> bool:
 
 
 class WizardScreen(Screen[Any]):
-    """Header, step row, footer; Esc goes back. Built for one step of the registry (wizard/tui/steps.py)."""
+    """Header, step row, key row; Esc goes back. Built for one step of the registry (wizard/tui/steps.py)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
@@ -87,7 +88,7 @@ class FormScreen(WizardScreen):
             yield MessageLine()
             yield Button("‹ Back", id="back")
             yield Button("Next ›", id="next", variant="primary")
-        yield Footer()
+        yield KeyBar()
 
     def compose_extra(self) -> ComposeResult:
         yield from ()

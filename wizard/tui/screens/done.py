@@ -9,9 +9,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from wizard.tui.screens.base import WizardScreen
+from wizard.tui.widgets.keybar import KeyBar
 from wizard.tui.widgets.message import MessageLine
 
 
@@ -29,7 +30,7 @@ class DoneScreen(WizardScreen):
             yield MessageLine()
             yield Button("‹ Back to the results", id="back")
             yield Button("Quit", id="quit", variant="primary")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -22,13 +22,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, DataTable, Footer, ProgressBar, Static, TabbedContent, TabPane
+from textual.widgets import Button, DataTable, ProgressBar, Static, TabbedContent, TabPane
 from textual.worker import Worker, get_current_worker
 
 from wizard.pipeline import Build, Observer, Stage, save_answers_file
 from wizard.tui import form as F
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.steps import WizardStep
+from wizard.tui.widgets.keybar import KeyBar
 from wizard.tui.widgets.message import MessageLine
 from wizard.tui.widgets.table import RowTable
 
@@ -225,7 +226,7 @@ class GenerateScreen(WizardScreen):
             yield MessageLine()
             yield Button("‹ Back", id="back")
             yield Button("Finish ›", id="finish", variant="primary", disabled=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -615,7 +616,7 @@ class GenerateScreen(WizardScreen):
         super().action_back()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "finish":  # greyed out in the footer until the stack is written
+        if action == "finish":  # dimmed on the key row until the stack is written
             return None if self.running or not self.written else True
         if action == "results":  # the result tabs' keys show once there are results
             if self.report is None:

@@ -13,12 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import Button, DataTable, Footer, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import Button, DataTable, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from wizard.tui import form as F
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.steps import STEPS, WizardStep
+from wizard.tui.widgets.keybar import KeyBar
 from wizard.tui.widgets.message import MessageLine
 from wizard.tui.widgets.table import RowTable
 
@@ -55,7 +56,7 @@ class ReviewScreen(WizardScreen):
             yield MessageLine()
             yield Button("‹ Back", id="back")
             yield Button("Generate ›", id="generate", variant="primary")
-        yield Footer()
+        yield KeyBar()
 
     #: below this width the table shows only on/off and the title (wrapped, so it is read in full);
     #: the reason and module of the highlighted control are in the panel below. Titles run to 120

@@ -8,10 +8,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from wizard.tui.screens.base import WizardScreen
 from wizard.tui.steps import START
+from wizard.tui.widgets.keybar import KeyBar
 from wizard.tui.widgets.message import MessageLine
 
 INTRO = (
@@ -49,7 +50,7 @@ class StartScreen(WizardScreen):
             yield MessageLine()
             yield Static(KEYS, classes="field-help", markup=False)
             yield Static("", id="checkov-status", classes="field-help", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         super().on_mount()
