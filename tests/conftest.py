@@ -186,9 +186,19 @@ def copy_example(tmp_path: Path, name: str = "restricted-phi-bedrock.yaml") -> P
     return target
 
 
+async def step(pilot: Any) -> None:
+    """Wait until the app has handled what the last action caused: Textual's own wait for every widget's
+    message queue, one turn of the event loop, and the screen's refresh (``Pilot.pause(0)``). It waits on
+    that condition, not on a clock: ``Pilot.pause()`` without a delay also sleeps in 20 ms slices until the
+    process looks idle, which cost more wall time than the wizard's own work here. Work on a thread (the
+    generate worker, the checkov warm-up) is waited for explicitly (``app.workers.wait_for_complete()``)."""
+    await pilot.pause(0)
+
+
 async def settle(pilot: Any) -> None:
-    await pilot.pause()
-    await pilot.pause()
+    """``step`` twice: a screen switch mounts the new screen, which then focuses its first field."""
+    await step(pilot)
+    await step(pilot)
 
 
 def field(app: WizardApp, path: str) -> FormField:
@@ -202,10 +212,10 @@ async def type_into(pilot: Any, path: str, text: str) -> None:
     control = field(pilot.app, path).query_one(Input)
     control.focus()
     control.value = ""
-    await pilot.pause()
+    await step(pilot)
     if text:
         control.post_message(events.Paste(text))
-    await pilot.pause()
+    await step(pilot)
     assert control.value == text, (path, control.value)
 
 
@@ -213,7 +223,7 @@ async def choose(pilot: Any, path: str, value: Any) -> None:
     """Pick a radio option with the keyboard: arrows to it, then Enter."""
     choices = field(pilot.app, path).query_one(Choices)
     choices.focus()
-    await pilot.pause()
+    await step(pilot)
     target = choices.values.index(value)
     for _ in range(len(choices.values) + 1):
         if choices._selected == target:
@@ -222,7 +232,7 @@ async def choose(pilot: Any, path: str, value: Any) -> None:
     assert choices._selected == target
     if choices.value != value:
         await pilot.press("enter")
-    await pilot.pause()
+    await step(pilot)
     assert choices.value == value
 
 
@@ -230,14 +240,14 @@ async def tick(pilot: Any, path: str, values: list[str]) -> None:
     """Make exactly ``values`` checked in a check list, with arrows and Space."""
     checklist = field(pilot.app, path).query_one(CheckList)
     checklist.focus()
-    await pilot.pause()
+    await step(pilot)
     for index in range(checklist.option_count):
         value = checklist.get_option_at_index(index).value
         if (value in values) != (value in checklist.selected):
             while checklist.highlighted != index:
                 await pilot.press("down" if (checklist.highlighted or 0) < index else "up")
             await pilot.press("space")
-    await pilot.pause()
+    await step(pilot)
     assert sorted(checklist.selected) == sorted(values)
 
 
