@@ -1005,12 +1005,15 @@ async def test_ctrl_c_twice_quits_from_any_screen_and_writes_nothing(tmp_path: P
 async def test_ctrl_c_during_generation_leaves_no_partial_output(tmp_path: Path) -> None:
     path = copy_example(tmp_path)
     gate = threading.Event()
-    app = make_app(tmp_path, path, FakePipeline(render_gate=gate))
+    pipeline = FakePipeline()
+    app = make_app(tmp_path, path, pipeline)
     try:
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             for _ in range(6):
                 await next_screen(pilot)
+            # only the generate's render waits (the review's preview renders too, on the app's own loop)
+            pipeline.render_gate = gate
             await pilot.press("ctrl+n")
             await settle(pilot)
             assert app.generating
@@ -1019,8 +1022,10 @@ async def test_ctrl_c_during_generation_leaves_no_partial_output(tmp_path: Path)
             assert isinstance(app.screen, QuitScreen)
             await pilot.press("ctrl+c")
             await settle(pilot)
+            assert app.return_code is not None  # the quit is under way
+            gate.set()  # the render finishes only now, after the quit: the worker must stop before writing
     finally:
-        gate.set()  # the render finishes after the app has gone; the worker must stop before writing
+        gate.set()  # (again, should the test fail before: the worker is never left blocked)
     assert not (tmp_path / "out").exists()
 
 
