@@ -109,6 +109,12 @@ def _proof(name: str) -> Proof:
     return Proof(stack_plan, Stack({k: v for k, v in files.items() if k.endswith(".tf")}))
 
 
+def _same_worker(name: str) -> pytest.MarkDecorator:
+    """Under ``-n --dist loadgroup`` the tests of one stack run on one worker, so its proof (render, parse and
+    evaluate the stack's Terraform: most of this module's time) is built once instead of once per worker."""
+    return pytest.mark.xdist_group(f"access-{name}")
+
+
 def _cases(plans: list[tuple[str, Plan]], marks: tuple[pytest.MarkDecorator, ...] = ()) -> list[object]:
     cases: list[object] = []
     for name, stack_plan in plans:
@@ -117,7 +123,7 @@ def _cases(plans: list[tuple[str, Plan]], marks: tuple[pytest.MarkDecorator, ...
             for variant in variants:
                 case_id = f"{flow.id}@{variant}" if variant else flow.id
                 reason = known_finding(case_id)
-                case_marks = list(marks)
+                case_marks = [*marks, _same_worker(name)]
                 if reason is not None:
                     case_marks.append(pytest.mark.xfail(strict=True, reason=f"issue 13 {reason}"))
                 cases.append(pytest.param(name, flow, variant, id=f"{name}:{case_id}", marks=case_marks))
@@ -280,7 +286,13 @@ def oversized(stack: Stack) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("name", sorted(n for n in _PLANS if not n.startswith("matrix-") or n[7:] in _SUBSET))
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=_same_worker(n))
+        for n in sorted(n for n in _PLANS if not n.startswith("matrix-") or n[7:] in _SUBSET)
+    ],
+)
 def test_every_document_is_within_its_aws_size_limit(name: str) -> None:
     assert not oversized(_proof(name).stack), "\n".join(oversized(_proof(name).stack))
 
