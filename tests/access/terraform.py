@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 import hcl2.parser
 from hcl2.postlexer import PostLexer
 from lark import Lark, Token, Tree
+from lark.exceptions import LarkError
 
 PTree = Tree[Token]  # the raw parse tree python-hcl2 returns
 
@@ -247,12 +249,39 @@ def _parser() -> Lark:
     )
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=4096)
 def _parse(text: str) -> PTree:
-    """python-hcl2's raw parse tree of one file; the same text (a module rendered twice) is parsed once."""
+    """python-hcl2's raw parse tree of some HCL; the same text (a block or file rendered twice) is parsed once."""
     # The newline python-hcl2's parses_to_tree appends too (lark has no end-of-file token for the grammar).
     tree: PTree = _parser().parse(text + "\n")
     return tree
+
+
+def _items_of(tree: PTree, rel: str) -> list[PTree]:
+    if not tree.children:
+        return []  # only comments
+    body = tree.children[0]
+    if not isinstance(body, Tree):
+        raise Unresolved(f"{rel}: no body")
+    return list(_body_items(body))
+
+
+# terraform fmt starts every top-level block at column 0 and indents everything inside one.
+_TOP_LEVEL = re.compile(r"(?m)^(?=[a-z])")
+
+
+@functools.lru_cache(maxsize=1024)
+def _top_level_items(text: str, rel: str) -> tuple[PTree, ...]:
+    """The top-level blocks of one file, each parsed on its own: most recur verbatim across stacks (variables,
+    outputs, resources that read only var.*), so a block's text is parsed once for all of them. A block that
+    column 0 does not delimit (a heredoc's unindented lines) makes a piece that does not parse; the file is then
+    parsed whole, as a file that does not parse at all is."""
+    try:
+        return tuple(
+            item for piece in _TOP_LEVEL.split(text) if piece.strip() for item in _items_of(_parse(piece), rel)
+        )
+    except LarkError:
+        return tuple(_items_of(_parse(text), rel))
 
 
 def _load_module(path: str, files: Mapping[str, str]) -> _Raw:
@@ -261,10 +290,7 @@ def _load_module(path: str, files: Mapping[str, str]) -> _Raw:
     for rel in sorted(files):
         if not rel.endswith(".tf") or not rel.startswith(prefix) or "/" in rel[len(prefix) :]:
             continue
-        body = _parse(files[rel]).children[0]
-        if not isinstance(body, Tree):
-            raise Unresolved(f"{rel}: no body")
-        for item in _body_items(body):
+        for item in _top_level_items(files[rel], rel):
             if item.data == "attribute":
                 continue
             head = _ident(item.children[0])
