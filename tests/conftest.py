@@ -320,7 +320,12 @@ def _bytecode_outside_the_tree() -> None:
 
     if not sys.dont_write_bytecode or os.environ.get("PYTHONPYCACHEPREFIX"):
         return
-    prefix = Path(tempfile.gettempdir()) / f"guardform-tests-pycache-{getpass.getuser()}"
+    temp = Path(tempfile.gettempdir()).resolve()
+    prefix = temp / f"guardform-tests-pycache-{getpass.getuser()}"
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        # Bytecode of files under the temporary folder (the venvs and scripts tests make in tmp_path) is never
+        # read again: drop the last runs' before this one adds its own, so the folder does not grow run by run.
+        shutil.rmtree(prefix / temp.relative_to(temp.anchor), ignore_errors=True)
     os.environ["PYTHONPYCACHEPREFIX"] = str(prefix)
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     sys.pycache_prefix = str(prefix)
