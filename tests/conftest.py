@@ -312,3 +312,34 @@ async def generate(pilot: Any) -> None:
 
 def text_of(app: WizardApp, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
+
+
+# -- bytecode of the test processes ----------------------------------------------------------------
+
+
+def _bytecode_outside_the_tree() -> None:
+    """Where PYTHONDONTWRITEBYTECODE is set, keep bytecode anyway, under the temporary folder (PYTHONPYCACHEPREFIX)
+    and never in the tree: every xdist worker and every ``python -m wizard`` a test starts otherwise compiles
+    wizard/ and re-runs pytest's assertion rewriting of tests/ (about 2 s of each worker's collection).
+    Python checks each cached file against its source, so a stale one is never used. Runs when pytest imports
+    this file: before the test modules and before xdist starts its workers, which inherit the setting."""
+    import getpass
+    import os
+    import sys
+    import tempfile
+
+    if not sys.dont_write_bytecode or os.environ.get("PYTHONPYCACHEPREFIX"):
+        return
+    temp = Path(tempfile.gettempdir()).resolve()
+    prefix = temp / f"guardform-tests-pycache-{getpass.getuser()}"
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        # Bytecode of files under the temporary folder (the venvs and scripts tests make in tmp_path) is never
+        # read again: drop the last runs' before this one adds its own, so the folder does not grow run by run.
+        shutil.rmtree(prefix / temp.relative_to(temp.anchor), ignore_errors=True)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(prefix)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    sys.pycache_prefix = str(prefix)
+    sys.dont_write_bytecode = False
+
+
+_bytecode_outside_the_tree()

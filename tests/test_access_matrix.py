@@ -103,10 +103,20 @@ def _matrix_plans(subset: bool) -> list[tuple[str, Plan]]:
 
 
 @functools.cache
+def _tf_files(name: str) -> dict[str, str]:
+    """The stack's Terraform files, rendered once for the proof and the tests that break a copy of them."""
+    return {k: v for k, v in render(_PLANS[name]).items() if k.endswith(".tf")}
+
+
+@functools.cache
 def _proof(name: str) -> Proof:
-    stack_plan = _PLANS[name]
-    files = render(stack_plan)
-    return Proof(stack_plan, Stack({k: v for k, v in files.items() if k.endswith(".tf")}))
+    return Proof(_PLANS[name], Stack(_tf_files(name)))
+
+
+def _same_worker(name: str) -> pytest.MarkDecorator:
+    """Under ``-n --dist loadgroup`` the tests of one stack run on one worker, so its proof (render, parse and
+    evaluate the stack's Terraform: most of this module's time) is built once instead of once per worker."""
+    return pytest.mark.xdist_group(f"access-{name}")
 
 
 def _cases(plans: list[tuple[str, Plan]], marks: tuple[pytest.MarkDecorator, ...] = ()) -> list[object]:
@@ -117,7 +127,7 @@ def _cases(plans: list[tuple[str, Plan]], marks: tuple[pytest.MarkDecorator, ...
             for variant in variants:
                 case_id = f"{flow.id}@{variant}" if variant else flow.id
                 reason = known_finding(case_id)
-                case_marks = list(marks)
+                case_marks = [*marks, _same_worker(name)]
                 if reason is not None:
                     case_marks.append(pytest.mark.xfail(strict=True, reason=f"issue 13 {reason}"))
                 cases.append(pytest.param(name, flow, variant, id=f"{name}:{case_id}", marks=case_marks))
@@ -197,7 +207,7 @@ BROKEN_BOUNDARY = _SID_LINES + '        Action = ["s3:GetObject", "s3:ListBucket
 def test_a_broken_statement_fails_its_flow_and_says_where() -> None:
     """Breaking one statement of a generated policy flips the flow it decides, and the message says why."""
     stack_plan = _PLANS["restricted-phi-bedrock"]
-    files = {k: v for k, v in render(stack_plan).items() if k.endswith(".tf")}
+    files = _tf_files("restricted-phi-bedrock")
     flow = next(f for f in access_flows(stack_plan) if f.id == "training-reads-data")
     assert Proof(stack_plan, Stack(files)).evaluate(flow).allowed
 
@@ -228,7 +238,7 @@ def test_a_broken_statement_fails_its_flow_and_says_where() -> None:
 def test_a_broken_deny_lets_a_forbidden_flow_through() -> None:
     """Removing the perimeter's endpoint condition is seen: the outside read is then allowed."""
     stack_plan = _PLANS["restricted-phi-bedrock"]
-    files = {k: v for k, v in render(stack_plan).items() if k.endswith(".tf")}
+    files = _tf_files("restricted-phi-bedrock")
     flow = next(f for f in access_flows(stack_plan) if f.id == "outside-vpce-read-training-data-denied")
     verdict = Proof(stack_plan, Stack(files)).evaluate(flow)
     assert not verdict.allowed
@@ -280,7 +290,13 @@ def oversized(stack: Stack) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("name", sorted(n for n in _PLANS if not n.startswith("matrix-") or n[7:] in _SUBSET))
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=_same_worker(n))
+        for n in sorted(n for n in _PLANS if not n.startswith("matrix-") or n[7:] in _SUBSET)
+    ],
+)
 def test_every_document_is_within_its_aws_size_limit(name: str) -> None:
     assert not oversized(_proof(name).stack), "\n".join(oversized(_proof(name).stack))
 
@@ -319,17 +335,23 @@ def test_a_large_bedrock_stack_fits_the_limits_or_is_refused() -> None:
 UPLOADER = "arn:aws:iam::111122223333:role/DataEngineers"
 
 
+@functools.cache
+def _uploader_stack() -> tuple[Plan, Stack]:
+    """The stack whose answers name an uploader, rendered and read back once for both of its flows."""
+    data = json.loads(json.dumps(BIG_BEDROCK))
+    data["workload"] = {"kinds": ["sagemaker_training", "sagemaker_notebook"]}
+    data["access"] = {"data_uploader_role_arns": [UPLOADER]}
+    stack_plan = plan(validate_answers(data))
+    return stack_plan, Stack({k: v for k, v in render(stack_plan).items() if k.endswith(".tf")})
+
+
 @pytest.mark.parametrize(
     "flow_id", ["data-engineer-uploads-training-data", "data-engineer-uploads-from-outside-the-vpc-denied"]
 )
 def test_a_named_uploader_uploads_through_the_endpoint_only(flow_id: str) -> None:
     """Finding 3: the answers can name the people who upload training data (access.data_uploader_role_arns)."""
-    data = json.loads(json.dumps(BIG_BEDROCK))
-    data["workload"] = {"kinds": ["sagemaker_training", "sagemaker_notebook"]}
-    data["access"] = {"data_uploader_role_arns": [UPLOADER]}
-    stack_plan = plan(validate_answers(data))
+    stack_plan, stack = _uploader_stack()
     flow = next(f for f in access_flows(stack_plan) if f.id == flow_id)
     assert flow.principal.kind == "uploader_role" and flow.principal.name == UPLOADER
-    files = {k: v for k, v in render(stack_plan).items() if k.endswith(".tf")}
-    verdict = Proof(stack_plan, Stack(files)).evaluate(flow)
+    verdict = Proof(stack_plan, stack).evaluate(flow)
     assert ("allow" if verdict.allowed else "deny") == flow.expect, verdict.message("uploader")

@@ -37,8 +37,19 @@ PLANS = _plans()
 EXAMPLE_PLANS = dict(PLANS[: len(EXAMPLES)])
 
 
+@functools.cache
+def _rendered(name: str) -> dict[str, str]:
+    return render(dict(PLANS)[name])
+
+
+def _files(p: Plan) -> dict[str, str]:
+    """render(p), once per process for the plans of PLANS (most tests read the same examples' README)."""
+    name = next((n for n, q in PLANS if q is p), None)
+    return render(p) if name is None else _rendered(name)
+
+
 def _before(p: Plan) -> str:
-    readme = render(p)["README.md"]
+    readme = _files(p)["README.md"]
     return readme[readme.index("## Before you apply") : readme.index("## Use it")]
 
 
@@ -56,7 +67,7 @@ def _declared(files: dict[str, str]) -> tuple[str, ...]:
 @pytest.mark.parametrize(("name", "stack_plan"), PLANS, ids=[n for n, _ in PLANS])
 def test_the_planned_resource_types_are_those_the_terraform_declares(name: str, stack_plan: Plan) -> None:
     """The permissions table is derived from a plan value; it must be the stack's real list of types."""
-    assert stack_plan.apply.resource_types == _declared(render(stack_plan)), name
+    assert stack_plan.apply.resource_types == _declared(_files(stack_plan)), name
 
 
 def test_the_types_check_sees_a_difference() -> None:

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.test_scan import BUCKET_NO_CONTROLS, assert_valid_sarif, fake_program, sample_output, write
-from tests.test_scan_setup import pip_like_installer
+from tests.test_scan_setup import failing_pip_installer, pip_like_installer
 from wizard import scan as S
 from wizard.cli import cli
 from wizard.pipeline import Pipeline, Progress
@@ -253,6 +253,7 @@ def test_setup_installs_checkov_and_prints_its_path(
 
 def test_setup_that_cannot_install_is_exit_4(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(P, "CHECKOV_REQUIREMENT", str(tmp_path / "missing" / "checkov-0.0.0-py3-none-any.whl"))
+    monkeypatch.setattr(P, "_install_commands", failing_pip_installer)
     code, out, err = invoke("setup")
     assert code == 4 and out == "" and "could not install" in err
 

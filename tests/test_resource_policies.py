@@ -49,6 +49,7 @@ def test_bucket_names_are_known_only_once_their_policies_exist(example: Path) ->
         assert names[bucket.name] == f"${{aws_s3_bucket_policy.{bucket.name}.bucket}}", bucket.name
 
 
+@pytest.mark.terraform
 @pytest.mark.skipif(terraform() is None or not PROVIDER_MIRROR.is_dir(), reason="terraform or the mirror is missing")
 def test_terraform_orders_every_delivery_after_the_bucket_policy_it_needs(tmp_path: Path) -> None:
     """terraform graph of the example that has every delivery: each one depends on its bucket's policy."""
@@ -126,6 +127,7 @@ def test_every_key_refuses_admin_arns_of_another_account(example: Path) -> None:
     assert main.count("condition     = length(local.foreign_admin_role_arns) == 0") == len(stack_plan.keys)
 
 
+@pytest.mark.terraform
 @pytest.mark.skipif(terraform() is None or not PROVIDER_MIRROR.is_dir(), reason="terraform or the mirror is missing")
 def test_terraform_refuses_an_admin_of_another_account(tmp_path: Path) -> None:
     """terraform test with a mock provider on the kms module: the deploy account's admins plan, and the same

@@ -62,6 +62,15 @@ def pip_like_installer(counter: Path) -> Callable[[Path, str], list[list[str]]]:
     return commands
 
 
+def failing_pip_installer(env_dir: Path, requirement: str) -> list[list[str]]:
+    """Stands in for venv + a pip that cannot install: the first command leaves a half-made env (as venv does),
+    the second fails as pip does for a wheel that is not there. The real venv and pip (about 3 s of CPU) fail
+    this way in test_scan.py::test_failed_install_leaves_no_env_behind."""
+    made = f"import os; os.makedirs(os.path.join({str(env_dir)!r}, 'bin'))"
+    fails = f"import sys; sys.exit('ERROR: Could not find a version that satisfies the requirement {requirement}')"
+    return [[sys.executable, "-c", made], [sys.executable, "-c", fails]]
+
+
 def test_setup_installs_into_xdg_cache_home_with_progress_and_is_idempotent(
     cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -100,6 +109,7 @@ def test_setup_failure_is_a_scan_error_naming_the_command(
 ) -> None:
     missing = tmp_path / "missing" / "checkov-0.0.0-py3-none-any.whl"
     monkeypatch.setattr(P, "CHECKOV_REQUIREMENT", str(missing))
+    monkeypatch.setattr(P, "_install_commands", failing_pip_installer)
     with pytest.raises(ScanError, match=r"could not install[\s\S]*command:"):
         S.setup_checkov()
     assert not S.managed_env_dir().exists()

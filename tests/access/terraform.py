@@ -14,12 +14,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import hcl2
-from lark import Token, Tree
+import hcl2.parser
+from hcl2.postlexer import PostLexer
+from lark import Lark, Token, Tree
+from lark.exceptions import LarkError
 
 PTree = Tree[Token]  # the raw parse tree python-hcl2 returns
 
@@ -232,11 +235,53 @@ def _parse_block(node: PTree, kind: str, file: str) -> Block:
     return Block(kind, names[1] if len(names) > 1 else "", names[2] if len(names) > 2 else "", file, attrs, blocks)
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.cache
+def _parser() -> Lark:
+    """python-hcl2's own grammar and post-lexer without ``propagate_positions``: the same tree, minus the line and
+    column of every node, which nothing here reads and which cost a third of the parse (lark caches the tables)."""
+    return Lark.open(
+        "hcl2.lark",
+        rel_to=hcl2.parser.__file__,
+        parser="lalr",
+        propagate_positions=False,
+        postlex=PostLexer(),
+        cache=True,
+    )
+
+
+@functools.lru_cache(maxsize=4096)
 def _parse(text: str) -> PTree:
-    """python-hcl2's raw parse tree of one file; the same text (a module rendered twice) is parsed once."""
-    tree: PTree = hcl2.parses_to_tree(text)
+    """python-hcl2's raw parse tree of some HCL; the same text (a block or file rendered twice) is parsed once."""
+    # The newline python-hcl2's parses_to_tree appends too (lark has no end-of-file token for the grammar).
+    tree: PTree = _parser().parse(text + "\n")
     return tree
+
+
+def _items_of(tree: PTree, rel: str) -> list[PTree]:
+    if not tree.children:
+        return []  # only comments
+    body = tree.children[0]
+    if not isinstance(body, Tree):
+        raise Unresolved(f"{rel}: no body")
+    return list(_body_items(body))
+
+
+# terraform fmt starts every top-level block at column 0 and indents everything inside one.
+_TOP_LEVEL = re.compile(r"(?m)^(?=[a-z])")
+
+
+@functools.lru_cache(maxsize=1024)
+def _top_level_items(text: str, rel: str) -> tuple[PTree, ...]:
+    """The top-level blocks of one file, each parsed on its own: most recur verbatim across stacks (variables,
+    outputs, resources that read only var.*), so a block's text is parsed once for all of them. A block that
+    column 0 does not delimit (a heredoc's unindented lines) makes a piece that does not parse; the file is then
+    parsed whole, as a file that does not parse at all is."""
+    try:
+        return tuple(
+            item for piece in _TOP_LEVEL.split(text) if piece.strip() for item in _items_of(_parse(piece), rel)
+        )
+    except LarkError:
+        return tuple(_items_of(_parse(text), rel))
 
 
 def _load_module(path: str, files: Mapping[str, str]) -> _Raw:
@@ -245,10 +290,7 @@ def _load_module(path: str, files: Mapping[str, str]) -> _Raw:
     for rel in sorted(files):
         if not rel.endswith(".tf") or not rel.startswith(prefix) or "/" in rel[len(prefix) :]:
             continue
-        body = _parse(files[rel]).children[0]
-        if not isinstance(body, Tree):
-            raise Unresolved(f"{rel}: no body")
-        for item in _body_items(body):
+        for item in _top_level_items(files[rel], rel):
             if item.data == "attribute":
                 continue
             head = _ident(item.children[0])
