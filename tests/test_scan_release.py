@@ -82,8 +82,10 @@ def test_the_docs_pin_the_version_the_changelog_releases() -> None:
         pins = set(re.findall(r"(?:rev: |@|download/|guardform-v)v?(\d+\.\d+\.\d+)", text))
         assert pins == {version}, f"{name} pins {sorted(pins)}, not {version}"
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
-    releases = re.findall(r"(?m)^## (\S+)", changelog)
-    assert releases[0] == version, f"CHANGELOG.md's newest section is {releases[0]}, not {version}"
+    # an "Unreleased" section may sit on top: it collects what the next release will say (Keep a Changelog)
+    sections = re.findall(r"(?m)^## (\S+)", changelog)
+    releases = sections[1:] if sections[0] == "Unreleased" else sections
+    assert releases[0] == version, f"CHANGELOG.md's newest release is {releases[0]}, not {version}"
     assert re.search(rf"(?m)^## {re.escape(version)} - \d{{4}}-\d{{2}}-\d{{2}}$", changelog)
 
 
