@@ -134,8 +134,17 @@ _INIT_LOCK = threading.Lock()
 
 
 def init(tf: Terraform, stack: Path) -> Result:
+    """``terraform init`` from the mirror through the shared plugin cache.
+
+    A stack without a lock file does not trust the cache: Terraform 1.11 installs the provider into it again,
+    replacing the cache entry every stack's ``.terraform/providers`` links to, and a stack running Terraform at
+    that moment fails with "fork/exec .terraform/providers/...: no such file or directory" (seen in a run of
+    tests/test_terraform.py). TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE makes it use the cached package,
+    which came from the same mirror; the lock file it writes records the same hash.
+    """
     with _INIT_LOCK:
-        return run(tf, stack, "init", "-backend=false", "-input=false")
+        env = tf.env(TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE="true")
+        return run(tf, stack, "init", "-backend=false", "-input=false", env=env)
 
 
 def load(path: Path) -> LoadedAnswers:
