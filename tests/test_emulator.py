@@ -385,6 +385,9 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
     tf = find_terraform(tmp_path_factory.mktemp("terraform-emulator"))
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     root = tmp_path_factory.mktemp("emulator-stacks")
+    # Two at a time, not four, though an apply mostly waits in the provider (11-23 s of CPU in 80-160 s): the
+    # in-process servers share moto's backends (one set per Python process), and four at once collided on the
+    # fixed log group /aws/sagemaker/TrainingJobs and on DescribeTrails ("too many results: wanted 1, got 4").
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(lambda e: _exercise(tf, e, root), EXAMPLES))
     for r in results:
