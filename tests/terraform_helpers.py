@@ -8,11 +8,18 @@ skip with the reason; ``GUARDFORM_REQUIRE_TERRAFORM=1`` (set by ``.ci/run``) tur
 
 from __future__ import annotations
 
+import ctypes
+import json
 import os
+import re
 import shutil
+import signal
 import subprocess
+import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,8 +141,65 @@ _INIT_LOCK = threading.Lock()
 
 
 def init(tf: Terraform, stack: Path) -> Result:
+    """``terraform init`` from the mirror through the shared plugin cache.
+
+    A stack without a lock file does not trust the cache: Terraform 1.11 installs the provider into it again,
+    replacing the cache entry every stack's ``.terraform/providers`` links to, and a stack running Terraform at
+    that moment fails with "fork/exec .terraform/providers/...: no such file or directory" (seen in a run of
+    tests/test_terraform.py). TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE makes it use the cached package,
+    which came from the same mirror; the lock file it writes records the same hash.
+    """
     with _INIT_LOCK:
-        return run(tf, stack, "init", "-backend=false", "-input=false")
+        env = tf.env(TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE="true")
+        return run(tf, stack, "init", "-backend=false", "-input=false", env=env)
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM it when the process that started it dies (Linux prctl
+    PR_SET_PDEATHSIG), so a killed test run leaves no provider behind."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+
+
+@contextmanager
+def shared_provider(tf: Terraform, stack: Path, log: Path, timeout: float = 120) -> Iterator[dict[str, str]]:
+    """The AWS provider started once, for many ``terraform test`` runs: the environment to run them in.
+
+    Terraform starts the provider (a 675 MB Go binary) for every configuration it validates, plans or applies:
+    about 45 times in one stack's ``terraform test``, most of that command's CPU. Started here in its debug mode
+    (``-debug``, the provider's own documented way to attach Terraform to a running provider) from the copy
+    ``terraform init`` installed in ``stack``, and named by ``TF_REATTACH_PROVIDERS``, one process answers every
+    run instead. Only for mock-provider tests: their real provider is asked for its schema and to validate
+    configurations, nothing that depends on a configured provider, so runs can share it (two at a time).
+    """
+    found = sorted((stack / ".terraform" / "providers" / PROVIDER).glob("*/*/terraform-provider-aws*"))
+    if not found:
+        raise RuntimeError(f"no provider installed in {stack}/.terraform (run terraform init first)")
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [str(found[-1]), "-debug"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=tf.env(),
+            preexec_fn=_die_with_parent,
+        )
+    try:
+        deadline = time.monotonic() + timeout
+        while (m := re.search(r"TF_REATTACH_PROVIDERS='([^']+)'", log.read_text())) is None:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the provider did not start in debug mode:\n{log.read_text()[-4000:]}")
+            time.sleep(0.2)
+        reattach = json.loads(m.group(1))
+        assert str(PROVIDER) in reattach, reattach
+        yield tf.env(TF_REATTACH_PROVIDERS=json.dumps(reattach))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def load(path: Path) -> LoadedAnswers:

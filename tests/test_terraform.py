@@ -1,9 +1,17 @@
-"""Real Terraform over generated stacks: init from the local provider mirror, validate, and the stack's own tests.
+"""Real Terraform over generated stacks: init from the local provider mirror, then the stack's own tests.
 
 Every example and a covering subset of the answer-space matrix (tests/test_generated.py) are rendered,
-initialised against the filesystem mirror with one shared plugin cache, validated, and their shipped
+initialised against the filesystem mirror with one shared plugin cache, and their shipped
 ``tests/guardform.tftest.hcl`` run with ``terraform test`` (mock providers: no AWS account). Stacks run two at
 a time. Run just these with ``pytest -m terraform``.
+
+How each stack is validated: by ``terraform test`` itself. Terraform 1.11 validates the configuration a run
+block uses before it plans or applies it, and the first run, ``stack_plans``, plans the whole stack (every module,
+every resource): a wrong attribute fails that run with validate's own diagnostic (file, line, resource) and every
+later run is skipped. A separate ``terraform validate`` per stack proved nothing more and cost a third of each
+stack's CPU (it starts the 675 MB provider 8 times, once per configuration: the stack and each module its test
+file runs; about 7-9 s), so it runs once, on a broken copy (test_a_wrong_attribute_fails_validate_naming_the_resource),
+and test_a_wrong_attribute_fails_terraform_test proves on the same copy that ``terraform test`` alone catches it.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from tests.terraform_helpers import (
     init,
     load,
     run,
+    shared_provider,
     write_files,
 )
 from tests.test_generated import MATRIX
@@ -80,13 +89,15 @@ class StackRun:
     name: str
     path: Path
     steps: list[Result] = field(default_factory=list)
+    shared_provider: bool = False
 
     @property
     def failed(self) -> Result | None:
         return next((r for r in self.steps if not r.ok), None)
 
     def timing(self) -> str:
-        return ", ".join(f"{r.args[0]} {r.seconds:.1f}s" for r in self.steps)
+        provider = " (shared provider)" if self.shared_provider else ""
+        return ", ".join(f"{r.args[0]} {r.seconds:.1f}s" for r in self.steps) + provider
 
 
 def stack_files() -> dict[str, dict[str, str]]:
@@ -98,13 +109,13 @@ def stack_files() -> dict[str, dict[str, str]]:
     return stacks
 
 
-def _prove(tf: Terraform, stack: StackRun) -> StackRun:
-    """init, validate, test: each only when the one before it passed."""
-    for step in ("init", "validate", "test"):
-        result = init(tf, stack.path) if step == "init" else run(tf, stack.path, step)
-        stack.steps.append(result)
-        if not result.ok:
-            break
+def _prove(tf: Terraform, stack: StackRun, env: dict[str, str] | None) -> StackRun:
+    """init, then the stack's own tests (which validate it first: see the module docstring); ``env`` is the
+    shared provider's, or None for Terraform to start its own."""
+    stack.shared_provider = env is not None
+    stack.steps.append(init(tf, stack.path))
+    if stack.steps[-1].ok:
+        stack.steps.append(run(tf, stack.path, "test", env=env))
     return stack
 
 
@@ -114,13 +125,33 @@ def terraform(tmp_path_factory: pytest.TempPathFactory) -> Terraform:
 
 
 @pytest.fixture(scope="session")
-def proven(terraform: Terraform, tmp_path_factory: pytest.TempPathFactory) -> dict[str, StackRun]:
-    """Every stack initialised, validated and tested; the first alone so that it fills the plugin cache."""
+def attached(terraform: Terraform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The environment of ``terraform test`` runs that attach to one shared provider process
+    (terraform_helpers.shared_provider), installed by ``terraform init`` like every stack's."""
+    root = tmp_path_factory.mktemp("shared-provider")
+    (root / "versions.tf").write_text(
+        'terraform {\n  required_providers {\n    aws = {\n      source  = "hashicorp/aws"\n'
+        '      version = ">= 5.100, < 7.0"\n    }\n  }\n}\n'
+    )
+    installed = init(terraform, root)
+    assert installed.ok, f"terraform init failed:\n{installed.output}"
+    with shared_provider(terraform, root, root / "provider.log") as env:
+        yield env
+
+
+@pytest.fixture(scope="session")
+def proven(
+    terraform: Terraform, attached: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, StackRun]:
+    """Every stack initialised and tested, two at a time (inits take turns on the plugin cache:
+    terraform_helpers.init). The first stack's ``terraform test`` starts its providers as a user's does; the
+    others attach to the shared provider, which cuts their CPU by about two thirds and proves the same: the
+    same provider binary answers the same schema and validation calls (test_a_wrong_attribute_fails_terraform_test
+    runs both ways)."""
     root = tmp_path_factory.mktemp("stacks")
     runs = [StackRun(name, write_files(files, root / name)) for name, files in stack_files().items()]
-    _prove(terraform, runs[0])
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        list(pool.map(lambda s: _prove(terraform, s), runs[1:]))
+        list(pool.map(lambda s: _prove(terraform, s, None if s is runs[0] else attached), runs))
     for s in runs:
         print(f"{s.name}: {s.timing()}", file=sys.stderr)
     return {s.name: s for s in runs}
@@ -145,7 +176,7 @@ def test_the_subset_covers_the_matrix() -> None:
 
 
 @pytest.mark.parametrize("name", STACK_NAMES)
-def test_stack_validates_and_its_own_tests_pass(proven: dict[str, StackRun], name: str) -> None:
+def test_stack_inits_and_its_own_tests_pass(proven: dict[str, StackRun], name: str) -> None:
     stack = proven[name]
     failed = stack.failed
     if failed is not None:
@@ -201,13 +232,35 @@ def test_a_broken_invariant_fails_the_shipped_tests(terraform: Terraform, broken
     )
 
 
-def test_a_wrong_attribute_fails_validate_naming_the_resource(terraform: Terraform, broken_copy: Path) -> None:
-    main = broken_copy / "modules" / "network" / "main.tf"
+def _add_a_wrong_attribute(stack: Path) -> None:
+    main = stack / "modules" / "network" / "main.tf"
     text = main.read_text()
+    assert "private_dns_enabled = true" in text
     main.write_text(text.replace("private_dns_enabled = true", "private_dns_enabled = true\n  private_dns_only = 1", 1))
+
+
+def test_a_wrong_attribute_fails_validate_naming_the_resource(terraform: Terraform, broken_copy: Path) -> None:
+    _add_a_wrong_attribute(broken_copy)
     result = run(terraform, broken_copy, "validate")
     assert not result.ok
     assert "Unsupported argument" in result.output and 'resource "aws_vpc_endpoint"' in result.output, result.output
+
+
+@pytest.mark.parametrize("provider", ["started by terraform", "shared"])
+def test_a_wrong_attribute_fails_terraform_test(
+    terraform: Terraform, attached: dict[str, str], broken_copy: Path, provider: str
+) -> None:
+    """What lets the stacks above skip `terraform validate`: their own tests fail on the same broken copy, at the
+    first run, with validate's message naming the file and the resource, and run nothing after it; and so they
+    do on the shared provider the stacks attach to."""
+    _add_a_wrong_attribute(broken_copy)
+    result = run(terraform, broken_copy, "test", env=attached if provider == "shared" else None)
+    assert not result.ok
+    out = result.output
+    assert 'run "stack_plans"... fail' in out and 'run "stack_applies"... skip' in out, out
+    assert "Unsupported argument" in out, out
+    assert re.search(r'on modules/network/main\.tf line \d+, in resource "aws_vpc_endpoint"', out), out
+    assert re.search(r"Failure! 0 passed, 1 failed, \d+ skipped\.", out), out
 
 
 # ---- the provider 6.25 schema (offline), from the shared validators when they are present ----------------
