@@ -4,6 +4,7 @@ colour only where it belongs (NO_COLOR honoured), the next step, whole command s
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -256,6 +257,12 @@ def test_check_on_a_missing_stack_summarises_it_instead_of_a_diff_of_every_file(
     assert re.search(r"generate would create \d+ files there: .*main\.tf.*, and \d+ more", out)
     assert len(out.splitlines()) < 10
     assert "pass --out" in err
+    # the same for a machine: the files it would create, no diff of each from nothing
+    code, out, _ = invoke("generate", "--check", "--format", "json", "--answers", str(EXAMPLE))
+    document = json.loads(out)
+    assert code == 3 and document["up_to_date"] is False and document["diffs"] == {}
+    assert "main.tf" in document["would_create"] and len(document["would_create"]) > 8
+    assert [r["category"] for r in document["reasons"]] == ["missing"]
     # a stack that exists but differs still gets its diff
     assert invoke("generate", "--answers", str(EXAMPLE), "--no-scan")[0] == 0
     main_tf = tmp_path / "modules_out" / "churn-model" / "main.tf"

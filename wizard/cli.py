@@ -532,7 +532,10 @@ def generate(
         build = pipe.build_loaded(loaded, out_dir=out)
         report = pipe.check(build)
         if fmt == "json":
-            _say_document(json.dumps(report.as_dict(), indent=2, sort_keys=True))
+            document = report.as_dict()
+            if not where.target.is_dir():  # as in text: the files it would create, not a diff of each from nothing
+                document.update(diffs={}, would_create=sorted(build.files))
+            _say_document(json.dumps(document, indent=2, sort_keys=True))
         elif report.up_to_date:
             _say(f"{where.target}: up to date")
         elif not where.target.is_dir():  # nothing to compare with: say so, not a diff of every file
