@@ -264,6 +264,13 @@ async def next_screen(pilot: Any) -> None:
     await settle(pilot)
 
 
+async def to_step(pilot: Any, count: int) -> None:
+    """From the first question screen (an answers file was opened), press Next ``count`` times."""
+    await settle(pilot)
+    for _ in range(count):
+        await next_screen(pilot)
+
+
 async def fill_new(
     pilot: Any,
     *,

@@ -36,6 +36,7 @@ from tests.conftest import (
     sync,
     text_of,
     tick,
+    to_step,
     type_into,
 )
 from wizard.answers import load_answers
@@ -376,9 +377,7 @@ async def test_review_previews_what_generate_changes_and_prices_the_stack(
     path = copy_example(tmp_path)
     app = make_app(tmp_path, path, FakePipeline())
     async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        for _ in range(6):
-            await next_screen(pilot)
+        await to_step(pilot, 6)
         assert app.screen.file_marks["main.tf"] == "new"  # type: ignore[attr-defined]
         cost_2az = text_of(app, "#review-summary").split("Cost: ", 1)[1].splitlines()[0]
         assert cost_2az.startswith("about $")
@@ -412,9 +411,7 @@ async def test_the_review_estimate_follows_the_notebook_type(tmp_path: Path) -> 
     path = copy_example(tmp_path)  # restricted-phi-bedrock: a notebook at the default ml.t3.medium
     app = make_app(tmp_path, path, FakePipeline())
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        for _ in range(6):
-            await next_screen(pilot)
+        await to_step(pilot, 6)
         before = text_of(app, "#review-summary").split("Cost: ", 1)[1].splitlines()[0]
         assert before.startswith("about $242.91 a month") and "usage:" not in before  # every input a default
         app.go_to_step("workload")
@@ -727,9 +724,7 @@ async def test_generate_writes_scans_and_shows_the_findings(tmp_path: Path, size
     pipeline = FakePipeline()
     app = make_app(tmp_path, path, pipeline)
     async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        for _ in range(6):
-            await next_screen(pilot)
+        await to_step(pilot, 6)
         assert app.screen.id == "step-review"
         await generate(pilot)
         stack = tmp_path / "out" / "clinic-notes"
@@ -775,9 +770,7 @@ async def test_a_render_error_is_shown_and_nothing_is_written(tmp_path: Path) ->
     path = copy_example(tmp_path)
     app = make_app(tmp_path, path, FakePipeline(render_error=RenderError("bedrock/main.tf.j2: TemplateNotFound")))
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        for _ in range(6):
-            await next_screen(pilot)
+        await to_step(pilot, 6)
         await generate(pilot)
         problem = text_of(app, "#problem")
         assert "Rendering failed, so nothing was written" in problem
@@ -795,9 +788,7 @@ async def test_hand_edits_stop_the_write_until_the_user_chooses_to_overwrite(
     path = copy_example(tmp_path)
     app = make_app(tmp_path, path)
     async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        for _ in range(6):
-            await next_screen(pilot)
+        await to_step(pilot, 6)
         await generate(pilot)
         stack = tmp_path / "out" / "clinic-notes"
         (stack / "main.tf").write_text("# my edit\n")
@@ -826,9 +817,7 @@ async def test_a_hand_edit_refusal_keeps_its_buttons_on_screen(tmp_path: Path, s
     path = copy_example(tmp_path)
     app = make_app(tmp_path, path)
     async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        for _ in range(6):
-            await next_screen(pilot)
+        await to_step(pilot, 6)
         await generate(pilot)
         stack = tmp_path / "out" / "clinic-notes"
         for name in ("main.tf", "README.md", "modules/s3/main.tf"):
@@ -862,9 +851,7 @@ async def test_findings_and_write_warnings_are_shown_as_inert_text(tmp_path: Pat
     path = copy_example(tmp_path)
     app = make_app(tmp_path, path, HostilePipeline())
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        for _ in range(6):
-            await next_screen(pilot)
+        await to_step(pilot, 6)
         await generate(pilot)
         finding = text_of(app, "#finding")
         assert "\x1b" not in finding and "\\x1b]0;pwned" in finding
@@ -923,9 +910,7 @@ async def test_the_review_lists_problems_and_opens_their_screen(tmp_path: Path) 
     path = copy_example(tmp_path)
     app = make_app(tmp_path, path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        for _ in range(6):
-            await next_screen(pilot)
+        await to_step(pilot, 6)
         assert app.screen.id == "step-review"
         await pilot.press("escape")
         await settle(pilot)
@@ -1009,9 +994,7 @@ async def test_ctrl_c_during_generation_leaves_no_partial_output(tmp_path: Path)
     app = make_app(tmp_path, path, pipeline)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            for _ in range(6):
-                await next_screen(pilot)
+            await to_step(pilot, 6)
             # only the generate's render waits (the review's preview renders too, on the app's own loop)
             pipeline.render_gate = gate
             await pilot.press("ctrl+n")
@@ -1035,9 +1018,7 @@ async def test_quitting_during_a_hung_scan_exits(tmp_path: Path) -> None:
     pipeline = FakePipeline(hang_scan=True)
     app = make_app(tmp_path, path, pipeline)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        for _ in range(6):
-            await next_screen(pilot)
+        await to_step(pilot, 6)
         await pilot.press("ctrl+n")
         assert await asyncio.to_thread(pipeline.scan_started.wait, 5)
         await settle(pilot)
@@ -1203,9 +1184,7 @@ async def test_every_control_title_is_readable_in_full(tmp_path: Path, size: tup
 
     app = make_app(tmp_path, copy_example(tmp_path))
     async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        for _ in range(6):
-            await next_screen(pilot)
+        await to_step(pilot, 6)
         table = app.screen.query_one("#controls", DataTable)
         assert table.row_count == len(app.screen.controls) > 30  # type: ignore[attr-defined]
         title = table.columns["title"]  # type: ignore[index]
@@ -1224,9 +1203,7 @@ async def test_every_control_title_is_readable_in_full(tmp_path: Path, size: tup
 async def test_the_review_list_scrolls_with_its_keys_in_the_footer(tmp_path: Path, size: tuple[int, int]) -> None:
     app = make_app(tmp_path, copy_example(tmp_path))
     async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        for _ in range(6):
-            await next_screen(pilot)
+        await to_step(pilot, 6)
         table = app.screen.query_one("#controls", DataTable)
         assert app.focused is table
         keys = footer_keys(app)
@@ -1250,9 +1227,7 @@ async def test_the_review_list_scrolls_with_its_keys_in_the_footer(tmp_path: Pat
 async def test_the_results_table_shows_a_useful_number_of_rows(tmp_path: Path, size: tuple[int, int]) -> None:
     app = make_app(tmp_path, copy_example(tmp_path))
     async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        for _ in range(6):
-            await next_screen(pilot)
+        await to_step(pilot, 6)
         await generate(pilot)
         await pilot.press("p")
         await settle(pilot)
@@ -1273,9 +1248,7 @@ async def test_a_plan_refusal_is_listed_on_the_review_and_blocks_generate(tmp_pa
     path.write_text(text + f"access:\n  admin_role_arns:\n{admins}", encoding="utf-8")
     app = make_app(tmp_path, path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        for _ in range(6):
-            await next_screen(pilot)
+        await to_step(pilot, 6)
         assert app.screen.id == "step-review"
         assert app.screen.query_one("#generate", Button).disabled
         problems = app.screen.query_one("#problems", OptionList)

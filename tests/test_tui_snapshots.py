@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
-from tests.conftest import EXAMPLES, FakePipeline, choose, fill_new, generate, next_screen, settle, type_into
+from tests.conftest import EXAMPLES, FakePipeline, choose, fill_new, generate, next_screen, settle, to_step, type_into
 from wizard.tui.app import WizardApp
 
 WIDE = (100, 30)
@@ -39,13 +39,6 @@ def _cursor_stays_on(self: Input) -> None:
 
 def new_app(answers: str | None = None, pipeline: Any = None) -> WizardApp:
     return WizardApp(answers, Path("modules_out"), prewarm=False, pipeline=pipeline or FakePipeline())
-
-
-async def to_step(pilot: Any, count: int) -> None:
-    """From the prefilled first screen, press Next ``count`` times."""
-    await settle(pilot)
-    for _ in range(count):
-        await next_screen(pilot)
 
 
 def test_start(snap_compare: Any, workdir: Path) -> None:
