@@ -15,9 +15,11 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-#: between two keys on a wide screen, and below 100 columns (where every key of the review must fit 80)
+#: between two keys on a wide screen, and below NARROW_BELOW columns (where every key of the review must fit 80)
 GAP_WIDE = "   "
 GAP_NARROW = "  "
+#: the app's horizontal breakpoint (WizardApp.HORIZONTAL_BREAKPOINTS; wizard.tcss drops the row's padding below it)
+NARROW_BELOW = 100
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,7 @@ class KeyBar(Static):
     def __init__(self) -> None:
         super().__init__("", id="keys", markup=False)
         self.hints: tuple[KeyHint, ...] = ()
-        #: the columns each hint covers on the row (start, end), for clicks
-        self._spans: tuple[tuple[int, int], ...] = ()
+        self.gap = ""
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -65,7 +66,7 @@ class KeyBar(Static):
             self.show_hints()
 
     def on_resize(self) -> None:
-        self.show_hints(force=True)
+        self.show_hints()
 
     def current_hints(self) -> tuple[KeyHint, ...]:
         seen: set[str] = set()
@@ -78,31 +79,29 @@ class KeyBar(Static):
             hints.append(KeyHint(binding.key, self.app.get_key_display(binding), binding.description, active.enabled))
         return tuple(hints)
 
-    def show_hints(self, *, force: bool = False) -> None:
-        """Redraw the row when the keys changed (a focus change that keeps them costs nothing)."""
-        hints = self.current_hints()
-        if hints == self.hints and not force:
+    def show_hints(self) -> None:
+        """Redraw the row when the keys or the spacing changed (a focus change that keeps them costs nothing)."""
+        hints, gap = self.current_hints(), GAP_NARROW if self.app.size.width < NARROW_BELOW else GAP_WIDE
+        if (hints, gap) == (self.hints, self.gap):
             return
-        self.hints = hints
-        gap = GAP_NARROW if self.app.size.width < 100 else GAP_WIDE
+        self.hints, self.gap = hints, gap
         parts: list[tuple[str, str] | str] = []
-        spans: list[tuple[int, int]] = []
-        column = 0
         for index, hint in enumerate(hints):
             if index:
                 parts.append(gap)
-                column += len(gap)
             key_style = "bold" if hint.enabled else "dim"
             parts.append((hint.shown, f"{key_style} $footer-key-foreground"))
             parts.append((f" {hint.description}", "" if hint.enabled else "dim"))
-            spans.append((column, column + len(hint.label)))
-            column += len(hint.label)
-        self._spans = tuple(spans)
         self.update(Content.assemble(*parts))
 
     def hint_at(self, x: int) -> KeyHint | None:
         """The hint under column ``x`` of the row's content (padding excluded)."""
-        return next((h for h, (start, end) in zip(self.hints, self._spans, strict=True) if start <= x < end), None)
+        start = 0
+        for hint in self.hints:
+            if start <= x < start + len(hint.label):
+                return hint
+            start += len(hint.label) + len(self.gap)
+        return None
 
     def on_click(self, event: events.Click) -> None:
         hint = self.hint_at(event.x - self.styles.padding.left)
@@ -116,5 +115,4 @@ class KeyBar(Static):
 
     def plain_text(self) -> str:
         """The row as plain text (what a screen reader or a test reads)."""
-        gap = GAP_NARROW if self.app.size.width < 100 else GAP_WIDE
-        return gap.join(h.label for h in self.hints)
+        return self.gap.join(h.label for h in self.hints)
