@@ -129,10 +129,8 @@ def attached(terraform: Terraform, tmp_path_factory: pytest.TempPathFactory) -> 
     """The environment of ``terraform test`` runs that attach to one shared provider process
     (terraform_helpers.shared_provider), installed by ``terraform init`` like every stack's."""
     root = tmp_path_factory.mktemp("shared-provider")
-    (root / "versions.tf").write_text(
-        'terraform {\n  required_providers {\n    aws = {\n      source  = "hashicorp/aws"\n'
-        '      version = ">= 5.100, < 7.0"\n    }\n  }\n}\n'
-    )
+    # the provider requirement exactly as the stacks write it (the first example's versions.tf)
+    (root / "versions.tf").write_text(build(load(EXAMPLES[0]))[1]["versions.tf"])
     installed = init(terraform, root)
     assert installed.ok, f"terraform init failed:\n{installed.output}"
     with shared_provider(terraform, root, root / "provider.log") as env:
