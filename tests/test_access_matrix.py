@@ -15,7 +15,9 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 
@@ -103,9 +105,10 @@ def _matrix_plans(subset: bool) -> list[tuple[str, Plan]]:
 
 
 @functools.cache
-def _tf_files(name: str) -> dict[str, str]:
-    """The stack's Terraform files, rendered once for the proof and the tests that break a copy of them."""
-    return {k: v for k, v in render(_PLANS[name]).items() if k.endswith(".tf")}
+def _tf_files(name: str) -> Mapping[str, str]:
+    """The stack's Terraform files, rendered once for the proof and the tests that break a copy of them
+    (read-only: the proof of every later test reads the same mapping)."""
+    return MappingProxyType({k: v for k, v in render(_PLANS[name]).items() if k.endswith(".tf")})
 
 
 @functools.cache
