@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import getpass
 import os
 import shutil
+import sys
+import tempfile
 import threading
 from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
@@ -338,11 +341,6 @@ def _bytecode_outside_the_tree() -> None:
     wizard/ and re-runs pytest's assertion rewriting of tests/ (about 2 s of each worker's collection).
     Python checks each cached file against its source, so a stale one is never used. Runs when pytest imports
     this file: before the test modules and before xdist starts its workers, which inherit the setting."""
-    import getpass
-    import os
-    import sys
-    import tempfile
-
     if not sys.dont_write_bytecode or os.environ.get("PYTHONPYCACHEPREFIX"):
         return
     temp = Path(tempfile.gettempdir()).resolve()
